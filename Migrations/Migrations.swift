@@ -1,0 +1,16 @@
+/// One numbered schema migration, embedded from a `.sql` file in this folder.
+public struct SchemaMigration: Sendable {
+    public let number: Int
+    public let name: String
+    public let sql: String
+}
+
+/// Every migration this build knows, in order. Shipped entries are never edited: add the next number.
+public let schemaMigrations: [SchemaMigration] = [
+    SchemaMigration(number: 1, name: "events", sql: String(decoding: PackageResources._001_events_sql, as: UTF8.self)),
+    SchemaMigration(
+        number: 2,
+        name: "projections",
+        sql: String(decoding: PackageResources._002_projections_sql, as: UTF8.self)
+    ),
+]

@@ -1,0 +1,167 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "crow-calls",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "crow-calls", targets: ["CrowCalls"]),
+        .executable(name: "crow-ledger", targets: ["CrowLedger"]),
+        .executable(name: "crow-bench", targets: ["CrowBench"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Decisions", targets: ["Decisions"]),
+        .library(name: "CallStore", targets: ["CallStore"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System-library shims. libsecp256k1 (BIP-340, x-only keys, ECDH) and OpenSSL's libcrypto
+        // (ChaCha20, AES-CBC) are used by the Nostr module; the shims are checked by a link test.
+        .systemLibrary(
+            name: "CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // The numbered SQL migrations, embedded in the binary so an installed gateway needs no files beside it.
+        .target(
+            name: "LedgerMigrations",
+            path: "Migrations",
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("0001_events.sql"),
+                .embedInCode("0002_projections.sql"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "LedgerMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Projections",
+            dependencies: [
+                "Ledger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Decisions",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CallStore",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "Decisions",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "Decisions",
+                "CallStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CrowCalls",
+            dependencies: [
+                "Gateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CrowLedger",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "Decisions",
+                "CallStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "tools/crow-ledger",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CrowBench",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "Decisions",
+                "CallStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "tools/bench",
+            exclude: ["README.md", "python"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "Projections", "Decisions", "CallStore", "CSecp256k1", "COpenSSL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Ledger", "Projections", "Decisions", "CallStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DecisionsTests",
+            dependencies: ["Ledger", "Projections", "Decisions"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,47 @@
+import Crypto
+public import Foundation
+
+/// Random identifiers and secrets, all from the system CSPRNG.
+public enum Secrets {
+    static let codeAlphabet = Array("abcdefghijkmnpqrstuvwxyz23456789".utf8)
+
+    /// A 12-character room code from a 32-symbol alphabet without look-alikes (60 bits).
+    public static func roomCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(decoding: (0..<12).map { _ in codeAlphabet[Int(generator.next() % 32)] }, as: UTF8.self)
+    }
+
+    /// A public identifier (token, invite, peer): 16 lowercase hex characters.
+    public static func identifier() -> String {
+        hex(randomBytes(8))
+    }
+
+    /// A bearer secret: 32 random bytes (256 bits), base64url without padding.
+    public static func token() -> String {
+        Data(randomBytes(32)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// What the ledger stores in place of a secret: lowercase hex SHA-256 of its UTF-8 bytes.
+    public static func hash(_ secret: String) -> String {
+        hex(Array(SHA256.hash(data: Data(secret.utf8))))
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,83 @@
+public import Foundation
+public import GRDB
+
+/// Reading stored events in ledger order.
+public enum EventReader {
+    /// Calls `body` for each event with `position` in `range`, in order, streaming from SQLite.
+    /// Events of a known type whose JSON does not decode throw `LedgerError.corruptEvent`.
+    public static func forEach(
+        in db: Database,
+        positions range: ClosedRange<Int64> = 1...Int64.max,
+        stream: String? = nil,
+        _ body: (RecordedEvent) throws -> Void
+    ) throws {
+        let sql: String
+        var arguments: StatementArguments = [range.lowerBound, range.upperBound]
+        if let stream {
+            sql = """
+                SELECT position, stream, version, type, data, recorded_at, hash FROM events
+                WHERE position BETWEEN ? AND ? AND stream = ? ORDER BY position
+                """
+            arguments += [stream]
+        } else {
+            sql = """
+                SELECT position, stream, version, type, data, recorded_at, hash FROM events
+                WHERE position BETWEEN ? AND ? ORDER BY position
+                """
+        }
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            try body(try decode(row))
+        }
+    }
+
+    /// All events at positions in `range`, decoded.
+    public static func events(in db: Database, positions range: ClosedRange<Int64>) throws -> [RecordedEvent] {
+        var events: [RecordedEvent] = []
+        try forEach(in: db, positions: range) { events.append($0) }
+        return events
+    }
+
+    /// The last position (0 for an empty ledger).
+    public static func headPosition(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events") ?? 0
+    }
+
+    /// The last position recorded at or before `time` (unix ms), or 0.
+    public static func lastPosition(atOrBefore time: Int64, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events WHERE recorded_at <= ?", arguments: [time]) ?? 0
+    }
+
+    static func decode(_ row: Row) throws -> RecordedEvent {
+        let position: Int64 = row[0]
+        let type: String = row[3]
+        // Data is read as bytes so invalid UTF-8 in a tampered file is reported, not replaced.
+        let dataBytes: Data = row[4]
+        guard let data = String(validatingUTF8: dataBytes) else {
+            throw LedgerError.corruptEvent(position: position, reason: "data is not UTF-8")
+        }
+        let event: LedgerEvent
+        do {
+            event = try LedgerEvent.decode(type: type, data: dataBytes)
+        } catch {
+            throw LedgerError.corruptEvent(position: position, reason: "\(type) payload does not decode: \(error)")
+        }
+        return RecordedEvent(
+            position: position,
+            stream: row[1],
+            version: row[2],
+            type: type,
+            data: data,
+            recordedAt: row[5],
+            hash: row[6],
+            event: event
+        )
+    }
+}
+
+extension String {
+    fileprivate init?(validatingUTF8 bytes: Data) {
+        guard let text = String(bytes: bytes, encoding: .utf8) else { return nil }
+        self = text
+    }
+}

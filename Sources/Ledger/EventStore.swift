@@ -1,0 +1,271 @@
+public import Foundation
+public import GRDB
+import Synchronization
+
+/// The append-only event ledger on one SQLite file (SPEC 3.1).
+///
+/// Appends go through a group commit: concurrent callers share transactions, each caller's append is
+/// checked against its expected versions inside its own savepoint, and the projector updates the read
+/// models in the same transaction. Reads use the pool's concurrent WAL readers.
+public final class EventStore: Sendable {
+    public let configuration: LedgerConfiguration
+    let pool: DatabasePool
+    private let projector: (any LedgerProjector)?
+    private let committer: GroupCommitter<PreparedAppend, Result<[RecordedEvent], LedgerError>>
+    private let counters = Mutex(Statistics())
+
+    /// Commit counters since this store was opened.
+    public struct Statistics: Sendable, Equatable {
+        /// Transactions committed by appends.
+        public var transactions = 0
+        /// Appends acknowledged (one per `append` call that succeeded).
+        public var appends = 0
+        /// Events written.
+        public var events = 0
+        /// Appends refused (version conflicts and invalid appends).
+        public var refused = 0
+    }
+
+    /// Opens (creating if needed) the ledger file and applies the migrations.
+    public init(configuration: LedgerConfiguration, projector: (any LedgerProjector)? = nil) throws {
+        self.configuration = configuration
+        self.projector = projector
+        self.committer = GroupCommitter(maxBatch: configuration.maxBatch)
+        var config = Configuration()
+        config.busyMode = .timeout(configuration.busyTimeout)
+        config.label = "ledger"
+        do {
+            let directory = (configuration.path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            pool = try DatabasePool(path: configuration.path, configuration: config)
+            // GRDB selects NORMAL when it turns WAL on; the ledger's durability setting wins.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+                try Migrator.migrate(db, now: configuration.clock())
+            }
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError.storage(String(describing: error))
+        }
+    }
+
+    public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Appends events to one or several streams atomically. Either every event is written and durable
+    /// when this returns, or none is and a `LedgerError` says why.
+    @discardableResult
+    public func append(_ appends: [StreamAppend]) async throws(LedgerError) -> [RecordedEvent] {
+        let prepared = try PreparedAppend(appends)
+        let result = await committer.submit(prepared) { batch in await self.write(batch) }
+        return try result.get()
+    }
+
+    /// Appends events to one stream.
+    @discardableResult
+    public func append(
+        _ events: [LedgerEvent],
+        to stream: String,
+        expectedVersion: ExpectedVersion
+    ) async throws(LedgerError) -> [RecordedEvent] {
+        try await append([StreamAppend(stream: stream, expected: expectedVersion, events: events)])
+    }
+
+    /// Runs a read on a consistent snapshot of the file.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// Runs a read synchronously (for tools).
+    public func readSync<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// Runs a write outside the ledger's append path: for rebuilds and maintenance only, never for events.
+    public func maintenanceWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(body)
+    }
+
+    /// The version of a stream (0 when it does not exist).
+    public func version(of stream: String) async throws -> Int {
+        try await read { db in try Self.version(of: stream, in: db) }
+    }
+
+    public static func version(of stream: String, in db: Database) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?"),
+            arguments: [stream]
+        ) ?? 0
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+
+    // MARK: - Writing
+
+    private func write(_ batch: [PreparedAppend]) async -> [Result<[RecordedEvent], LedgerError>] {
+        let projector = self.projector
+        let clock = configuration.clock
+        let outcome: Result<[Result<[RecordedEvent], LedgerError>], any Error>
+        do {
+            let results = try await pool.writeWithoutTransaction { db in
+                var results: [Result<[RecordedEvent], LedgerError>] = []
+                try db.inTransaction(.immediate) {
+                    results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock)
+                    return .commit
+                }
+                return results
+            }
+            outcome = .success(results)
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(let results):
+            counters.withLock { counters in
+                counters.transactions += 1
+                for result in results {
+                    switch result {
+                    case .success(let events):
+                        counters.appends += 1
+                        counters.events += events.count
+                    case .failure:
+                        counters.refused += 1
+                    }
+                }
+            }
+            return results
+        case .failure(let error):
+            let failure = LedgerError.storage(String(describing: error))
+            return batch.map { _ in .failure(failure) }
+        }
+    }
+
+    /// Writes one batch inside an open transaction. Each append runs in its own savepoint, so a refused
+    /// append leaves no trace and does not disturb the others.
+    private static func writeBatch(
+        _ batch: [PreparedAppend],
+        in db: Database,
+        projector: (any LedgerProjector)?,
+        clock: () -> Int64
+    ) throws -> [Result<[RecordedEvent], LedgerError>] {
+        let last = try Row.fetchOne(db, sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+        var head = last.map { (position: $0[0] as Int64, hash: $0[1] as Data) } ?? (position: 0, hash: HashChain.genesis)
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO events (position, stream, version, type, data, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        // recorded_at never goes backwards, even when the wall clock does, so time ranges are position ranges.
+        let recordedAt = max(clock(), last.map { $0[2] as Int64 } ?? 0)
+        var results: [Result<[RecordedEvent], LedgerError>] = []
+        results.reserveCapacity(batch.count)
+        for append in batch {
+            let before = head
+            var written: [RecordedEvent] = []
+            do {
+                try db.inSavepoint {
+                    for stream in append.streams {
+                        let actual = try version(of: stream.stream, in: db)
+                        guard stream.expected.admits(actual) else {
+                            throw LedgerError.versionConflict(
+                                stream: stream.stream,
+                                expected: stream.expected,
+                                actual: actual
+                            )
+                        }
+                        var version = actual
+                        for event in stream.events {
+                            version += 1
+                            let position = head.position + 1
+                            let hash = HashChain.hash(
+                                previous: head.hash,
+                                position: position,
+                                stream: stream.stream,
+                                version: version,
+                                type: event.type,
+                                recordedAt: recordedAt,
+                                data: event.data
+                            )
+                            try insert.execute(arguments: [
+                                position, stream.stream, version, event.type, event.data, recordedAt, hash,
+                            ])
+                            head = (position, hash)
+                            written.append(
+                                RecordedEvent(
+                                    position: position,
+                                    stream: stream.stream,
+                                    version: version,
+                                    type: event.type,
+                                    data: event.data,
+                                    recordedAt: recordedAt,
+                                    hash: hash,
+                                    event: event.event
+                                )
+                            )
+                        }
+                    }
+                    try projector?.apply(written, in: db)
+                    return .commit
+                }
+                results.append(.success(written))
+            } catch let error as LedgerError {
+                head = before
+                results.append(.failure(error))
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                // A constraint of a projection (say, a token hash issued twice) refuses this append only.
+                head = before
+                results.append(.failure(.invalidAppend(error.message ?? "constraint failed")))
+            }
+        }
+        try projector?.finishBatch(through: head.position, in: db)
+        return results
+    }
+}
+
+/// An append whose payloads are already encoded, so the writer only hashes and inserts.
+struct PreparedAppend: Sendable {
+    struct Event: Sendable {
+        let type: String
+        let data: String
+        let event: LedgerEvent
+    }
+
+    struct Stream: Sendable {
+        let stream: String
+        let expected: ExpectedVersion
+        let events: [Event]
+    }
+
+    let streams: [Stream]
+
+    init(_ appends: [StreamAppend]) throws(LedgerError) {
+        guard !appends.isEmpty, appends.allSatisfy({ !$0.events.isEmpty }) else {
+            throw .invalidAppend("an append needs at least one event for each stream")
+        }
+        guard Set(appends.map(\.stream)).count == appends.count else {
+            throw .invalidAppend("a stream may appear only once in an append")
+        }
+        var streams: [Stream] = []
+        for append in appends {
+            guard !append.stream.isEmpty, append.stream.utf8.count <= 200 else {
+                throw .invalidAppend("stream names are 1 to 200 bytes")
+            }
+            var events: [Event] = []
+            for event in append.events {
+                let data: String
+                do {
+                    data = try event.encodedData()
+                } catch let error as LedgerError {
+                    throw error
+                } catch {
+                    throw .invalidAppend("cannot encode \(event.type): \(error)")
+                }
+                events.append(Event(type: event.type, data: data, event: event))
+            }
+            streams.append(Stream(stream: append.stream, expected: append.expected, events: events))
+        }
+        self.streams = streams
+    }
+}

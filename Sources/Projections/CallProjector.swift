@@ -1,0 +1,43 @@
+public import GRDB
+public import Ledger
+
+/// All read models of the gateway, applied in the append transaction (SPEC 4).
+public struct CallProjector: LedgerProjector {
+    /// In application order: the bell reads incoming statuses before they change.
+    public static let projections: [any Projection] = [
+        RoomsProjection(),
+        TokensProjection(),
+        BellProjection(),
+        IncomingCallsProjection(),
+        OutgoingInvitesProjection(),
+        CallHistoryProjection(),
+    ]
+
+    /// Every table the projections own.
+    public static var tables: [String] { projections.flatMap(\.tables) }
+
+    public init() {}
+
+    public func apply(_ events: [RecordedEvent], in db: Database) throws {
+        for event in events { try apply(event, in: db) }
+    }
+
+    public func apply(_ event: RecordedEvent, in db: Database) throws {
+        for projection in Self.projections { try projection.apply(event, in: db) }
+    }
+
+    public func finishBatch(through position: Int64, in db: Database) throws {
+        try Self.setCheckpoints(position, in: db)
+    }
+
+    static func setCheckpoints(_ position: Int64, in db: Database) throws {
+        for projection in Self.projections {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)
+                    ON CONFLICT (name) DO UPDATE SET position = excluded.position
+                    """
+            ).execute(arguments: [projection.name, position])
+        }
+    }
+}

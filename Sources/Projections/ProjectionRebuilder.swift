@@ -1,0 +1,92 @@
+public import GRDB
+public import Ledger
+
+/// Rebuilds read models from the ledger, in place or into a private in-memory copy, and compares a
+/// rebuild against the live tables.
+public enum ProjectionRebuilder {
+    /// Drops every projection row and replays the whole ledger, in one transaction that also blocks
+    /// appends. Returns the number of events replayed.
+    @discardableResult
+    public static func rebuildInPlace(_ store: EventStore, progress: ((Int64, Int64) -> Void)? = nil) throws -> Int64 {
+        try store.maintenanceWrite { db in
+            var count: Int64 = 0
+            try db.inTransaction(.immediate) {
+                count = try replay(into: db, from: db, through: Int64.max, progress: progress)
+                return .commit
+            }
+            return count
+        }
+    }
+
+    /// A fresh in-memory database holding the schema and the projections of events `1...position`
+    /// (the whole ledger by default). The live file is only read.
+    public static func rebuildSnapshot(
+        of store: EventStore,
+        through position: Int64 = Int64.max,
+        progress: ((Int64, Int64) -> Void)? = nil
+    ) throws -> DatabaseQueue {
+        let snapshot = try DatabaseQueue()
+        try snapshot.writeWithoutTransaction { db in
+            try Migrator.migrate(db, now: 0)
+        }
+        try store.readSync { live in
+            try snapshot.inTransaction { db in
+                _ = try replay(into: db, from: live, through: position, progress: progress)
+                return .commit
+            }
+        }
+        return snapshot
+    }
+
+    /// Clears the projections of `target` and applies the events of `source` up to `position`.
+    static func replay(
+        into target: Database,
+        from source: Database,
+        through position: Int64,
+        progress: ((Int64, Int64) -> Void)?
+    ) throws -> Int64 {
+        let projector = CallProjector()
+        for projection in CallProjector.projections { try projection.reset(in: target) }
+        let head = min(try EventReader.headPosition(in: source), position)
+        var count: Int64 = 0
+        if head > 0 {
+            try EventReader.forEach(in: source, positions: 1...head) { event in
+                try projector.apply(event, in: target)
+                count += 1
+                if count % 50_000 == 0 { progress?(count, head) }
+            }
+        }
+        try CallProjector.setCheckpoints(head, in: target)
+        progress?(count, head)
+        return count
+    }
+
+    /// Rows that differ between a rebuilt snapshot and the live file: for each table, rows present on
+    /// one side only (a changed row shows on both sides).
+    public static func compare(snapshot: DatabaseQueue, livePath: String) throws -> [LedgerIssue] {
+        try snapshot.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS live", arguments: [livePath])
+            defer { try? db.execute(sql: "DETACH DATABASE live") }
+            var issues: [LedgerIssue] = []
+            for table in CallProjector.tables + ["projection_checkpoints"] {
+                for (side, left, right) in [("live only", "live", "main"), ("rebuild only", "main", "live")] {
+                    let rows = try Row.fetchAll(
+                        db,
+                        sql: "SELECT * FROM \(left).\(table) EXCEPT SELECT * FROM \(right).\(table) LIMIT 20"
+                    )
+                    for row in rows {
+                        let position: Int64? = row.hasColumn("position") ? row["position"] : nil
+                        issues.append(
+                            LedgerIssue(
+                                kind: .projectionMismatch,
+                                position: table == "projection_checkpoints" || table == "bell" ? nil : position,
+                                detail: "\(table) row differs from a rebuild (\(side)): \(row.description)"
+                            )
+                        )
+                    }
+                }
+            }
+            return issues
+        }
+    }
+}

@@ -1,0 +1,124 @@
+public import GRDB
+
+/// Read-side queries over the projections. Each takes an open `Database` (a read snapshot or the
+/// append transaction) so callers choose their consistency.
+public enum Queries {
+    public static func room(_ code: String, in db: Database) throws -> RoomRecord? {
+        try RoomRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM rooms WHERE code = ?"), arguments: [code])
+    }
+
+    public static func liveRooms(in db: Database) throws -> [RoomRecord] {
+        try RoomRecord.fetchAll(db, sql: "SELECT * FROM rooms WHERE state = 'live' ORDER BY created_at, code")
+    }
+
+    public static func peers(in room: String, db: Database) throws -> [RoomPeerRecord] {
+        try RoomPeerRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM room_peers WHERE room_code = ? ORDER BY joined_at, peer_id"),
+            arguments: [room]
+        )
+    }
+
+    /// Everyone marked present, in every room (used at start to close seats left by a crash).
+    public static func allPresentPeers(in db: Database) throws -> [RoomPeerRecord] {
+        try RoomPeerRecord.fetchAll(db, sql: "SELECT * FROM room_peers ORDER BY room_code, joined_at, peer_id")
+    }
+
+    public static func token(id: String, in db: Database) throws -> TokenRecord? {
+        try TokenRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE token_id = ?"), arguments: [id])
+    }
+
+    /// Looks a token up by the SHA-256 (hex) of the secret a client presented.
+    public static func token(hash: String, in db: Database) throws -> TokenRecord? {
+        try TokenRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM tokens WHERE token_hash = ?"),
+            arguments: [hash]
+        )
+    }
+
+    public static func tokens(room: String, in db: Database) throws -> [TokenRecord] {
+        try TokenRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM tokens WHERE room_code = ? ORDER BY issued_at, token_id"),
+            arguments: [room]
+        )
+    }
+
+    public static func incomingCall(id: String, in db: Database) throws -> IncomingCallRecord? {
+        try IncomingCallRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM incoming_calls WHERE invite_id = ?"),
+            arguments: [id]
+        )
+    }
+
+    public static func incomingCall(nostrEventId: String, in db: Database) throws -> IncomingCallRecord? {
+        try IncomingCallRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM incoming_calls WHERE nostr_event_id = ?"),
+            arguments: [nostrEventId]
+        )
+    }
+
+    /// "Incoming in the last hour, undismissed": what the Calls panel and the toast show. Calls the owner
+    /// dismissed or declined are left out; the rest carry their clock-aware status. Newest first.
+    public static func recentIncoming(
+        now: Int64,
+        window: Int64 = 3_600_000,
+        limit: Int = 50,
+        in db: Database
+    ) throws -> [IncomingCallRecord] {
+        try IncomingCallRecord.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM incoming_calls
+                    WHERE received_at >= ? AND status NOT IN ('dismissed', 'declined')
+                    ORDER BY received_at DESC, invite_id LIMIT ?
+                    """
+            ),
+            arguments: [now - window, limit]
+        )
+    }
+
+    public static func outgoingInvite(id: String, in db: Database) throws -> OutgoingInviteRecord? {
+        try OutgoingInviteRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM outgoing_invites WHERE invite_id = ?"),
+            arguments: [id]
+        )
+    }
+
+    public static func outgoingInvites(room: String, in db: Database) throws -> [OutgoingInviteRecord] {
+        try OutgoingInviteRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM outgoing_invites WHERE room_code = ? ORDER BY requested_at, invite_id"),
+            arguments: [room]
+        )
+    }
+
+    /// Invites the outbox still has to deliver, oldest first.
+    public static func pendingInvites(limit: Int = 100, in db: Database) throws -> [OutgoingInviteRecord] {
+        try OutgoingInviteRecord.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT * FROM outgoing_invites WHERE state = 'pending' ORDER BY requested_at, invite_id LIMIT ?"
+            ),
+            arguments: [limit]
+        )
+    }
+
+    /// Call history, newest first; `before` (unix ms) pages back.
+    public static func history(limit: Int = 50, before: Int64? = nil, in db: Database) throws -> [CallHistoryRecord] {
+        try CallHistoryRecord.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT * FROM call_history WHERE started_at < ? ORDER BY started_at DESC, call_id LIMIT ?"
+            ),
+            arguments: [before ?? Int64.max, limit]
+        )
+    }
+
+    public static func bell(in db: Database) throws -> BellRecord {
+        try BellRecord.fetchOne(db, sql: "SELECT unread, position FROM bell WHERE id = 1") ?? BellRecord(unread: 0, position: 0)
+    }
+
+    public static func checkpoints(in db: Database) throws -> [String: Int64] {
+        Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, position FROM projection_checkpoints").map {
+                ($0["name"] as String, $0["position"] as Int64)
+            }
+        )
+    }
+}
