@@ -50,6 +50,7 @@ let package = Package(
             resources: [
                 .embedInCode("0001_events.sql"),
                 .embedInCode("0002_projections.sql"),
+                .embedInCode("0003_events_refuse_replace.sql"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -142,12 +143,18 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "Projections", "Decisions", "CallStore", "CSecp256k1", "COpenSSL"],
+            dependencies: [
+                "Ledger", "Projections", "Decisions", "CallStore", "CSecp256k1", "COpenSSL",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Ledger", "Projections", "Decisions", "CallStore"],
+            dependencies: [
+                "Ledger", "Projections", "Decisions", "CallStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -13,4 +13,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "projections",
         sql: String(decoding: PackageResources._002_projections_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 3,
+        name: "events_refuse_replace",
+        sql: String(decoding: PackageResources._003_events_refuse_replace_sql, as: UTF8.self)
+    ),
 ]

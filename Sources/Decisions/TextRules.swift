@@ -23,7 +23,8 @@ public enum TextRules {
                 continue
             }
             let scalars = character.unicodeScalars.filter { !isHidden($0) }
-            if scalars.isEmpty { continue }
+            // Nothing visible left (none, or only a lone joiner, variation selector or Hangul filler): drop it.
+            if scalars.allSatisfy(\.properties.isDefaultIgnorableCodePoint) { continue }
             if pendingSpace {
                 if count + 1 >= limit { break }
                 result.append(" ")
@@ -97,6 +98,12 @@ public enum TextRules {
 
     static func isLoopbackOrTailnet(_ host: String) -> Bool {
         if host == "localhost" || host == "::1" || host.hasSuffix(".ts.net") { return true }
+        // Plain decimal octets only: a browser reads 0127 as octal (87.0.0.1), and UInt8 accepts "+127".
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        let decimal = octets.allSatisfy { octet in
+            octet == "0" || (octet.first != "0" && octet.utf8.allSatisfy { (0x30...0x39).contains($0) })
+        }
+        guard decimal else { return false }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
         guard parts.count == 4, host.split(separator: ".").count == 4 else { return false }
         if parts[0] == 127 { return true }

@@ -4,11 +4,13 @@ public import GRDB
 /// Reading stored events in ledger order.
 public enum EventReader {
     /// Calls `body` for each event with `position` in `range`, in order, streaming from SQLite.
-    /// Events of a known type whose JSON does not decode throw `LedgerError.corruptEvent`.
+    /// Events of a known type whose JSON does not decode throw `LedgerError.corruptEvent`, unless
+    /// `skipCorrupt` is set (for audits, which report them separately and go on).
     public static func forEach(
         in db: Database,
         positions range: ClosedRange<Int64> = 1...Int64.max,
         stream: String? = nil,
+        skipCorrupt: Bool = false,
         _ body: (RecordedEvent) throws -> Void
     ) throws {
         let sql: String
@@ -27,7 +29,14 @@ public enum EventReader {
         }
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
-            try body(try decode(row))
+            let event: RecordedEvent
+            do {
+                event = try decode(row)
+            } catch let error as LedgerError where skipCorrupt {
+                _ = error
+                continue
+            }
+            try body(event)
         }
     }
 

@@ -17,16 +17,7 @@ public enum Migrator {
                 )
                 """
         )
-        let applied = try Row.fetchAll(db, sql: "SELECT number, name, checksum FROM schema_migrations ORDER BY number")
-        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.number, $0) })
-        for row in applied {
-            let number: Int = row["number"]
-            guard let migration = known[number] else { throw LedgerError.migrationUnknown(number: number) }
-            if checksum(migration.sql) != (row["checksum"] as String) {
-                throw LedgerError.migrationModified(number: number, name: migration.name)
-            }
-        }
-        let done = Set(applied.map { $0["number"] as Int })
+        let done = try checkApplied(db, migrations: migrations)
         for migration in migrations.sorted(by: { $0.number < $1.number }) where !done.contains(migration.number) {
             try db.inTransaction(.immediate) {
                 try db.execute(sql: migration.sql)
@@ -37,6 +28,22 @@ public enum Migrator {
                 return .commit
             }
         }
+    }
+
+    /// Checks, without changing anything, that every migration recorded in the file is one this build
+    /// ships with unchanged text. Returns the numbers applied.
+    @discardableResult
+    public static func checkApplied(_ db: Database, migrations: [SchemaMigration] = schemaMigrations) throws -> Set<Int> {
+        let applied = try Row.fetchAll(db, sql: "SELECT number, name, checksum FROM schema_migrations ORDER BY number")
+        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.number, $0) })
+        for row in applied {
+            let number: Int = row["number"]
+            guard let migration = known[number] else { throw LedgerError.migrationUnknown(number: number) }
+            if checksum(migration.sql) != (row["checksum"] as String) {
+                throw LedgerError.migrationModified(number: number, name: migration.name)
+            }
+        }
+        return Set(applied.map { $0["number"] as Int })
     }
 
     static func checksum(_ sql: String) -> String {

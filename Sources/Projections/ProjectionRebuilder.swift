@@ -25,15 +25,22 @@ public enum ProjectionRebuilder {
         through position: Int64 = Int64.max,
         progress: ((Int64, Int64) -> Void)? = nil
     ) throws -> DatabaseQueue {
+        try store.readSync { live in try rebuildSnapshot(from: live, through: position, progress: progress) }
+    }
+
+    /// The same, reading the events from any open connection (a read-only one, for `crow-ledger`).
+    public static func rebuildSnapshot(
+        from live: Database,
+        through position: Int64 = Int64.max,
+        progress: ((Int64, Int64) -> Void)? = nil
+    ) throws -> DatabaseQueue {
         let snapshot = try DatabaseQueue()
         try snapshot.writeWithoutTransaction { db in
             try Migrator.migrate(db, now: 0)
         }
-        try store.readSync { live in
-            try snapshot.inTransaction { db in
-                _ = try replay(into: db, from: live, through: position, progress: progress)
-                return .commit
-            }
+        try snapshot.inTransaction { db in
+            _ = try replay(into: db, from: live, through: position, progress: progress)
+            return .commit
         }
         return snapshot
     }

@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import Ledger
+import Projections
+import Testing
+
+/// `crow-ledger`, run as the operator runs it, on real files.
+@Suite struct CrowLedgerToolTests {
+    /// A ledger with realistic traffic from `crow-ledger simulate`.
+    static func simulatedLedger(_ dir: TemporaryDirectory, calls: Int = 60) throws -> String {
+        let tool = try productBinary("crow-ledger")
+        let run = try runTool(tool, ["simulate", "--data-dir", dir.path, "--calls", "\(calls)", "--seed", "11"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("calls: \(calls),"))
+        return dir.file("ledger.sqlite")
+    }
+
+    static func verify(_ path: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runTool(try productBinary("crow-ledger"), ["verify", "--db", path])
+    }
+
+    @Test func simulateThenVerifyPasses() throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.simulatedLedger(dir)
+        let run = try Self.verify(path)
+        #expect(run.status == 0, "\(run.stdout)")
+        #expect(run.stdout.contains("OK: hash chain, projections and rules verified"))
+        // Nothing was left for the outbox.
+        let pending = try rawQueue(path).read { db in try Queries.pendingInvites(in: db).count }
+        #expect(pending == 0)
+        // A second simulate refuses to mix made-up calls into a ledger that holds events.
+        let again = try runTool(try productBinary("crow-ledger"), ["simulate", "--db", path, "--calls", "5"])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("--append"))
+    }
+
+    @Test func verifyNamesTheEditedPosition() throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.simulatedLedger(dir)
+        try HashChainTests.tamper(path, "UPDATE events SET data = json_set(data, '$.maxPeers', 64) WHERE position = 1")
+        let run = try Self.verify(path)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("position 1: hash_mismatch"), "\(run.stdout)")
+        #expect(run.stdout.contains("FAILED"))
+    }
+
+    @Test func verifyNamesADeletedPosition() throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.simulatedLedger(dir)
+        try HashChainTests.tamper(path, "DELETE FROM events WHERE position = 20")
+        let run = try Self.verify(path)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("position 20: position_gap"), "\(run.stdout)")
+    }
+
+    @Test func verifyFindsEventsCutFromTheEnd() throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.simulatedLedger(dir)
+        let head = try rawQueue(path).read { db in try EventReader.headPosition(in: db) }
+        try HashChainTests.tamper(path, "DELETE FROM events WHERE position > ?", [head - 3])
+        let run = try Self.verify(path)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("position \(head - 2): checkpoint_ahead"), "\(run.stdout)")
+    }
+
+    @Test func verifyFindsARowForgedWithAValidHash() throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.simulatedLedger(dir)
+        // Someone who knows the hash formula appends a well-chained event with plain SQL: the chain
+        // holds, but the projections never saw it.
+        let raw = try rawQueue(path)
+        let head = try raw.read { db in try Row.fetchOne(db, sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")! }
+        let position: Int64 = head[0] + 1
+        let data = #"{"code":"forged000000","createdBy":"api","expiresAt":1,"hostName":"Mallory","maxPeers":4,"v":1}"#
+        let hash = HashChain.hash(
+            previous: head[1],
+            position: position,
+            stream: "room-forged000000",
+            version: 1,
+            type: "room.created",
+            recordedAt: head[2],
+            data: data
+        )
+        try raw.write { db in
+            try db.execute(
+                sql: "INSERT INTO events VALUES (?, 'room-forged000000', 1, 'room.created', ?, ?, ?)",
+                arguments: [position, data, head[2] as Int64, hash]
+            )
+        }
+        try raw.close()
+        let run = try Self.verify(path)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("position \(position): projection_mismatch"), "\(run.stdout)")
+        #expect(!run.stdout.contains("hash_mismatch"))
+    }
+
+    @Test func verifyReportsRuleViolationsWithTheirPositions() async throws {
+        let dir = try TemporaryDirectory()
+        // The event store appends whatever it is given; only the decisions keep the rules. Bypass them.
+        let store = try makeStore(in: dir)
+        try await store.append([roomCreated("rules", maxPeers: 2)], to: "room-rules", expectedVersion: .noStream)
+        let issued = LedgerEvent.tokenIssued(
+            TokenIssued(tokenId: "tok1", room: "rules", tokenHash: String(repeating: "1", count: 64), role: .guest, expiresAt: 1)
+        )
+        try await store.append([issued], to: "token-tok1", expectedVersion: .noStream)
+        for n in 1...2 {  // positions 3 and 4: the second use is the violation
+            try await store.append(
+                [.tokenUsed(TokenUsed(tokenId: "tok1", room: "rules", peerId: "p\(n)"))],
+                to: "token-tok1",
+                expectedVersion: .any
+            )
+        }
+        for n in 1...3 {  // positions 5, 6, 7: the third peer overfills a two-seat room
+            try await store.append([peerJoined("rules", peer: "p\(n)")], to: "room-rules", expectedVersion: .any)
+        }
+        try store.close()
+        let run = try Self.verify(dir.file("ledger.sqlite"))
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("position 4: rule_violation: token tok1 used twice (first at position 3)"), "\(run.stdout)")
+        #expect(run.stdout.contains("position 7: rule_violation: room rules has 3 peers, more than its 2"), "\(run.stdout)")
+        #expect(!run.stdout.contains("hash_mismatch"))
+    }
+
+    @Test func logReplayAndExportReadTheFileWithoutChangingIt() throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.simulatedLedger(dir, calls: 30)
+        let tool = try productBinary("crow-ledger")
+        let head = try rawQueue(path).read { db in try EventReader.headPosition(in: db) }
+        let firstRoom = try rawQueue(path).read { db in
+            try String.fetchOne(db, sql: "SELECT json_extract(data, '$.code') FROM events WHERE type = 'room.created' LIMIT 1")!
+        }
+        // Taken after the reads above: closing the last connection folds the WAL into the file.
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let export = try runTool(tool, ["export", "--db", path, "--format", "jsonl"])
+        #expect(export.status == 0)
+        let lines = export.stdout.split(separator: "\n")
+        #expect(Int64(lines.count) == head)
+        for (index, line) in lines.enumerated() {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["position"] as? Int == index + 1)
+            #expect((object["hash"] as? String)?.count == 64)
+            #expect(object["data"] is [String: Any])
+        }
+
+        let log = try runTool(tool, ["log", "--db", path])
+        #expect(log.status == 0)
+        #expect(Int64(log.stdout.split(separator: "\n").count) == head)
+        #expect(log.stdout.contains("room.created"))
+        let roomLog = try runTool(tool, ["log", "--db", path, "--room", firstRoom])
+        let roomLines = roomLog.stdout.split(separator: "\n")
+        #expect(!roomLines.isEmpty)
+        #expect(roomLines.allSatisfy { $0.contains(firstRoom) || $0.contains("token") || $0.contains("invite") })
+
+        let replay = try runTool(tool, ["replay", "--db", path, "--until", "\(head / 2)"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.contains("state as of position \(head / 2)"))
+        let badUntil = try runTool(tool, ["replay", "--db", path, "--until", "yesterday"])
+        #expect(badUntil.status != 0)
+        #expect(badUntil.stderr.contains("neither a position nor an ISO 8601 time"))
+        let pastEnd = try runTool(tool, ["replay", "--db", path, "--until", "\(head + 1)"])
+        #expect(pastEnd.status != 0)
+
+        let saved = dir.file("replayed.sqlite")
+        let save = try runTool(tool, ["replay", "--db", path, "--until", "\(head)", "--save", saved])
+        #expect(save.status == 0, "\(save.stderr)")
+        // The replay of everything equals the live projections.
+        let snapshot = try DatabaseQueue(path: saved)
+        let differences = try ProjectionRebuilder.compare(snapshot: snapshot, livePath: path)
+        #expect(differences.isEmpty, "\(differences.prefix(3))")
+
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func logShowsHostileNamesAsInertText() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(in: dir)
+        try await store.append([roomCreated("esc")], to: "room-esc", expectedVersion: .noStream)
+        let hostile = "Eve\u{1B}]0;pwned\u{07}\u{1B}[2J\u{202E}gnp.exe"
+        try await store.append(
+            [.peerJoined(PeerJoined(room: "esc", peerId: "p1", displayName: hostile, tokenId: "t"))],
+            to: "room-esc",
+            expectedVersion: .exact(1)
+        )
+        try store.close()
+        let log = try runTool(try productBinary("crow-ledger"), ["log", "--db", dir.file("ledger.sqlite")])
+        #expect(log.status == 0)
+        #expect(!log.stdout.contains("\u{1B}"))
+        #expect(!log.stdout.contains("\u{202E}"))
+        #expect(log.stdout.contains(#"Eve\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}gnp.exe joined"#))
+    }
+
+    @Test func rebuildRestoresDamagedProjections() throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.simulatedLedger(dir, calls: 20)
+        try rawQueue(path).write { db in try db.execute(sql: "DELETE FROM room_peers; UPDATE bell SET unread = 42") }
+        #expect(try Self.verify(path).status == 1)
+        let rebuild = try runTool(try productBinary("crow-ledger"), ["rebuild", "--db", path])
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        #expect(rebuild.stdout.contains("rebuilt projections from"))
+        #expect(try Self.verify(path).status == 0)
+    }
+
+    @Test func aMissingLedgerIsAClearError() throws {
+        let dir = try TemporaryDirectory()
+        for command in ["verify", "log", "export", "rebuild"] {
+            let run = try runTool(try productBinary("crow-ledger"), [command, "--data-dir", dir.file("nothing")])
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("no ledger at"), "\(command): \(run.stderr)")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import Ledger
+import Testing
+
+/// Concurrent appends share transactions, and every acknowledged event is durable and in order.
+@Suite struct GroupCommitTests {
+    @Test func sixtyFourWritersShareTransactionsAndLoseNothing() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(in: dir)
+        let writers = 64
+        let perWriter = 20
+        // Each writer appends to its own room stream with exact expected versions, so a lost or reordered
+        // append would show as a version conflict or a gap.
+        let acknowledged = try await withThrowingTaskGroup(of: [RecordedEvent].self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    let code = roomCode(writer)
+                    var mine: [RecordedEvent] = []
+                    mine += try await store.append([roomCreated(code)], to: StreamName.room(code), expectedVersion: .noStream)
+                    for n in 1..<perWriter {
+                        let event = n % 2 == 1 ? peerJoined(code, peer: "p\(n)") : LedgerEvent.peerLeft(
+                            PeerLeft(room: code, peerId: "p\(n - 1)", reason: .hangup)
+                        )
+                        mine += try await store.append([event], to: StreamName.room(code), expectedVersion: .exact(n))
+                    }
+                    return mine
+                }
+            }
+            var all: [RecordedEvent] = []
+            for try await events in group { all += events }
+            return all
+        }
+        let stats = store.statistics
+        try store.close()
+
+        #expect(acknowledged.count == writers * perWriter)
+        #expect(stats.appends == writers * perWriter)
+        #expect(stats.events == writers * perWriter)
+        #expect(stats.refused == 0)
+        // One fsync served many callers: far fewer transactions than events.
+        #expect(stats.transactions * 4 <= stats.events, "transactions: \(stats.transactions), events: \(stats.events)")
+
+        // Reopen the file: every acknowledged event is there, exactly as acknowledged, positions 1...N.
+        let reopened = try makeStore(in: dir)
+        let stored = try reopened.readSync { db in try EventReader.events(in: db, positions: 1...Int64.max) }
+        #expect(stored.map(\.position) == Array(1...Int64(writers * perWriter)))
+        let byPosition = Dictionary(uniqueKeysWithValues: stored.map { ($0.position, $0) })
+        for event in acknowledged {
+            #expect(byPosition[event.position] == event)
+        }
+        // Within each stream, ledger order is the order each writer was acknowledged in.
+        for writer in 0..<writers {
+            let stream = StreamName.room(roomCode(writer))
+            #expect(stored.filter { $0.stream == stream }.map(\.version) == Array(1...perWriter))
+        }
+        let report = try reopened.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        #expect(report.headPosition == Int64(writers * perWriter))
+    }
+
+    @Test func conflictingWritersInOneBatchDoNotDisturbEachOther() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(in: dir)
+        // 32 writers race to create the same stream; exactly one wins, the rest get a typed conflict,
+        // and 32 other writers on their own streams all succeed in the same batches.
+        let results = await withTaskGroup(of: (Bool, Result<Void, LedgerError>).self) { group in
+            for n in 0..<64 {
+                group.addTask {
+                    let contested = n % 2 == 0
+                    let code = contested ? "contested" : roomCode(n)
+                    do throws(LedgerError) {
+                        try await store.append([roomCreated(code)], to: StreamName.room(code), expectedVersion: .noStream)
+                        return (contested, .success(()))
+                    } catch {
+                        return (contested, .failure(error))
+                    }
+                }
+            }
+            var all: [(Bool, Result<Void, LedgerError>)] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        let contested = results.filter(\.0).map(\.1)
+        let own = results.filter { !$0.0 }.map(\.1)
+        #expect(contested.filter { if case .success = $0 { true } else { false } }.count == 1)
+        for case .failure(let error) in contested {
+            #expect(error.code == "version_conflict")
+        }
+        #expect(own.allSatisfy { if case .success = $0 { true } else { false } })
+        let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        #expect(report.events == 33)
+    }
+}

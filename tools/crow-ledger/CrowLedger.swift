@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `crow-ledger`: the operator's audit, export, replay and simulation tool for a Crow Calls ledger
+/// (SPEC 11). See docs/CLI.md.
+@main
+struct CrowLedger: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crow-ledger",
+        abstract: "Audit, inspect, replay and simulate a Crow Calls event ledger.",
+        subcommands: [
+            VerifyCommand.self, RebuildCommand.self, LogCommand.self, ExportCommand.self, ReplayCommand.self,
+            SimulateCommand.self,
+        ]
+    )
+}
