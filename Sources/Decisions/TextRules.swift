@@ -12,6 +12,12 @@ public enum TextRules {
         return cleaned.isEmpty ? fallback : cleaned
     }
 
+    /// The most scalars kept in one character: enough for the longest emoji sequences (a family with
+    /// skin tones), not for a letter buried under thousands of combining marks.
+    public static let maxScalarsPerCharacter = 10
+
+    /// At most `limit` characters of at most `maxScalarsPerCharacter` scalars each, so the size of the
+    /// result is bounded (`limit * maxScalarsPerCharacter * 4` bytes of UTF-8) however it is built.
     public static func clean(_ raw: String, limit: Int) -> String {
         var result = ""
         var pendingSpace = false
@@ -22,7 +28,7 @@ public enum TextRules {
                 pendingSpace = !result.isEmpty
                 continue
             }
-            let scalars = character.unicodeScalars.filter { !isHidden($0) }
+            let scalars = character.unicodeScalars.filter { !isHidden($0) }.prefix(maxScalarsPerCharacter)
             // Nothing visible left (none, or only a lone joiner, variation selector or Hangul filler): drop it.
             if scalars.allSatisfy(\.properties.isDefaultIgnorableCodePoint) { continue }
             if pendingSpace {

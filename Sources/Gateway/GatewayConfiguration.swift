@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Ledger
 
 /// A setting that could not be used. The message names the setting, so the operator knows what to fix.

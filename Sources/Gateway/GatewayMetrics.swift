@@ -6,7 +6,7 @@ import Prometheus
 /// The gateway's Prometheus registry. Ledger and occupancy figures are read when scraped, so they are
 /// always current and cost nothing between scrapes.
 final class GatewayMetrics: Sendable {
-    let registry = PrometheusCollectorRegistry()
+    let registry: PrometheusCollectorRegistry
     private let store: CallStore
     private let events: Gauge
     private let transactions: Gauge
@@ -17,15 +17,19 @@ final class GatewayMetrics: Sendable {
 
     init(store: CallStore) {
         self.store = store
-        events = registry.makeGauge(name: "crow_ledger_head_position", help: "Position of the last event in the ledger")
-        transactions = registry.makeGauge(
-            name: "crow_ledger_transactions",
-            help: "Append transactions committed since start (group commit)"
-        )
-        appends = registry.makeGauge(name: "crow_ledger_appends", help: "Appends acknowledged since start")
-        refused = registry.makeGauge(name: "crow_ledger_appends_refused", help: "Appends refused since start (conflicts)")
-        rooms = registry.makeGauge(name: "crow_rooms_live", help: "Rooms currently open")
-        peers = registry.makeGauge(name: "crow_peers_present", help: "Participants currently in rooms")
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        func gauge(_ subsystem: String, _ name: String, _ unit: String, _ help: String) -> Gauge {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "crow", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
+            )
+        }
+        events = gauge("ledger", "head", "position", "Position of the last event in the ledger")
+        transactions = gauge("ledger", "transactions", "", "Append transactions committed since start (group commit)")
+        appends = gauge("ledger", "appends", "", "Appends acknowledged since start")
+        refused = gauge("ledger", "appends", "refused", "Appends refused since start (conflicts)")
+        rooms = gauge("rooms", "live", "", "Rooms currently open")
+        peers = gauge("peers", "present", "", "Participants currently in rooms")
     }
 
     func render() async throws -> String {

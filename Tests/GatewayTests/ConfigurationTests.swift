@@ -1,0 +1,71 @@
+import Foundation
+import Gateway
+import Ledger
+import Testing
+
+/// Settings from the environment (SPEC 12): defaults, and a clear error naming the setting when wrong.
+@Suite struct ConfigurationTests {
+    @Test func defaultsAreTheEmbeddedOnes() throws {
+        let configuration = try GatewayConfiguration.fromEnvironment([:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8444)
+        #expect(configuration.ledgerPath == "./data/ledger.sqlite")
+        #expect(configuration.synchronous == .full)
+        #expect(configuration.maxPeers == 4)
+        try configuration.validate()
+    }
+
+    @Test func environmentValuesAreRead() throws {
+        let configuration = try GatewayConfiguration.fromEnvironment([
+            "CROW_CALLS_HOST": "0.0.0.0",
+            "CROW_CALLS_PORT": " 9000 ",
+            "CROW_CALLS_DATA": "/var/lib/crow",
+            "CROW_CALLS_MAX_PEERS": "8",
+            "CROW_CALLS_SYNCHRONOUS": "normal",
+            "CROW_CALLS_RING_WINDOW": "30",
+            "CROW_GATEWAY_URL": "https://calls.example.net",
+        ])
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.port == 9000)
+        #expect(configuration.ledgerPath == "/var/lib/crow/ledger.sqlite")
+        #expect(configuration.maxPeers == 8)
+        #expect(configuration.synchronous == .normal)
+        #expect(configuration.ringWindow == 30_000)
+        try configuration.validate()
+    }
+
+    @Test(arguments: [
+        ("CROW_CALLS_PORT", "eighty"),
+        ("CROW_CALLS_PORT", "70000"),
+        ("CROW_CALLS_MAX_PEERS", "1"),
+        ("CROW_CALLS_MAX_PEERS", "4; DROP TABLE"),
+        ("CROW_CALLS_SYNCHRONOUS", "OFF"),
+        ("CROW_CALLS_ENABLED", "maybe"),
+        ("CROW_CALLS_TOKEN_TTL", "-5"),
+        ("CROW_CALLS_RING_WINDOW", "999999"),
+    ])
+    func badEnvironmentValuesNameTheSetting(setting: String, value: String) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration.fromEnvironment([setting: value])
+        }
+        #expect(error?.setting == setting)
+        #expect(error?.value == value)
+        #expect(error?.description.contains(setting) == true)
+    }
+
+    @Test func badCombinationsAreRefusedByValidate() {
+        var tlsHalf = GatewayConfiguration()
+        tlsHalf.tlsCertificate = "/etc/ssl/cert.pem"
+        #expect(throws: ConfigurationError.self) { try tlsHalf.validate() }
+
+        var unreadable = GatewayConfiguration()
+        unreadable.tlsCertificate = "/nonexistent/cert.pem"
+        unreadable.tlsKey = "/nonexistent/key.pem"
+        let error = #expect(throws: ConfigurationError.self) { try unreadable.validate() }
+        #expect(error?.reason == "cannot be read")
+
+        var badURL = GatewayConfiguration()
+        badURL.gatewayURL = "javascript:alert(1)"
+        #expect(throws: ConfigurationError.self) { try badURL.validate() }
+    }
+}
