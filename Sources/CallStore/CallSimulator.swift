@@ -92,12 +92,12 @@ public struct CallSimulator {
                 try await store.recordInviteFailed(inviteId, relays: relays, attempts: 5, reason: "no relay accepted the event")
             }
         }
-        let host = try await join(created.code, secret: created.hostToken.secret)
+        let host = try await join(created.code, secret: created.hostToken.secret, as: hostName)
         tick(seconds: 5...40)
         var guestPeer: String?
         if delivered {
             switch Int.random(in: 0..<100, using: &random) {
-            case 0..<60: guestPeer = try await join(created.code, secret: guest.token.secret)
+            case 0..<60: guestPeer = try await join(created.code, secret: guest.token.secret, as: guestName)
             case 60..<80:
                 let busy = Bool.random(using: &random)
                 _ = try await attempt { [self] in try await store.recordRemoteDeclined(inviteId, busy: busy) }
@@ -145,7 +145,7 @@ public struct CallSimulator {
         }) else { return }
         rooms.append(created.code)
         var present: [String] = []
-        if let host = try await join(created.code, secret: created.hostToken.secret) { present.append(host) }
+        if let host = try await join(created.code, secret: created.hostToken.secret, as: hostName) { present.append(host) }
         for _ in 0..<Int.random(in: 1...3, using: &random) {
             tick(seconds: 1...30)
             let label = name()
@@ -155,7 +155,7 @@ public struct CallSimulator {
             secrets.append((created.code, guest.token.secret, guest.token.id))
             switch Int.random(in: 0..<100, using: &random) {
             case 0..<70:
-                if let peer = try await join(created.code, secret: guest.token.secret) { present.append(peer) }
+                if let peer = try await join(created.code, secret: guest.token.secret, as: label) { present.append(peer) }
                 // A forwarded link used a second time is refused.
                 if Int.random(in: 0..<100, using: &random) < 15 { _ = try await join(created.code, secret: guest.token.secret) }
             case 70..<85:
@@ -211,8 +211,8 @@ public struct CallSimulator {
 
     // MARK: - Helpers
 
-    private mutating func join(_ room: String, secret: String) async throws(CallError) -> String? {
-        let displayName = name()
+    private mutating func join(_ room: String, secret: String, as person: String? = nil) async throws(CallError) -> String? {
+        let displayName = person ?? name()
         guard let admission = try await attempt({ [self] in try await store.admit(room: room, token: secret, displayName: displayName) })
         else { return nil }
         peers.append((room, admission.peerId))

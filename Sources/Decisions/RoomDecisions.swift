@@ -41,7 +41,8 @@ public enum RoomDecisions {
     ) throws(Rejection) -> [StreamAppend] {
         guard TextRules.isRoomCode(command.code) else { throw .invalidRequest("room code is malformed") }
         guard existing == nil else { throw .roomExists }
-        guard (2...peerLimit).contains(command.maxPeers) else {
+        // `2 <= maxPeers <= peerLimit`, written so that a misconfigured limit below 2 refuses, not traps.
+        guard command.maxPeers >= 2, command.maxPeers <= peerLimit else {
             throw .invalidRequest("maxPeers must be between 2 and \(peerLimit)")
         }
         guard command.ttl > 0 else { throw .invalidRequest("ttl must be positive") }

@@ -565,3 +565,20 @@ struct RoomEndTests {
         )
     }
 }
+
+@Suite struct RoomCreateLimitTests {
+    @Test func aPeerLimitBelowTwoRefusesInsteadOfTrapping() throws {
+        let command = RoomDecisions.CreateRoom(
+            code: "abcdefghijkl",
+            hostName: "Ada",
+            maxPeers: 2,
+            createdBy: .api,
+            hostToken: NewToken(id: "0123456789abcdef", hash: String(repeating: "a", count: 64)),
+            now: 1,
+            ttl: 1000
+        )
+        #expect(throws: Rejection.invalidRequest("maxPeers must be between 2 and 1")) {
+            try RoomDecisions.create(command, existing: nil, peerLimit: 1)
+        }
+    }
+}
