@@ -18,4 +18,5 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "events_refuse_replace",
         sql: String(decoding: PackageResources._003_events_refuse_replace_sql, as: UTF8.self)
     ),
+    SchemaMigration(number: 4, name: "owner", sql: String(decoding: PackageResources._004_owner_sql, as: UTF8.self)),
 ]

@@ -1,13 +1,20 @@
 import CallStore
+import Foundation
 public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import HummingbirdWebSocket
 import Ledger
 public import Logging
-import Prometheus
+import NIOSSL
 
 /// The composition root: everything the gateway runs is built here, for `crow-calls serve` and for tests.
 ///
 /// It opens the ledger (applying migrations), closes the seats of anyone left marked present by a crash
-/// (`peer.left(restart)`), and mounts the routes.
+/// (`peer.left(restart)`), and mounts the routes: owner authentication, the owner's API, and the
+/// signaling WebSocket. The long-running parts are services of the application's one service group;
+/// on graceful shutdown the server closes every socket with a close frame, then signaling records who
+/// left (`peer.left(shutdown)`), then the ledger is closed.
 public func buildApplication(
     _ configuration: GatewayConfiguration,
     logger: Logger = Logger(label: "crow-calls"),
@@ -28,17 +35,98 @@ public func buildApplication(
         logger.notice("closed seats left open by an unclean stop", metadata: ["peers": "\(recovered)"])
     }
     let metrics = GatewayMetrics(store: store)
-    let router = Router()
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    var limits = AbuseGuard.Limits()
+    limits.connectionsPerIP = configuration.connectionsPerIP
+    limits.failuresPerIP = configuration.failedJoinsPerIP
+    limits.messagesPerSecond = configuration.messagesPerSecond
+    let abuse = AbuseGuard(limits: limits)
+    let hub = SignalingHub(
+        store: store,
+        metrics: metrics,
+        settings: SignalingHub.Settings(
+            grace: configuration.resumeGrace,
+            emptyGrace: configuration.emptyRoomGrace,
+            iceServers: IceServerProvider(
+                stunURLs: configuration.stunURLs,
+                turnURLs: configuration.turnURLs,
+                turnSecret: configuration.turnSecret
+            )
+        ),
+        logger: logger
+    )
+    let refusals = UpgradeRefusals()
+    let signaling = SignalingEndpoint(
+        store: store,
+        hub: hub,
+        abuse: abuse,
+        metrics: metrics,
+        refusals: refusals,
+        maxMessageBytes: configuration.maxMessageBytes
+    )
+
+    let router = Router(context: GatewayContext.self)
+    router.add(middleware: AccessLogMiddleware(logger: logger))
+    addOwnerRoutes(to: router, store: store, configuration: configuration)
     HealthController(store: store, metrics: metrics).addRoutes(to: router)
+    RoomsController(store: store, hub: hub, metrics: metrics, configuration: configuration)
+        .addRoutes(to: router.group("api").add(middleware: RequireOwnerMiddleware()))
+    // Reached only by requests that are not WebSocket upgrades.
+    router.get("calls/ws") { _, _ -> Response in
+        throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket", headers: [.upgrade: "websocket"])
+    }
+
+    let webSocketRouter = Router(context: GatewayContext.self)
+    webSocketRouter.ws("calls/ws") { request, context in
+        await signaling.shouldUpgrade(request, context: context)
+    } onUpgrade: { inbound, outbound, context in
+        try await signaling.handle(inbound: inbound, outbound: outbound, context: context)
+    }
+    var server = HTTPServerBuilder.http1WebSocketUpgrade(
+        webSocketRouter: webSocketRouter,
+        configuration: .init(
+            http1: .init(additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)]),
+            ws: .init(
+                maxFrameSize: configuration.maxMessageBytes,
+                autoPing: .enabled(timePeriod: .seconds(30)),
+                closeTimeout: .seconds(5)
+            )
+        )
+    )
+    if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+        server = try .tls(server, tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
+    }
     return Application(
         router: router,
+        server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "crow-calls"
         ),
-        services: [LedgerService(store: store, logger: logger)],
+        services: [
+            LedgerService(store: store, logger: logger),
+            SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
+    )
+}
+
+/// TLS from PEM files; a file that does not parse stops the start with a message naming it.
+func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+    let chain: [NIOSSLCertificate]
+    let privateKey: NIOSSLPrivateKey
+    do {
+        chain = try NIOSSLCertificate.fromPEMFile(certificate)
+    } catch {
+        throw ConfigurationError(setting: "tls-cert", value: certificate, reason: "is not a PEM certificate")
+    }
+    do {
+        privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+    } catch {
+        throw ConfigurationError(setting: "tls-key", value: key, reason: "is not a PEM private key")
+    }
+    return TLSConfiguration.makeServerConfiguration(
+        certificateChain: chain.map { .certificate($0) },
+        privateKey: .privateKey(privateKey)
     )
 }

@@ -34,6 +34,32 @@ public struct GatewayConfiguration: Sendable {
     /// Milliseconds.
     public var ringWindow: Int64 = 60_000
     public var synchronous: SynchronousMode = .full
+    /// How long an owner session (the login cookie) lasts, in milliseconds (`CROW_CALLS_SESSION_TTL` in seconds, 30 days).
+    public var sessionLifetime: Int64 = 2_592_000_000
+    /// Failed owner logins allowed per client IP within `loginWindow` (`CROW_CALLS_LOGIN_ATTEMPTS`, 5).
+    public var loginAttempts = 5
+    /// Milliseconds (`CROW_CALLS_LOGIN_WINDOW` in seconds, 15 min).
+    public var loginWindow: Int64 = 900_000
+    /// How long a dropped participant keeps their seat for a resume, in milliseconds (20 s).
+    public var resumeGrace: Int64 = 20_000
+    /// How long an empty room stays open before it ends, in milliseconds (2 min).
+    public var emptyRoomGrace: Int64 = 120_000
+    /// `CROW_STUN_URLS`, comma separated. None by default.
+    public var stunURLs: [String] = []
+    /// `CROW_TURN_URLS` (or Crow's `WEBRTC_TURN_URL`), comma separated.
+    public var turnURLs: [String] = []
+    /// `CROW_TURN_SECRET` (or Crow's `TURN_SECRET`): coturn's static-auth-secret.
+    public var turnSecret: String?
+    /// Largest signaling message, in bytes (64 KiB); larger ones close the socket with 1009.
+    public var maxMessageBytes = 65_536
+    /// Open signaling sockets per client IP (`CROW_CALLS_MAX_CONNECTIONS_PER_IP`, 32).
+    public var connectionsPerIP = 32
+    /// Failed token attempts per IP per minute before joins from it get 429 (10).
+    public var failedJoinsPerIP = 10
+    /// Messages per second per socket (50), with bursts up to 200.
+    public var messagesPerSecond: Double = 50
+    /// How often signaling checks grace periods; shorter in tests.
+    public var signalingTick: Duration = .seconds(1)
 
     public init() {}
 
@@ -70,6 +96,29 @@ public struct GatewayConfiguration: Sendable {
         if let raw = value("CROW_CALLS_RING_WINDOW") {
             configuration.ringWindow = Int64(try parseInt(raw, setting: "CROW_CALLS_RING_WINDOW", range: 5...3600)) * 1000
         }
+        if let raw = value("CROW_CALLS_RESUME_GRACE") {
+            configuration.resumeGrace = Int64(try parseInt(raw, setting: "CROW_CALLS_RESUME_GRACE", range: 0...600)) * 1000
+        }
+        if let raw = value("CROW_STUN_URLS") {
+            configuration.stunURLs = try parseICEURLs(raw, setting: "CROW_STUN_URLS", schemes: ["stun", "stuns"])
+        }
+        if let raw = value("CROW_TURN_URLS") ?? value("WEBRTC_TURN_URL") {
+            let setting = value("CROW_TURN_URLS") != nil ? "CROW_TURN_URLS" : "WEBRTC_TURN_URL"
+            configuration.turnURLs = try parseICEURLs(raw, setting: setting, schemes: ["turn", "turns"])
+        }
+        configuration.turnSecret = value("CROW_TURN_SECRET") ?? value("TURN_SECRET")
+        if let raw = value("CROW_CALLS_MAX_CONNECTIONS_PER_IP") {
+            configuration.connectionsPerIP = try parseInt(raw, setting: "CROW_CALLS_MAX_CONNECTIONS_PER_IP", range: 1...10_000)
+        }
+        if let raw = value("CROW_CALLS_SESSION_TTL") {
+            configuration.sessionLifetime = Int64(try parseInt(raw, setting: "CROW_CALLS_SESSION_TTL", range: 300...31_536_000)) * 1000
+        }
+        if let raw = value("CROW_CALLS_LOGIN_ATTEMPTS") {
+            configuration.loginAttempts = try parseInt(raw, setting: "CROW_CALLS_LOGIN_ATTEMPTS", range: 1...1000)
+        }
+        if let raw = value("CROW_CALLS_LOGIN_WINDOW") {
+            configuration.loginWindow = Int64(try parseInt(raw, setting: "CROW_CALLS_LOGIN_WINDOW", range: 1...86_400)) * 1000
+        }
         if let raw = value("CROW_CALLS_SYNCHRONOUS") {
             guard let mode = SynchronousMode(rawValue: raw.uppercased()) else {
                 throw ConfigurationError(setting: "CROW_CALLS_SYNCHRONOUS", value: raw, reason: "use FULL or NORMAL")
@@ -101,6 +150,9 @@ public struct GatewayConfiguration: Sendable {
         for path in [tlsCertificate, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
             throw ConfigurationError(setting: "TLS file", value: path, reason: "cannot be read")
         }
+        if !turnURLs.isEmpty && (turnSecret ?? "").isEmpty {
+            throw ConfigurationError(setting: "CROW_TURN_SECRET", value: "", reason: "TURN URLs need the TURN secret")
+        }
         if let gatewayURL {
             guard let url = URL(string: gatewayURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
                 url.host != nil
@@ -108,6 +160,20 @@ public struct GatewayConfiguration: Sendable {
                 throw ConfigurationError(setting: "CROW_GATEWAY_URL", value: gatewayURL, reason: "must be an http(s) URL")
             }
         }
+    }
+
+    /// A comma-separated list of `stun:`/`turn:` URLs (RFC 7064/7065 form, e.g. `turn:turn.example.net:3478?transport=udp`).
+    static func parseICEURLs(_ raw: String, setting: String, schemes: Set<String>) throws(ConfigurationError) -> [String] {
+        let urls = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for url in urls {
+            let scheme = url.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+            guard schemes.contains(scheme), url.count > scheme.count + 1, url.count <= 512,
+                !url.contains(where: { $0.isWhitespace || $0.isNewline })
+            else {
+                throw ConfigurationError(setting: setting, value: url, reason: "use \(schemes.sorted().joined(separator: " or ")): URLs")
+            }
+        }
+        return urls
     }
 
     static func parsePort(_ raw: String, setting: String) throws(ConfigurationError) -> Int {

@@ -14,6 +14,9 @@ final class GatewayMetrics: Sendable {
     private let refused: Gauge
     private let rooms: Gauge
     private let peers: Gauge
+    private let relayed: Counter
+    private let connections: Gauge
+    private let appendLatency: DurationHistogram
 
     init(store: CallStore) {
         self.store = store
@@ -30,6 +33,49 @@ final class GatewayMetrics: Sendable {
         refused = gauge("ledger", "appends", "refused", "Appends refused since start (conflicts)")
         rooms = gauge("rooms", "live", "", "Rooms currently open")
         peers = gauge("peers", "present", "", "Participants currently in rooms")
+        relayed = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "crow", subsystem: "signaling", metricName: "messages", unitName: "relayed_total",
+                helpText: "Signaling messages delivered to a peer"
+            )
+        )
+        connections = gauge("signaling", "connections", "open", "Signaling WebSockets open")
+        appendLatency = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "crow", subsystem: "ledger", metricName: "append", unitName: "seconds",
+                helpText: "Time from a command to its durable append"
+            ),
+            buckets: [.microseconds(250), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1)]
+        )
+    }
+
+    /// A join refused before the upgrade, by its code (`token_used`, `room_full`, `rate_limited`...).
+    func refusedJoin(_ code: String) {
+        let safe = code.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || $0 == "_" } ? code : "other"
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "crow", subsystem: "signaling", metricName: "joins", unitName: "refused_total",
+                helpText: "Joins refused before the WebSocket upgrade, by reason"
+            ),
+            labels: [("reason", safe)]
+        ).increment()
+    }
+
+    func relayedMessage() { relayed.increment() }
+
+    func connectionOpened() { connections.increment() }
+
+    func connectionClosed() { connections.decrement() }
+
+    /// Times one command that appends to the ledger.
+    func timeAppend<T>(_ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        defer { observeAppend(since: start) }
+        return try await body()
+    }
+
+    func observeAppend(since start: ContinuousClock.Instant) {
+        appendLatency.record(ContinuousClock.now - start)
     }
 
     func render() async throws -> String {

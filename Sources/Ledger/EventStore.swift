@@ -83,6 +83,13 @@ public final class EventStore: Sendable {
         try pool.read(body)
     }
 
+    /// Writes ordinary tables that share the file but are not part of the ledger (owner account,
+    /// sessions, API tokens, contacts), in one transaction. Never for events or projections: the
+    /// triggers refuse event changes, and projections change only with the events they reflect.
+    public func writeRecords<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
     /// Runs a write outside the ledger's append path: for rebuilds and maintenance only, never for events.
     public func maintenanceWrite<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.writeWithoutTransaction(body)

@@ -1,0 +1,59 @@
+import CallStore
+import Hummingbird
+
+/// Recognises owner credentials on every request mounted after it: `Authorization: Bearer <api token>`
+/// or the `crow_session` cookie. A valid one sets `context.owner`; an invalid one leaves it nil (routes
+/// that need the owner then answer 401). Secrets are never logged.
+///
+/// CSRF: a state-changing request (anything but GET, HEAD, OPTIONS) authenticated by the cookie must
+/// carry an `Origin` equal to the gateway's own, or it is refused with 403 `bad_origin`. Bearer requests
+/// are exempt: browsers never attach that header on their own.
+struct OwnerAuthMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+
+    let store: CallStore
+    let origins: OwnerOriginPolicy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let bearer = OwnerOriginPolicy.bearerSecret(in: request), let id = try await lookup({ try await store.ownerAPITokenID(secret: bearer) }) {
+            context.owner = .apiToken(id: id)
+        } else if let cookie = OwnerOriginPolicy.sessionSecret(in: request),
+            let id = try await lookup({ try await store.ownerSessionID(secret: cookie) })
+        {
+            if OwnerOriginPolicy.changesState(request.method) && !origins.matches(request) {
+                context.logger.notice("refused a cookie-authenticated request without a matching Origin", metadata: ["session": "\(id)"])
+                throw GatewayError.forbiddenOrigin
+            }
+            context.owner = .session(id: id)
+        }
+        return try await next(request, context)
+    }
+
+    private func lookup(_ body: () async throws -> String?) async throws -> String? {
+        do {
+            return try await body()
+        } catch is OwnerError {
+            throw OwnerRoutes.unavailable
+        }
+    }
+}
+
+/// Refuses requests without owner credentials: 401 `unauthorized` with `WWW-Authenticate: Bearer`.
+/// Put it on every owner-only group (after `OwnerAuthMiddleware`, which `addOwnerRoutes` mounts first).
+struct RequireOwnerMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+
+    init() {}
+
+    static let refusal: GatewayError = {
+        var error = GatewayError.unauthorized
+        error.headers[.wwwAuthenticate] = "Bearer"
+        return error
+    }()
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.owner != nil else { throw Self.refusal }
+        return try await next(request, context)
+    }
+}

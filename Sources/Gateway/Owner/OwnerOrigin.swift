@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+
+/// Which origin the owner's browser pages live on, and the session cookie's attributes.
+///
+/// The expected origin is the one of `CROW_GATEWAY_URL` when it is set; otherwise the request's own
+/// `Host` with `https` under TLS and `http` without. A cookie-authenticated request that changes state
+/// must carry an `Origin` equal to it.
+struct OwnerOriginPolicy: Sendable {
+    /// Normalized origin of the configured gateway URL.
+    let configuredOrigin: String?
+    let tls: Bool
+    /// Whether the session cookie gets `Secure`.
+    let secureCookies: Bool
+
+    init(configuration: GatewayConfiguration) {
+        configuredOrigin = configuration.gatewayURL.flatMap(Self.normalize)
+        tls = configuration.tlsCertificate != nil
+        secureCookies = tls || configuration.gatewayURL?.lowercased().hasPrefix("https://") == true
+    }
+
+    /// The origin a same-site browser request to this gateway carries, or nil when it cannot be known.
+    func expectedOrigin(for request: Request) -> String? {
+        if let configuredOrigin { return configuredOrigin }
+        guard let host = request.head.authority, !host.isEmpty else { return nil }
+        return Self.normalize("\(tls ? "https" : "http")://\(host)")
+    }
+
+    /// Whether the request carries an `Origin` header equal to the expected origin.
+    func matches(_ request: Request) -> Bool {
+        guard let presented = request.headers[.origin], let origin = Self.normalize(presented),
+            let expected = expectedOrigin(for: request)
+        else { return false }
+        return origin == expected
+    }
+
+    /// For form posts that need no session (login, setup): a present `Origin` must match; an absent one
+    /// (curl, scripts) is accepted.
+    func allowsIfPresent(_ request: Request) -> Bool {
+        request.headers[.origin] == nil || matches(request)
+    }
+
+    /// Methods that change state: everything except GET, HEAD and OPTIONS.
+    static func changesState(_ method: HTTPRequest.Method) -> Bool {
+        ![.get, .head, .options].contains(method)
+    }
+
+    /// `scheme://host[:port]`, lowercased, default ports dropped; nil for anything that is not an
+    /// http(s) origin (including the opaque origin `null`).
+    static func normalize(_ text: String) -> String? {
+        guard text.utf8.count <= 2048, !text.contains(where: { $0.isWhitespace || $0 == "\\" || $0 == "@" }),
+            let components = URLComponents(string: text),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        let defaultPort = scheme == "https" ? 443 : 80
+        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        if let port = components.port, port != defaultPort { return "\(scheme)://\(hostPart):\(port)" }
+        return "\(scheme)://\(hostPart)"
+    }
+
+    // MARK: - Session cookie
+
+    static let cookieName = "crow_session"
+
+    func sessionCookie(_ value: String, maxAge seconds: Int64) -> String {
+        "\(Self.cookieName)=\(value); Path=/; Max-Age=\(max(0, seconds)); HttpOnly; SameSite=Strict"
+            + (secureCookies ? "; Secure" : "")
+    }
+
+    var clearedSessionCookie: String { sessionCookie("", maxAge: 0) }
+
+    /// The session cookie's value, if it has the shape of one (43 base64url characters).
+    static func sessionSecret(in request: Request) -> String? {
+        guard let value = request.cookies[cookieName]?.value, isBearerSecret(value) else { return nil }
+        return value
+    }
+
+    /// The Bearer token of an `Authorization` header, if it has the shape of one.
+    static func bearerSecret(in request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return isBearerSecret(token) ? token : nil
+    }
+
+    /// 32 random bytes as unpadded base64url.
+    static func isBearerSecret(_ text: String) -> Bool {
+        text.utf8.count == 43
+            && text.utf8.allSatisfy {
+                (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D
+                    || $0 == 0x5F
+            }
+    }
+}

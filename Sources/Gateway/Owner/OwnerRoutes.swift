@@ -1,0 +1,219 @@
+import CallStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// First-run setup, login, logout and `GET /api/owner`.
+///
+/// Form posts (`application/x-www-form-urlencoded`, what the pages send) are answered with pages and
+/// redirects; JSON posts (the web client's `fetch`) with JSON and the error shape of SPEC 5.
+struct OwnerRoutes: Sendable {
+    let store: CallStore
+    let origins: OwnerOriginPolicy
+    let throttle: LoginThrottle
+    let hasher: OwnerPasswordHasher
+    /// Milliseconds.
+    let sessionLifetime: Int64
+    /// Where a successful login or setup leads.
+    static let home = "/calls"
+    static let maxFormBytes = 8192
+
+    static let unavailable = GatewayError(.serviceUnavailable, code: "storage_error", message: "the owner database is unavailable")
+    static let busy = GatewayError(
+        .serviceUnavailable,
+        code: "busy",
+        message: "too many sign-ins at once; try again in a moment",
+        headers: [.retryAfter: "1"]
+    )
+    static let wrongPassword = GatewayError(.unauthorized, code: "invalid_credentials", message: "wrong password")
+
+    func addRoutes(to router: Router<GatewayContext>) {
+        router.get("setup") { request, _ in try await setupPage(request) }
+        router.post("setup") { request, context in try await setup(request, context: context) }
+        router.get("login") { _, context in try await loginPage(context) }
+        router.post("login") { request, context in try await login(request, context: context) }
+        router.post("logout") { request, context in try await logout(request, context: context) }
+        router.group("api/owner").add(middleware: RequireOwnerMiddleware()).get { _, context in
+            try JSONBody.response(["owner": Self.kind(of: context.owner)])
+        }
+    }
+
+    static func kind(of owner: OwnerPrincipal?) -> String {
+        switch owner {
+        case .session: return "session"
+        case .apiToken: return "api_token"
+        case nil: return "none"
+        }
+    }
+
+    // MARK: - Setup
+
+    func setupPage(_ request: Request) async throws -> Response {
+        guard try await !ownerExists() else { return OwnerHTML.alreadySetUp() }
+        guard let token = request.uri.queryParameters["token"].map(String.init),
+            OwnerOriginPolicy.isBearerSecret(token),
+            try await call({ try await store.ownerSetupSecretIsValid(token) })
+        else { return OwnerHTML.setupInvalid() }
+        return OwnerHTML.setupForm(token: token)
+    }
+
+    func setup(_ request: Request, context: GatewayContext) async throws -> Response {
+        guard origins.allowsIfPresent(request) else { throw GatewayError.forbiddenOrigin }
+        let form = try await Self.form(request)
+        let token = form["token"] ?? ""
+        guard try await !ownerExists() else { return OwnerHTML.alreadySetUp() }
+        guard OwnerOriginPolicy.isBearerSecret(token), try await call({ try await store.ownerSetupSecretIsValid(token) }) else {
+            return OwnerHTML.setupInvalid()
+        }
+        if let problem = OwnerPasswordHasher.problem(password: form["password"] ?? "", confirmation: form["confirm"] ?? "") {
+            return OwnerHTML.setupForm(token: token, error: problem, status: .badRequest)
+        }
+        let hash: OwnerPasswordHash
+        do {
+            hash = try await hasher.hash(form["password"] ?? "")
+        } catch is OwnerPasswordHasher.Busy {
+            throw Self.busy
+        }
+        let session: IssuedOwnerSecret
+        do {
+            session = try await store.completeOwnerSetup(secret: token, password: hash, sessionLifetime: sessionLifetime)
+        } catch .ownerExists {
+            return OwnerHTML.alreadySetUp()
+        } catch .setupSecretInvalid {
+            return OwnerHTML.setupInvalid()
+        } catch {
+            throw Self.unavailable
+        }
+        context.logger.notice("owner password set; setup link consumed", metadata: ["session": "\(session.id)"])
+        return redirect(to: Self.home, setting: session)
+    }
+
+    // MARK: - Login and logout
+
+    func loginPage(_ context: GatewayContext) async throws -> Response {
+        if case .session = context.owner { return OwnerHTML.login(signedIn: true) }
+        return OwnerHTML.login(ownerExists: try await ownerExists())
+    }
+
+    func login(_ request: Request, context: GatewayContext) async throws -> Response {
+        guard origins.allowsIfPresent(request) else { throw GatewayError.forbiddenOrigin }
+        let wantsJSON = Self.isJSON(request)
+        let password: String
+        if wantsJSON {
+            struct Credentials: Decodable { var password: String? }
+            password = try await JSONBody.decode(Credentials.self, from: request, limit: Self.maxFormBytes).password ?? ""
+        } else {
+            password = try await Self.form(request)["password"] ?? ""
+        }
+        let client = context.clientIP
+        if case .refused(let retryAfter) = throttle.begin(client) {
+            context.logger.notice("owner login throttled", metadata: ["client": "\(client)"])
+            let refusal = GatewayError.rateLimited(retryAfter: retryAfter)
+            if wantsJSON { throw refusal }
+            return OwnerHTML.login(
+                error: "Too many failed attempts. Try again in \(retryAfter) seconds.",
+                status: .tooManyRequests,
+                headers: refusal.headers
+            )
+        }
+        let stored = try await call { try await store.ownerPasswordHash() }
+        let matches: Bool
+        do {
+            matches = try await hasher.verify(password, against: stored)
+        } catch is OwnerPasswordHasher.Busy {
+            throw Self.busy
+        }
+        guard matches, let stored else {
+            context.logger.notice("owner login failed", metadata: ["client": "\(client)"])
+            if wantsJSON { throw Self.wrongPassword }
+            return OwnerHTML.login(error: "Wrong password.", ownerExists: stored != nil, status: .unauthorized)
+        }
+        throttle.succeeded(client)
+        let session = try await call { try await store.createOwnerSession(lifetime: sessionLifetime) }
+        if hasher.needsRehash(stored), let upgraded = try? await hasher.hash(password) {
+            try? await store.replaceOwnerPasswordHash(upgraded)
+        }
+        context.logger.notice("owner signed in", metadata: ["session": "\(session.id)", "client": "\(client)"])
+        if wantsJSON {
+            var response = try JSONBody.response(["owner": "session"])
+            response.headers[.setCookie] = cookie(for: session)
+            return response
+        }
+        return redirect(to: Self.home, setting: session)
+    }
+
+    /// Ends the session of the presented cookie (server side too) and clears the cookie. A valid session
+    /// reaching here has passed the Origin check of `OwnerAuthMiddleware`.
+    func logout(_ request: Request, context: GatewayContext) async throws -> Response {
+        guard origins.allowsIfPresent(request) else { throw GatewayError.forbiddenOrigin }
+        if let secret = OwnerOriginPolicy.sessionSecret(in: request) {
+            try await call { try await store.endOwnerSession(secret: secret) }
+        }
+        if case .session(let id) = context.owner { context.logger.notice("owner signed out", metadata: ["session": "\(id)"]) }
+        var headers: HTTPFields = [.cacheControl: "no-store"]
+        headers[.setCookie] = origins.clearedSessionCookie
+        if Self.isForm(request) {
+            headers[.location] = "/login"
+            return Response(status: .seeOther, headers: headers)
+        }
+        return Response(status: .noContent, headers: headers)
+    }
+
+    // MARK: - Helpers
+
+    func ownerExists() async throws -> Bool {
+        try await call { try await store.ownerExists() }
+    }
+
+    func cookie(for session: IssuedOwnerSecret) -> String {
+        origins.sessionCookie(session.secret, maxAge: sessionLifetime / 1000)
+    }
+
+    func redirect(to location: String, setting session: IssuedOwnerSecret) -> Response {
+        var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]
+        headers[.setCookie] = cookie(for: session)
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    func call<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch is OwnerError {
+            throw Self.unavailable
+        }
+    }
+
+    static func isJSON(_ request: Request) -> Bool {
+        request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
+    }
+
+    static func isForm(_ request: Request) -> Bool {
+        request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
+    }
+
+    /// An `application/x-www-form-urlencoded` body of at most `maxFormBytes`; the first value of each name.
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxFormBytes)
+        } catch {
+            throw GatewayError(.contentTooLarge, code: "invalid_request", message: "the body is larger than \(maxFormBytes) bytes")
+        }
+        return parseForm(String(buffer: buffer))
+    }
+
+    static func parseForm(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String? {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard let name = decode(parts[0]) else { continue }
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            if fields[name] == nil, let value { fields[name] = value }
+        }
+        return fields
+    }
+}

@@ -1,0 +1,320 @@
+import CallStore
+import Decisions
+import Foundation
+import Hummingbird
+import Ledger
+import Projections
+
+/// The owner's rooms API (SPEC 5). Each handler appends through `CallStore` or reads projections;
+/// nothing else touches the ledger. Secrets are returned once, at creation, and never again.
+struct RoomsController: Sendable {
+    let store: CallStore
+    let hub: SignalingHub
+    let metrics: GatewayMetrics
+    let configuration: GatewayConfiguration
+
+    struct CreateRoom: Decodable {
+        var hostName: String?
+        var maxPeers: Int?
+        var contact: String?
+    }
+
+    struct NewLink: Decodable {
+        var label: String?
+        var contact: String?
+    }
+
+    struct Created: Encodable {
+        var roomCode: String
+        var hostToken: String
+        var callUrl: String
+        var expiresAt: Int64
+    }
+
+    struct Link: Encodable {
+        var token: String
+        var tokenId: String
+        var callUrl: String
+        var expiresAt: Int64
+    }
+
+    func addRoutes(to group: RouterGroup<GatewayContext>) {
+        group.post("rooms") { request, context in try await create(request, context: context) }
+        group.post("rooms/:code/invites") { request, context in try await newLink(request, context: context) }
+        group.get("rooms/:code") { _, context in try await show(context: context) }
+        group.post("rooms/:code/close") { _, context in try await close(context: context) }
+        group.get("rooms") { _, _ in try await live() }
+        group.get("calls/history") { request, _ in try await history(request) }
+        group.get("calls/incoming") { _, _ in try await incoming() }
+        group.post("calls/incoming/:id/:action") { _, context in try await actOnIncoming(context: context) }
+    }
+
+    // MARK: - Rooms
+
+    func create(_ request: Request, context: GatewayContext) async throws -> Response {
+        let body = try await JSONBody.decode(CreateRoom.self, from: request)
+        try Self.refuseContactInvites(body.contact)
+        if let maxPeers = body.maxPeers, !(2...configuration.maxPeers).contains(maxPeers) {
+            throw GatewayError.invalidRequest("maxPeers must be between 2 and \(configuration.maxPeers)")
+        }
+        let creator: RoomCreator = if case .apiToken = context.owner { .api } else { .panel }
+        let hostName = body.hostName ?? "Host"
+        let room = try await Self.call {
+            try await metrics.timeAppend { try await store.createRoom(hostName: hostName, maxPeers: body.maxPeers, createdBy: creator) }
+        }
+        let created = Created(
+            roomCode: room.code,
+            hostToken: room.hostToken.secret,
+            callUrl: callURL(request, room: room.code, token: room.hostToken.secret),
+            expiresAt: room.hostToken.expiresAt
+        )
+        return try JSONBody.response(created, status: .created)
+    }
+
+    func newLink(_ request: Request, context: GatewayContext) async throws -> Response {
+        let code = try Self.roomCode(context)
+        let body = try await JSONBody.decode(NewLink.self, from: request)
+        try Self.refuseContactInvites(body.contact)
+        let guest = try await Self.call {
+            try await metrics.timeAppend { try await store.issueGuestToken(room: code, guest: CallStore.GuestRequest(label: body.label)) }
+        }
+        let link = Link(
+            token: guest.token.secret,
+            tokenId: guest.token.id,
+            callUrl: callURL(request, room: code, token: guest.token.secret),
+            expiresAt: guest.token.expiresAt
+        )
+        return try JSONBody.response(link, status: .created)
+    }
+
+    func show(context: GatewayContext) async throws -> Response {
+        let code = try Self.roomCode(context)
+        let now = store.settings.clock()
+        let view = try await Self.call {
+            try await store.read { db -> RoomView? in
+                guard let room = try Queries.room(code, in: db) else { return nil }
+                return RoomView(
+                    room: room,
+                    peers: try Queries.peers(in: code, db: db),
+                    tokens: try Queries.tokens(room: code, in: db),
+                    invites: try Queries.outgoingInvites(room: code, in: db),
+                    now: now
+                )
+            }
+        }
+        guard let view else { throw GatewayError(.notFound, code: "room_not_found", message: "no such room") }
+        return try JSONBody.response(view)
+    }
+
+    func close(context: GatewayContext) async throws -> Response {
+        let code = try Self.roomCode(context)
+        let kicked = try await Self.call { try await metrics.timeAppend { try await store.endRoom(code, reason: .closed) } }
+        await hub.roomEnded(code, reason: "closed")
+        struct Closed: Encodable {
+            var roomCode: String
+            var state = "ended"
+            var kicked: Int
+        }
+        return try JSONBody.response(Closed(roomCode: code, kicked: kicked.count))
+    }
+
+    func live() async throws -> Response {
+        let rooms = try await Self.call { try await store.read { db in try Queries.liveRooms(in: db) } }
+        struct Live: Encodable { var rooms: [RoomView.Room] }
+        return try JSONBody.response(Live(rooms: rooms.map(RoomView.Room.init)))
+    }
+
+    // MARK: - Calls
+
+    func history(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var limit = 50
+        if let raw = query["limit"] {
+            guard let value = Int(raw), (1...200).contains(value) else { throw GatewayError.invalidRequest("limit is 1 to 200") }
+            limit = value
+        }
+        var before: Int64?
+        if let raw = query["before"] {
+            guard let value = Int64(raw), value > 0 else { throw GatewayError.invalidRequest("before is a time in unix milliseconds") }
+            before = value
+        }
+        let now = store.settings.clock()
+        let ringWindow = store.settings.ringWindow
+        let (pageSize, olderThan) = (limit, before)
+        let rows = try await Self.call { try await store.read { db in try Queries.history(limit: pageSize, before: olderThan, in: db) } }
+        struct Entry: Encodable {
+            var callId, direction, roomCode, counterpart, outcome: String
+            var participants: [String]
+            var peakPeers: Int
+            var startedAt: Int64
+            var endedAt, durationMs: Int64?
+        }
+        struct History: Encodable {
+            var calls: [Entry]
+            var next: Int64?
+        }
+        let calls = rows.map { row in
+            Entry(
+                callId: row.callId, direction: row.direction, roomCode: row.roomCode, counterpart: row.counterpart,
+                outcome: row.outcome(now: now, ringWindow: ringWindow),
+                participants: (try? JSONDecoder().decode([String].self, from: Data(row.participants.utf8))) ?? [],
+                peakPeers: row.peakPeers, startedAt: row.startedAt, endedAt: row.endedAt, durationMs: row.durationMs
+            )
+        }
+        return try JSONBody.response(History(calls: calls, next: rows.count == limit ? rows.last?.startedAt : nil))
+    }
+
+    func incoming() async throws -> Response {
+        let now = store.settings.clock()
+        let ringWindow = store.settings.ringWindow
+        let calls = try await Self.call { try await store.read { db in try Queries.recentIncoming(now: now, in: db) } }
+        struct Call: Encodable {
+            var id, senderName, senderPubkey, roomCode, joinUrl, status: String
+            var receivedAt: Int64
+        }
+        struct Incoming: Encodable { var calls: [Call] }
+        return try JSONBody.response(
+            Incoming(
+                calls: calls.map {
+                    Call(
+                        id: $0.inviteId, senderName: $0.senderName, senderPubkey: $0.senderPubkey, roomCode: $0.roomCode,
+                        joinUrl: $0.joinUrl, status: $0.status(now: now, ringWindow: ringWindow), receivedAt: $0.receivedAt
+                    )
+                }
+            )
+        )
+    }
+
+    func actOnIncoming(context: GatewayContext) async throws -> Response {
+        guard let id = context.parameters.get("id"), TextRules.isRoomCode(id) else {
+            throw GatewayError.invalidRequest("invite id is malformed")
+        }
+        switch context.parameters.get("action") {
+        case "accept": try await Self.call { try await store.acceptIncoming(id) }
+        case "dismiss": try await Self.call { try await store.dismissIncoming(id) }
+        case "decline": try await Self.call { try await store.declineIncoming(id) }
+        default: throw GatewayError.notFound("unknown action")
+        }
+        return Response(status: .noContent)
+    }
+
+    // MARK: - Helpers
+
+    /// Sending invites to contacts needs the Nostr outbox, which is not part of this build yet.
+    static func refuseContactInvites(_ contact: String?) throws {
+        guard contact == nil else {
+            throw GatewayError(
+                .notImplemented,
+                code: "invites_unavailable",
+                message: "inviting a contact needs the Nostr outbox, which this gateway does not have yet; create a link instead"
+            )
+        }
+    }
+
+    static func roomCode(_ context: GatewayContext) throws -> String {
+        guard let code = context.parameters.get("code"), TextRules.isRoomCode(code) else {
+            throw GatewayError.invalidRequest("room code is malformed")
+        }
+        return code
+    }
+
+    /// The page a participant opens. Loading it does not use the token; joining does.
+    func callURL(_ request: Request, room: String, token: String) -> String {
+        let base: String
+        if let gatewayURL = configuration.gatewayURL {
+            base = gatewayURL.hasSuffix("/") ? String(gatewayURL.dropLast()) : gatewayURL
+        } else {
+            let scheme = configuration.tlsCertificate == nil ? "http" : "https"
+            base = "\(scheme)://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")"
+        }
+        var components = URLComponents()
+        components.queryItems = [URLQueryItem(name: "room", value: room), URLQueryItem(name: "token", value: token)]
+        return "\(base)/calls?\(components.percentEncodedQuery ?? "")"
+    }
+
+    /// Runs a `CallStore` command and maps its failure to the API's error shape.
+    @discardableResult
+    static func call<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as CallError {
+            throw apiError(error)
+        }
+    }
+
+    static func apiError(_ error: CallError) -> GatewayError {
+        switch error {
+        case .rejected(let rejection):
+            let status: HTTPResponse.Status
+            switch rejection {
+            case .roomNotFound, .inviteNotFound, .peerNotFound: status = .notFound
+            case .roomEnded: status = .gone
+            case .roomFull, .roomExists, .roomNotEmpty, .tokenUsed, .inviteState, .duplicateInvite: status = .conflict
+            case .tokenInvalid: status = .unauthorized
+            case .tokenExpired, .tokenRevoked: status = .gone
+            default: status = .badRequest
+            }
+            return GatewayError(status, code: rejection.code, message: rejection.description)
+        case .ledger(let failure):
+            return GatewayError(.serviceUnavailable, code: failure.code, message: "the ledger is not available")
+        }
+    }
+}
+
+/// `GET /api/rooms/:code`: the room, who is in it, its links (without secrets) and its invites.
+struct RoomView: Encodable, Sendable {
+    struct Room: Encodable, Sendable {
+        var code, hostName, createdBy, state: String
+        var maxPeers, peerCount: Int
+        var createdAt, expiresAt: Int64
+        var endedAt: Int64?
+        var endReason: String?
+
+        init(_ room: RoomRecord) {
+            code = room.code
+            hostName = room.hostName
+            createdBy = room.createdBy
+            state = room.state
+            maxPeers = room.maxPeers
+            peerCount = room.peerCount
+            createdAt = room.createdAt
+            expiresAt = room.expiresAt
+            endedAt = room.endedAt
+            endReason = room.endReason
+        }
+    }
+
+    struct Peer: Encodable, Sendable {
+        var peerId, name: String
+        var joinedAt: Int64
+    }
+
+    struct Token: Encodable, Sendable {
+        var id, role, status: String
+        var label: String?
+        var expiresAt: Int64
+        var usedAt: Int64?
+    }
+
+    struct Invite: Encodable, Sendable {
+        var id, contactPubkey, transport, status: String
+        var attempts: Int
+        var updatedAt: Int64
+    }
+
+    var room: Room
+    var peers: [Peer]
+    var tokens: [Token]
+    var invites: [Invite]
+
+    init(room: RoomRecord, peers: [RoomPeerRecord], tokens: [TokenRecord], invites: [OutgoingInviteRecord], now: Int64) {
+        self.room = Room(room)
+        self.peers = peers.map { Peer(peerId: $0.peerId, name: $0.displayName, joinedAt: $0.joinedAt) }
+        self.tokens = tokens.map {
+            Token(id: $0.tokenId, role: $0.role, status: $0.status(now: now), label: $0.label, expiresAt: $0.expiresAt, usedAt: $0.usedAt)
+        }
+        self.invites = invites.map {
+            Invite(id: $0.inviteId, contactPubkey: $0.contactPubkey, transport: $0.transport, status: $0.state, attempts: $0.attempts, updatedAt: $0.updatedAt)
+        }
+    }
+}

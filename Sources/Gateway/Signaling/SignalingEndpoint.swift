@@ -1,0 +1,166 @@
+import CallStore
+import Decisions
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Ledger
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// `/calls/ws` (SPEC 6): the upgrade check that admits a participant before the socket exists, and the
+/// handler that runs one socket. The handler owns two child tasks, one reading and one writing, and
+/// ends when either does; the hub is told the socket is gone in every case.
+struct SignalingEndpoint: Sendable {
+    let store: CallStore
+    let hub: SignalingHub
+    let abuse: AbuseGuard
+    let metrics: GatewayMetrics
+    let refusals: UpgradeRefusals
+    let maxMessageBytes: Int
+
+    // MARK: - Before the upgrade
+
+    func shouldUpgrade(_ request: Request, context: GatewayContext) async -> RouterShouldUpgrade {
+        do {
+            let admission = try await admit(request, context: context)
+            context.handoff.put(admission)
+            return .upgrade([:])
+        } catch {
+            metrics.refusedJoin(error.code)
+            refusals.put(error, for: context.channel)
+            return .dontUpgrade
+        }
+    }
+
+    /// Validates the join and, for a token, appends `token.used` + `peer.joined`. Throws the refusal.
+    func admit(_ request: Request, context: GatewayContext) async throws(GatewayError) -> SignalingAdmission {
+        let ip = context.clientIP
+        let now = store.settings.clock()
+        if let wait = abuse.blockedFor(ip: ip, now: now) { throw .rateLimited(retryAfter: wait) }
+        let query = request.uri.queryParameters
+        guard let room = query["room"].map(String.init), TextRules.isRoomCode(room) else {
+            throw .invalidRequest("room is missing or malformed")
+        }
+        let token = query["token"].map(String.init)
+        let resume = query["resume"].map(String.init)
+        guard (token == nil) != (resume == nil) else {
+            throw .invalidRequest("give either token or resume")
+        }
+        guard abuse.openConnection(ip: ip) else {
+            throw GatewayError(.tooManyRequests, code: "rate_limited", message: "too many open connections from this address")
+        }
+        do {
+            if let token {
+                guard (1...256).contains(token.utf8.count) else { throw CallError.rejected(.tokenInvalid) }
+                let name = query["name"].map(String.init) ?? ""
+                let admission = try await metrics.timeAppend {
+                    try await store.admit(room: room, token: token, displayName: String(name.prefix(512)))
+                }
+                await hub.admitted(admission)
+                return SignalingAdmission(room: room, peerId: admission.peerId, ip: ip)
+            }
+            guard let resume, (1...256).contains(resume.utf8.count),
+                let peerId = await hub.resumableSeat(room: room, secretHash: Secrets.hash(resume))
+            else { throw CallError.rejected(.tokenInvalid) }
+            return SignalingAdmission(room: room, peerId: peerId, ip: ip)
+        } catch {
+            abuse.closeConnection(ip: ip)
+            let refusal = Self.refusal(for: error)
+            if ["token_invalid", "token_used", "token_expired", "token_revoked"].contains(refusal.code) {
+                abuse.recordFailure(ip: ip, now: now)
+            }
+            throw refusal
+        }
+    }
+
+    /// SPEC 6's statuses for each refusal.
+    static func refusal(for error: any Error) -> GatewayError {
+        guard let error = error as? CallError else {
+            return GatewayError(.serviceUnavailable, code: "storage_error", message: "the ledger is not available")
+        }
+        switch error {
+        case .rejected(let rejection):
+            let status: HTTPResponse.Status
+            switch rejection {
+            case .invalidRequest: status = .badRequest
+            case .tokenInvalid: status = .unauthorized
+            case .roomNotFound: status = .notFound
+            case .tokenUsed, .roomFull: status = .conflict
+            case .tokenExpired, .tokenRevoked, .roomEnded: status = .gone
+            default: status = .badRequest
+            }
+            return GatewayError(status, code: rejection.code, message: rejection.description)
+        case .ledger(let failure):
+            return GatewayError(.serviceUnavailable, code: failure.code, message: "the ledger is not available")
+        }
+    }
+
+    // MARK: - The socket
+
+    func handle(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        context: WebSocketRouterContext<GatewayContext>
+    ) async throws {
+        guard let admission = context.requestContext.handoff.take() else {
+            try await outbound.close(.policyViolation, reason: "not admitted")
+            return
+        }
+        defer { abuse.closeConnection(ip: admission.ip) }
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Outgoing.self,
+            bufferingPolicy: .bufferingOldest(hub.settings.outgoingQueue)
+        )
+        let id = await hub.connect(admission, outgoing: continuation)
+        let hub = self.hub
+        let limits = abuse.limits
+        let clock = store.settings.clock
+        let maxMessageBytes = self.maxMessageBytes
+        var failure: (any Error)?
+        await withTaskGroup(of: Void.self) { group in
+            // The writer ends when the hub finishes the queue: after a close it ordered, or below once
+            // the reader is done. It is never cancelled, so a close frame the hub queued is always sent.
+            group.addTask {
+                for await item in stream {
+                    switch item {
+                    case .text(let text):
+                        do { try await outbound.write(.text(text)) } catch { return }
+                    case .close(let code, let reason):
+                        try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
+                        return
+                    }
+                }
+            }
+            // The reader runs here, not in a child task, and is not cancelled when the writer stops:
+            // a command it is carrying out (say, recording a leave) must finish. It ends when the
+            // socket's inbound side does, which the close handshake or its timeout guarantees.
+            do {
+                var bucket = RateBucket(rate: limits.messagesPerSecond, burst: limits.messageBurst, now: clock())
+                var strikes = 0
+                for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                    guard case .text(let text) = message else {
+                        await hub.notify(id, .error(code: "invalid_message", message: "messages are JSON text"))
+                        continue
+                    }
+                    guard bucket.take(now: clock()) else {
+                        strikes += 1
+                        if strikes > 50 {
+                            await hub.close(id, code: 1008, reason: "too many messages")
+                            break
+                        }
+                        await hub.notify(id, .error(code: "rate_limited", message: "too many messages; slow down"))
+                        continue
+                    }
+                    await hub.receive(text, on: id)
+                }
+            } catch {
+                failure = error
+            }
+            // Finishes the queue (the writer sends what is left, then stops) and starts the seat's grace.
+            await hub.disconnected(id)
+        }
+        // Rethrown so the WebSocket layer closes with the matching code (1009 for an oversized message).
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,345 @@
+import CallStore
+import Decisions
+import Foundation
+import Gateway
+import HummingbirdTesting
+import Ledger
+import Projections
+import NIOWebSocket
+import Testing
+
+/// Signaling on the real server with real WebSocket clients (SPEC 6).
+@Suite struct SignalingTests {
+    @Test func twoPeersExchangeOfferAnswerAndCandidatesAndFromCannotBeSpoofed() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret, name: "Ada"))
+            let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret, name: "Bob <b>"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await ada.run() }
+                let adaWelcome = try await ada.next("welcome")
+                let adaId = try #require(adaWelcome["peerId"] as? String)
+                #expect((adaWelcome["peers"] as? [Any])?.isEmpty == true)
+                #expect(adaWelcome["maxPeers"] as? Int == 4)
+                #expect((adaWelcome["iceServers"] as? [Any])?.isEmpty == true)
+                #expect((adaWelcome["resume"] as? String)?.count == 43)
+
+                group.addTask { try await bob.run() }
+                let bobWelcome = try await bob.next("welcome")
+                let bobId = try #require(bobWelcome["peerId"] as? String)
+                #expect(((bobWelcome["peers"] as? [[String: Any]])?.first?["peerId"] as? String) == adaId)
+                let joined = try await ada.next("peer-joined")
+                #expect(joined["peerId"] as? String == bobId)
+                #expect(joined["name"] as? String == "Bob <b>")
+
+                // Offer, answer and candidates, each to its target, `from` set by the server.
+                ada.send(["type": "signal", "to": bobId, "from": "forged", "data": ["description": ["type": "offer", "sdp": "v=0 offer"]]])
+                let offer = try await bob.next("signal")
+                #expect(offer["from"] as? String == adaId)
+                #expect(((offer["data"] as? [String: Any])?["description"] as? [String: Any])?["sdp"] as? String == "v=0 offer")
+                bob.send(["type": "signal", "to": adaId, "data": ["description": ["type": "answer", "sdp": "v=0 answer"]]])
+                let answer = try await ada.next("signal")
+                #expect(answer["from"] as? String == bobId)
+                for n in 0..<3 {
+                    ada.send(["type": "signal", "to": bobId, "data": ["candidate": ["candidate": "candidate:\(n) 1 udp 1 10.0.0.1 500\(n) typ host", "sdpMid": "0"]]])
+                }
+                for n in 0..<3 {
+                    let candidate = try await bob.next("signal")
+                    #expect(((candidate["data"] as? [String: Any])?["candidate"] as? [String: Any])?["candidate"] as? String
+                        == "candidate:\(n) 1 udp 1 10.0.0.1 500\(n) typ host")
+                }
+                bob.send(["type": "state", "audio": false, "video": true, "screen": false])
+                let state = try await ada.next("state")
+                #expect(state["from"] as? String == bobId)
+                #expect(state["audio"] as? Bool == false)
+
+                bob.send(["type": "leave"])
+                let left = try await ada.next("peer-left")
+                #expect(left["peerId"] as? String == bobId)
+                #expect(left["reason"] as? String == "hangup")
+                ada.close()
+                try await group.waitForAll()
+            }
+        }
+        // SDP and candidates never reach the ledger.
+        let leaked = try await side.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE data LIKE '%v=0%' OR data LIKE '%candidate:%'")
+        }
+        #expect(leaked == 0)
+        let reasons = try await leaveReasons(side, room: room.code)
+        #expect(reasons == ["hangup", "shutdown"])
+    }
+
+    @Test func everyRefusalHasItsStatusAndCode() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", maxPeers: 2, createdBy: .api)
+        let other = try await side.createRoom(hostName: "Cy", createdBy: .api)
+        let used = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "used"))
+        let revoked = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "revoked"))
+        try await side.revokeToken(id: revoked.token.id)
+        // A token issued two days ago by a clock in the past has expired.
+        let past = try sideStore(configuration) { LedgerClock.systemMilliseconds() - 2 * 86_400_000 }
+        let expired = try await past.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "old"))
+        let spare = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "spare"))
+        let late = try await side.issueGuestToken(room: other.code, guest: CallStore.GuestRequest(label: "late"))
+        try await side.endRoom(other.code, reason: .closed)
+
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            // Admitted after the start (a start closes the seats of earlier processes).
+            _ = try await side.admit(room: room.code, token: used.token.secret, displayName: "Used")
+            _ = try await side.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")  // now full (2)
+            let cases: [(String, Int, String)] = [
+                (query(room.code, token: used.token.secret), 409, "token_used"),
+                (query(room.code, token: other.hostToken.secret), 401, "token_invalid"),  // a token of another room
+                (query(room.code, token: "no-such-token"), 401, "token_invalid"),
+                (query(room.code, token: expired.token.secret), 410, "token_expired"),
+                (query(room.code, token: revoked.token.secret), 410, "token_revoked"),
+                (query(room.code, token: spare.token.secret), 409, "room_full"),
+                (query(other.code, token: late.token.secret), 410, "room_ended"),
+                (query("nosuchroom12", token: spare.token.secret), 404, "room_not_found"),
+                ("room=\(room.code)", 400, "invalid_request"),
+                ("token=abc", 400, "invalid_request"),
+                (query(room.code, token: spare.token.secret) + "&resume=x", 400, "invalid_request"),
+                ("room=\(room.code)&resume=not-a-resume-secret", 401, "token_invalid"),
+            ]
+            let port = try #require(client.port)
+            for (query, status, code) in cases {
+                let answer = try await upgradeAttempt(port: port, query: query)
+                #expect(answer.status == status, "\(query)")
+                #expect(answer.code == code, "\(query)")
+                #expect(answer.headers[.contentType]?.hasPrefix("application/json") == true)
+            }
+            // Without an upgrade it is not a WebSocket at all.
+            try await client.execute(uri: "/calls/ws?\(query(room.code, token: spare.token.secret))", method: .get) { response in
+                #expect(response.status == .upgradeRequired)
+            }
+            // Refusals are counted in metrics, by reason.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"crow_signaling_joins_refused_total{reason="token_used"} 1"#))
+                #expect(text.contains(#"crow_signaling_joins_refused_total{reason="room_full"} 1"#))
+            }
+        }
+        // None of it reached the ledger: the spare token is still unused.
+        let spareState = try await side.read { db in try Queries.token(id: spare.token.id, in: db)?.state }
+        #expect(spareState == "issued")
+    }
+
+    @Test func twentyConcurrentJoinsWithOneTokenAdmitExactlyOne() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", maxPeers: 4, createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let secret = try #require(room.guest).token.secret
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let peers = (0..<20).map { _ in TestPeer(port: port, query: query(room.code, token: secret)) }
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for peer in peers {
+                    group.addTask {
+                        await withThrowingTaskGroup(of: Void.self) { inner in
+                            inner.addTask { try await peer.run() }
+                            let welcomed = (try? await peer.next("welcome", timeout: .seconds(10))) != nil
+                            peer.close()
+                            try? await inner.waitForAll()
+                            return welcomed
+                        }
+                    }
+                }
+                var all: [Bool] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+        }
+        let used = try await side.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE type = 'token.used'") }
+        #expect(used == 1)
+    }
+
+    @Test func malformedInputGetsAnErrorAndBreaksNothing() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let side = try sideStore(configuration)
+        let first = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let second = try await side.createRoom(hostName: "Cy", createdBy: .api, guest: CallStore.GuestRequest(label: "Di"))
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let mallory = TestPeer(port: port, query: query(first.code, token: first.hostToken.secret))
+            let cy = TestPeer(port: port, query: query(second.code, token: second.hostToken.secret))
+            let di = TestPeer(port: port, query: query(second.code, token: try #require(second.guest).token.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for peer in [mallory, cy, di] { group.addTask { try await peer.run() } }
+                _ = try await mallory.next("welcome")
+                _ = try await cy.next("welcome")
+                let diId = try #require(try await di.next("welcome")["peerId"] as? String)
+                for (text, code) in [
+                    ("{not json", "invalid_json"), (#"{"type":"teleport"}"#, "unknown_type"),
+                    (#"{"type":"signal","to":"x"}"#, "invalid_message"), ("[]", "invalid_json"),
+                    (#"{"type":"signal","to":"nobody","data":{"candidate":{}}}"#, "peer_not_found"),
+                ] {
+                    mallory.send(text)
+                    let error = try await mallory.next("error")
+                    #expect(error["code"] as? String == code, "\(text)")
+                }
+                // Still connected and served.
+                mallory.send(#"{"type":"ping"}"#)
+                _ = try await mallory.next("pong")
+                // The other room never noticed.
+                cy.send(["type": "signal", "to": diId, "data": ["candidate": ["candidate": "c"]]])
+                _ = try await di.next("signal")
+                for peer in [mallory, cy, di] { peer.close() }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func aMessageOverTheLimitClosesThatSocketWith1009() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let big = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
+            let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await big.run() }
+                group.addTask { try await bob.run() }
+                _ = try await big.next("welcome")
+                _ = try await bob.next("welcome")
+                big.send(#"{"type":"ping","pad":""# + String(repeating: "x", count: 70_000) + #""}"#)
+                #expect(try await big.closed() == .messageTooLarge)
+                // Bob's socket is unaffected.
+                bob.send(#"{"type":"ping"}"#)
+                _ = try await bob.next("pong")
+                bob.close()
+                try? await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func floodsAreLimitedAndBadTokensAreThrottledPerIP() async throws {
+        let dir = try TemporaryDirectory()
+        var configuration = signalingConfiguration(dir)
+        configuration.messagesPerSecond = 20
+        configuration.failedJoinsPerIP = 5
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let flooder = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await flooder.run() }
+                _ = try await flooder.next("welcome")
+                for _ in 0..<400 { flooder.send(#"{"type":"ping"}"#) }
+                _ = try await flooder.next("error")  // rate_limited
+                // Sustained flooding closes the socket with 1008 (policy violation).
+                #expect(try await flooder.closed() == .policyViolation)
+                try? await group.waitForAll()
+            }
+            // Five wrong tokens, then even a right one is refused for a while.
+            for _ in 0..<5 {
+                #expect(try await upgradeAttempt(port: port, query: query(room.code, token: "guess")).status == 401)
+            }
+            let good = try #require(room.guest).token.secret
+            let throttled = try await upgradeAttempt(port: port, query: query(room.code, token: good))
+            #expect(throttled.status == 429)
+            #expect(throttled.code == "rate_limited")
+            #expect(throttled.headers[.retryAfter] != nil)
+        }
+        // The throttled attempt did not use the token.
+        let state = try await side.read { db in try Queries.tokens(room: room.code, in: db).first { $0.label == "Bob" }?.state }
+        #expect(state == "issued")
+    }
+
+    @Test func aResumeWithinTheGraceKeepsThePeerAndOthersSeeNothing() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir, grace: 3_000)
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
+            let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await ada.run() }
+                _ = try await ada.next("welcome")
+                group.addTask { try await bob.run() }
+                let welcome = try await bob.next("welcome")
+                let bobId = try #require(welcome["peerId"] as? String)
+                let resume = try #require(welcome["resume"] as? String)
+                _ = try await ada.next("peer-joined")
+
+                // Bob's network drops (the socket ends without a leave) and comes back within the grace.
+                bob.close()
+                _ = try await bob.closed()
+                try await Task.sleep(for: .milliseconds(500))
+                let back = TestPeer(port: port, query: "room=\(room.code)&resume=\(resume.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+                group.addTask { try await back.run() }
+                let again = try await back.next("welcome")
+                #expect(again["peerId"] as? String == bobId)
+                #expect(again["resume"] as? String != resume)  // a fresh secret each time
+                #expect(await ada.receives("peer-left", within: .seconds(4)) == false)
+                // The old secret no longer works.
+                let stale = "room=\(room.code)&resume=\(resume.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+                #expect(try await upgradeAttempt(port: port, query: stale).status == 401)
+
+                // Dropping again and staying away past the grace: now the others are told.
+                back.close()
+                _ = try await back.closed()
+                let left = try await ada.next("peer-left", timeout: .seconds(8))
+                #expect(left["peerId"] as? String == bobId)
+                #expect(left["reason"] as? String == "timeout")
+                ada.close()
+                try await group.waitForAll()
+            }
+        }
+        // Bob timed out once (the resume kept his seat); Ada was still seated when the gateway stopped.
+        #expect(try await leaveReasons(side, room: room.code) == ["timeout", "shutdown"])
+    }
+
+    @Test func closingARoomKicksEveryoneWithRoomClosed() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let spare = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "spare"))
+        let apiToken = try await side.createOwnerAPIToken(label: "tests")
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await ada.run() }
+                _ = try await ada.next("welcome")
+                try await client.execute(
+                    uri: "/api/rooms/\(room.code)/close",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(apiToken.secret)"]
+                ) { response in
+                    #expect(response.status == .ok)
+                }
+                let closed = try await ada.next("room-closed")
+                #expect(closed["reason"] as? String == "closed")
+                #expect(try await ada.closed() == WebSocketErrorCode(codeNumber: 4000))
+                try? await group.waitForAll()
+            }
+        }
+        let (reasons, spareState) = try await (leaveReasons(side, room: room.code), side.read { db in try Queries.token(id: spare.token.id, in: db)?.state })
+        #expect(reasons == ["kicked"])
+        #expect(spareState == "revoked")
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import NIOWebSocket
+import Synchronization
+import WSClient
+
+/// A real WebSocket client for tests: it connects, collects every text message, sends on request and
+/// records how the server closed the socket. `run` is the connection; tests start it as a child task.
+final class TestPeer: Sendable {
+    enum Out: Sendable {
+        case text(String)
+        case close
+    }
+
+    let url: String
+    private let inbox = Mutex<[String]>([])
+    private let closeCode = Mutex<(done: Bool, code: WebSocketErrorCode?)>((false, nil))
+    private let outgoing: AsyncStream<Out>
+    private let continuation: AsyncStream<Out>.Continuation
+
+    init(port: Int, query: String) {
+        url = "ws://127.0.0.1:\(port)/calls/ws?\(query)"
+        (outgoing, continuation) = AsyncStream.makeStream(of: Out.self)
+    }
+
+    /// Runs the connection until either side closes it.
+    func run() async throws {
+        let outgoing = self.outgoing
+        var logger = Logger(label: "test-peer")
+        logger.logLevel = .critical
+        do {
+            let frame = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await message in inbound.messages(maxSize: 1 << 22) {
+                            if case .text(let text) = message { self.inbox.withLock { $0.append(text) } }
+                        }
+                    }
+                    group.addTask {
+                        for await item in outgoing {
+                            switch item {
+                            case .text(let text): try await outbound.write(.text(text))
+                            case .close:
+                                try await outbound.close(.normalClosure, reason: nil)
+                                return
+                            }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+            closeCode.withLock { $0 = (true, frame?.closeCode) }
+        } catch {
+            closeCode.withLock { $0 = (true, nil) }
+            throw error
+        }
+    }
+
+    func send(_ text: String) { continuation.yield(.text(text)) }
+
+    func send(_ object: [String: Any]) {
+        send(String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self))
+    }
+
+    func close() { continuation.yield(.close) }
+
+    /// Stops sending without a close frame: the test ends the task, the socket just drops.
+    func finish() { continuation.finish() }
+
+    /// The next message of `type` (earlier messages of other types stay queued), within `timeout`.
+    func next(_ type: String, timeout: Duration = .seconds(10)) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let found: String? = inbox.withLock { messages in
+                guard let index = messages.firstIndex(where: { Self.type(of: $0) == type }) else { return nil }
+                return messages.remove(at: index)
+            }
+            if let found {
+                return try JSONSerialization.jsonObject(with: Data(found.utf8)) as? [String: Any] ?? [:]
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw TestPeerError.timeout("no \(type) message within \(timeout); have \(inbox.withLock { $0 })")
+    }
+
+    /// Whether a message of `type` arrives within `window` (for asserting that one does not).
+    func receives(_ type: String, within window: Duration) async -> Bool {
+        (try? await next(type, timeout: window)) != nil
+    }
+
+    /// Waits for the socket to end and returns the server's close code.
+    func closed(timeout: Duration = .seconds(10)) async throws -> WebSocketErrorCode? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let state = closeCode.withLock { $0 }
+            if state.done { return state.code }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw TestPeerError.timeout("the socket did not close within \(timeout)")
+    }
+
+    static func type(of text: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+        return object["type"] as? String
+    }
+}
+
+enum TestPeerError: Error, CustomStringConvertible {
+    case timeout(String)
+
+    var description: String {
+        switch self {
+        case .timeout(let message): return message
+        }
+    }
+}
