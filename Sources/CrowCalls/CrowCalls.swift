@@ -42,10 +42,22 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let host = configuration.host
         let ledgerPath = configuration.ledgerPath
-        let app = try await buildApplication(configuration, logger: logger) { port in
-            // Scripts and tests wait for this line; write it unbuffered.
-            FileHandle.standardOutput.write(Data("crow-calls listening on http://\(host):\(port) (ledger: \(ledgerPath))\n".utf8))
-        }
+        let scheme = configuration.tlsCertificate == nil ? "http" : "https"
+        let app = try await buildApplication(
+            configuration,
+            logger: logger,
+            onServerRunning: { port in
+                // Scripts and tests wait for this line; write it unbuffered.
+                FileHandle.standardOutput.write(
+                    Data("crow-calls listening on \(scheme)://\(host):\(port) (ledger: \(ledgerPath))\n".utf8)
+                )
+            },
+            onSetupURL: { url in
+                FileHandle.standardOutput.write(
+                    Data("crow-calls has no owner yet. Set the owner password once at: \(url)\n".utf8)
+                )
+            }
+        )
         try await app.runService()
     }
 }

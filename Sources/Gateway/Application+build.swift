@@ -18,7 +18,8 @@ import NIOSSL
 public func buildApplication(
     _ configuration: GatewayConfiguration,
     logger: Logger = Logger(label: "crow-calls"),
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onSetupURL: @escaping @Sendable (String) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     try configuration.validate()
     let store = try CallStore(
@@ -106,7 +107,18 @@ public func buildApplication(
             LedgerService(store: store, logger: logger),
             SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
         ],
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            await onServerRunning(port)
+            // First start with no owner: a one-time link to set the password, for the terminal only.
+            do {
+                if let url = try await ownerSetupURL(store: store, baseURL: ownerBaseURL(configuration: configuration, port: port)) {
+                    await onSetupURL(url)
+                }
+            } catch {
+                logger.error("could not prepare the owner setup link", metadata: ["error": "\(error)"])
+            }
+        },
         logger: logger
     )
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Hummingbird
+import HTTPTypes
 
 /// An error answered as `{"error":{"code":"...","message":"..."}}` with its HTTP status (SPEC 5).
 /// `code` is stable: clients branch on it; `message` is for people.
@@ -21,6 +22,7 @@ public struct GatewayError: HTTPResponseError, Sendable, Equatable {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// Reading and writing JSON bodies with limits and the error shape of SPEC 5.
@@ -30,7 +31,10 @@ enum JSONBody {
         let data = try encoder.encode(value)
         return Response(
             status: status,
-            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            headers: [
+                .contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
             body: .init(byteBuffer: ByteBuffer(bytes: data))
         )
     }

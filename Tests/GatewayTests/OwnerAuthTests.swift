@@ -326,6 +326,28 @@ import Testing
         #expect(stored.salt != older.salt)
     }
 
+    @Test func originsAreComparedInNormalForm() {
+        let cases: [(String, String?)] = [
+            ("http://localhost", "http://localhost"),
+            ("HTTP://LocalHost:80", "http://localhost"),
+            ("https://calls.example.net:443/some/path?q", "https://calls.example.net"),
+            ("https://calls.example.net:8443", "https://calls.example.net:8443"),
+            ("http://[::1]:8444", "http://[::1]:8444"),
+            ("null", nil),
+            ("file:///etc/passwd", nil),
+            ("javascript:alert(1)", nil),
+            ("http://user@localhost", nil),
+            ("http://", nil),
+            ("", nil),
+        ]
+        for (input, expected) in cases {
+            #expect(OwnerOriginPolicy.normalize(input) == expected, "\(input)")
+        }
+        #expect(OwnerOriginPolicy.isBearerSecret(String(repeating: "a", count: 43)))
+        #expect(!OwnerOriginPolicy.isBearerSecret(String(repeating: "a", count: 42)))
+        #expect(!OwnerOriginPolicy.isBearerSecret(String(repeating: "a", count: 42) + "="))
+    }
+
     @Test func theSetupURLUsesTheGivenBase() async throws {
         let harness = try H()
         let url = try #require(

@@ -24,12 +24,15 @@ import Glibc
 
         var text = ""
         let deadline = Date().addingTimeInterval(30)
-        while !text.contains("\n") && Date() < deadline {
+        while !text.contains("/setup?token=") && Date() < deadline {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
-        let line = try #require(text.split(separator: "\n").first.map(String.init))
+        let lines = text.split(separator: "\n").map(String.init)
+        let line = try #require(lines.first)
+        // On a first start the owner gets a one-time setup link, after the listening line.
+        #expect(lines.count >= 2 && lines[1].contains("/setup?token="))
         #expect(line.hasPrefix("crow-calls listening on http://127.0.0.1:"))
         #expect(line.contains(dir.file("ledger.sqlite")))
         let address = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") })

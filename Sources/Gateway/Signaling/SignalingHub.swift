@@ -192,10 +192,16 @@ actor SignalingHub {
             switch action {
             case .send(let id, let message):
                 guard let connection = connections[id] else { continue }
-                if case .dropped = connection.continuation.yield(.text(message.json)) {
-                    // A socket that does not keep up is closed rather than buffered without bound.
+                // A socket that does not keep up is closed rather than buffered without bound: the
+                // last slot of its queue is kept for the close.
+                switch connection.continuation.yield(.text(message.json)) {
+                case .enqueued(let remaining) where remaining <= 1:
                     connection.continuation.yield(.close(code: 1008, reason: "too slow"))
                     connection.continuation.finish()
+                case .dropped:
+                    connection.continuation.finish()
+                default:
+                    break
                 }
             case .close(let id, let code, let reason):
                 guard let connection = connections[id] else { continue }

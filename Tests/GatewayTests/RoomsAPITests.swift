@@ -1,0 +1,110 @@
+import CallStore
+import Foundation
+import Gateway
+import HTTPTypes
+import HummingbirdTesting
+import Ledger
+import NIOCore
+import Testing
+
+/// The owner's rooms API on the live server, with a Bearer token.
+@Suite struct RoomsAPITests {
+    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] ?? [:]
+    }
+
+    static func body(_ object: [String: Any]) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))
+    }
+
+    @Test func createInspectLinkAndCloseARoom() async throws {
+        let dir = try TemporaryDirectory()
+        var configuration = signalingConfiguration(dir)
+        configuration.turnURLs = ["turn:turn.example.net:3478"]
+        configuration.turnSecret = "coturn-secret"
+        let token = try await sideStore(configuration).createOwnerAPIToken(label: "tests").secret
+        let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+        let hostile = #"<img src=x onerror="alert(1)">"#
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let created = try await client.execute(uri: "/api/rooms", method: .post, headers: auth, body: try Self.body(["hostName": hostile, "maxPeers": 3]))
+            #expect(created.status == .created)
+            #expect(created.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            let room = try Self.json(created.body)
+            let code = try #require(room["roomCode"] as? String)
+            let hostToken = try #require(room["hostToken"] as? String)
+            #expect(code.count == 12)
+            #expect(hostToken.count == 43)
+            #expect((room["callUrl"] as? String)?.contains("/calls?room=\(code)&token=") == true)
+
+            let shown = try Self.json(try await client.execute(uri: "/api/rooms/\(code)", method: .get, headers: auth).body)
+            let details = try #require(shown["room"] as? [String: Any])
+            // The hostile name comes back as the same inert JSON string.
+            #expect(details["hostName"] as? String == hostile)
+            #expect(details["maxPeers"] as? Int == 3)
+            #expect(details["createdBy"] as? String == "api")
+            let tokens = try #require(shown["tokens"] as? [[String: Any]])
+            #expect(tokens.count == 1)
+            #expect(tokens.allSatisfy { $0["secret"] == nil && $0["hash"] == nil && $0["tokenHash"] == nil })
+            #expect(!String(buffer: try await client.execute(uri: "/api/rooms/\(code)", method: .get, headers: auth).body).contains(hostToken))
+
+            let link = try Self.json(try await client.execute(uri: "/api/rooms/\(code)/invites", method: .post, headers: auth, body: try Self.body(["label": "Bob"])).body)
+            let guestToken = try #require(link["token"] as? String)
+
+            // The guest's welcome carries time-limited TURN credentials.
+            let port = try #require(client.port)
+            let bob = TestPeer(port: port, query: query(code, token: guestToken))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await bob.run() }
+                let welcome = try await bob.next("welcome")
+                let ice = try #require((welcome["iceServers"] as? [[String: Any]])?.first)
+                #expect(ice["urls"] as? [String] == ["turn:turn.example.net:3478"])
+                let username = try #require(ice["username"] as? String)
+                #expect(username.hasSuffix(":\(welcome["peerId"] as? String ?? "")"))
+                #expect((ice["credential"] as? String)?.count == 28)  // base64 of a 20-byte HMAC-SHA1
+
+                let closed = try await client.execute(uri: "/api/rooms/\(code)/close", method: .post, headers: auth)
+                #expect(closed.status == .ok)
+                #expect(try Self.json(closed.body)["kicked"] as? Int == 1)
+                _ = try await bob.next("room-closed")
+                try? await group.waitForAll()
+            }
+            let again = try await client.execute(uri: "/api/rooms/\(code)/close", method: .post, headers: auth)
+            #expect(again.status == .gone)
+            #expect(try Self.json(again.body)["error"].flatMap { $0 as? [String: Any] }?["code"] as? String == "room_ended")
+
+            let history = try Self.json(try await client.execute(uri: "/api/calls/history?limit=5", method: .get, headers: auth).body)
+            #expect((history["calls"] as? [[String: Any]])?.first?["roomCode"] as? String == code)
+        }
+    }
+
+    @Test func badRequestsGetTypedErrors() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let token = try await sideStore(configuration).createOwnerAPIToken(label: "tests").secret
+        let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let cases: [(String, HTTPRequest.Method, ByteBuffer?, HTTPFields, Int, String)] = [
+                ("/api/rooms", .post, nil, [:], 401, "unauthorized"),
+                ("/api/rooms", .post, nil, [.authorization: "Bearer wrong"], 401, "unauthorized"),
+                ("/api/rooms", .post, ByteBuffer(string: "{nope"), auth, 400, "invalid_request"),
+                ("/api/rooms", .post, try Self.body(["maxPeers": 99]), auth, 400, "invalid_request"),
+                ("/api/rooms", .post, try Self.body(["maxPeers": "four"]), auth, 400, "invalid_request"),
+                ("/api/rooms", .post, try Self.body(["contact": "npub1xyz"]), auth, 501, "invites_unavailable"),
+                ("/api/rooms", .post, ByteBuffer(string: String(repeating: " ", count: 20_000)), auth, 413, "invalid_request"),
+                ("/api/rooms/nosuchroom12", .get, nil, auth, 404, "room_not_found"),
+                ("/api/rooms/bad%20code!/close", .post, nil, auth, 400, "invalid_request"),
+                ("/api/rooms/nosuchroom12/invites", .post, nil, auth, 404, "room_not_found"),
+                ("/api/calls/history?limit=0", .get, nil, auth, 400, "invalid_request"),
+                ("/api/calls/incoming/abcdef0123456789/accept", .post, nil, auth, 404, "invite_not_found"),
+            ]
+            for (uri, method, body, headers, status, code) in cases {
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+                #expect(response.status.code == status, "\(method) \(uri)")
+                let error = try Self.json(response.body)["error"] as? [String: Any]
+                #expect(error?["code"] as? String == code, "\(method) \(uri)")
+            }
+        }
+    }
+}

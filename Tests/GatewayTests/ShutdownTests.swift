@@ -1,0 +1,95 @@
+import CallStore
+import Foundation
+import GRDB
+import Gateway
+import Ledger
+import NIOWebSocket
+import Projections
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What happens to people in a call when the gateway stops, cleanly or not.
+@Suite struct ShutdownTests {
+    @Test func sigtermClosesSocketsWithACloseFrameAndRecordsShutdown() async throws {
+        let dir = try TemporaryDirectory()
+        var configuration = GatewayConfiguration()
+        configuration.dataDirectory = dir.path
+        let room = try await {
+            let side = try sideStore(configuration)
+            defer { try? side.ledger.close() }
+            return try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        }()
+        let server = try ServeProcess(dataDirectory: dir.path)
+        let ada = TestPeer(port: server.port, query: query(room.code, token: room.hostToken.secret))
+        let bob = TestPeer(port: server.port, query: query(room.code, token: try #require(room.guest).token.secret))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await ada.run() }
+            group.addTask { try await bob.run() }
+            _ = try await ada.next("welcome")
+            _ = try await bob.next("welcome")
+            try await server.stop(SIGTERM)
+            #expect(try await ada.closed() == .normalClosure)
+            #expect(try await bob.closed() == .normalClosure)
+            try? await group.waitForAll()
+        }
+        #expect(server.process.terminationReason == .exit)
+        #expect(server.process.terminationStatus == 0)
+        let side = try sideStore(configuration)
+        #expect(try await leaveReasons(side, room: room.code) == ["shutdown", "shutdown"])
+        #expect(try await side.read { db in try Queries.allPresentPeers(in: db) }.isEmpty)
+    }
+
+    @Test func afterSIGKILLARestartShowsNobodyPresentAndTheLedgerVerifies() async throws {
+        let dir = try TemporaryDirectory()
+        var configuration = GatewayConfiguration()
+        configuration.dataDirectory = dir.path
+        let room = try await {
+            let side = try sideStore(configuration)
+            defer { try? side.ledger.close() }
+            return try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        }()
+        let first = try ServeProcess(dataDirectory: dir.path)
+        let ada = TestPeer(port: first.port, query: query(room.code, token: room.hostToken.secret))
+        let bob = TestPeer(port: first.port, query: query(room.code, token: try #require(room.guest).token.secret))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await ada.run() }
+            group.addTask { try await bob.run() }
+            _ = try await ada.next("welcome")
+            _ = try await bob.next("welcome")
+            try await first.stop(SIGKILL)
+            _ = try? await ada.closed()
+            _ = try? await bob.closed()
+            try? await group.waitForAll()
+        }
+        #expect(first.process.terminationReason == .uncaughtSignal)
+        // Both were seated when the process died.
+        #expect(try await sideStore(configuration).read { db in try Queries.peers(in: room.code, db: db) }.count == 2)
+
+        let second = try ServeProcess(dataDirectory: dir.path)
+        let side = try sideStore(configuration)
+        #expect(try await side.read { db in try Queries.peers(in: room.code, db: db) }.isEmpty)
+        #expect(try await leaveReasons(side, room: room.code) == ["restart", "restart"])
+        try await second.stop(SIGTERM)
+        try side.ledger.close()
+
+        let verify = try Self.run(try ServeCommandTests.binary("crow-ledger"), ["verify", "--data-dir", dir.path])
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.contains("OK: hash chain, projections and rules verified"))
+    }
+
+    static func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
