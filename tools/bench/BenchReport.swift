@@ -1,0 +1,81 @@
+import Foundation
+
+/// Everything a `crow-bench ledger` run measured, as printed with `--json`.
+struct BenchReport: Sendable, Codable {
+    struct Figure: Sendable, Codable {
+        let key: String
+        let label: String
+        let unit: String
+        let median: Double
+        let min: Double
+        let max: Double
+        let samples: [Double]
+        /// Medians over the rounds of each side figure.
+        let details: [String: Double]
+    }
+
+    struct Fill: Sendable, Codable {
+        let events: Int64
+        let incomingCalls: Int
+        let days: Int
+        let seconds: Double
+        let eventsPerSecond: Double
+    }
+
+    let date: String
+    let command: String
+    let build: String
+    let cores: Int
+    let loadAverageStart: String
+    let loadAverageEnd: String
+    let parameters: [String: Int]
+    let workload: String
+    let fill: Fill?
+    let figures: [Figure]
+    let targets: [TargetCheck]
+    let skipped: [String]
+
+    static let workloadDescription = """
+        Call workload: hosted calls of 10 single-event appends (room.created, token.issued x2, \
+        token.used + peer.joined x2, peer.left x2, room.ended) alternating with incoming calls \
+        (invite.received, then accepted/dismissed/declined/cancelled or still ringing); ~9% invite events.
+        """
+
+    static func figures(of book: FigureBook) -> [Figure] {
+        book.figures.map {
+            Figure(
+                key: $0.key,
+                label: $0.label,
+                unit: $0.unit,
+                median: $0.median,
+                min: $0.samples.min() ?? 0,
+                max: $0.samples.max() ?? 0,
+                samples: $0.samples,
+                details: $0.medianDetails
+            )
+        }
+    }
+
+    static var buildKind: String {
+        #if DEBUG
+        return "debug"
+        #else
+        return "release"
+        #endif
+    }
+
+    static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    static func now() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

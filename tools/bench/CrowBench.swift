@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `crow-bench`: measures the ledger against raw SQLite and a Python event-sourcing baseline, and
+/// drives append loops for the crash-safety test. See tools/bench/README.md.
+@main
+struct CrowBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crow-bench",
+        abstract: "Benchmarks of the Crow Calls ledger.",
+        subcommands: [LedgerBenchmark.self, AppendLoop.self, SignalingBenchmark.self],
+        defaultSubcommand: LedgerBenchmark.self
+    )
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The Python `eventsourcing` 9.5.6 baseline (tools/bench/python/eventsourcing_bench.py): one
+/// aggregate, one event per `app.save`, each save one SQLite transaction (WAL, the library's default
+/// synchronous, which is FULL). Run as a subprocess; its JSON line is parsed.
+struct PythonBaseline: Sendable {
+    let python: String
+    let script: String
+    let appends: Int
+    let warmup: Int
+    let directory: TemporaryDirectory
+
+    private struct Output: Decodable {
+        let events: Int
+        let seconds: Double
+        let events_per_second: Double
+        let journal_mode: String
+        let synchronous: Int
+    }
+
+    func run(round: Int) async throws -> Sample {
+        let path = directory.file("eventsourcing-\(round).sqlite")
+        defer { directory.removeDatabase(at: path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, "--db", path, "--count", String(appends), "--warmup", String(warmup)]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchError("python baseline exited with status \(process.terminationStatus)")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+            throw BenchError("python baseline printed no JSON line: \(text)")
+        }
+        let output = try JSONDecoder().decode(Output.self, from: Data(line.utf8))
+        guard output.journal_mode.lowercased() == "wal" else {
+            throw BenchError("python baseline ran with journal_mode \(output.journal_mode), not WAL")
+        }
+        return Sample(
+            value: output.events_per_second,
+            details: [
+                "synchronous": Double(output.synchronous),
+                "mean_latency_us": output.seconds / Double(max(output.events, 1)) * 1e6,
+            ]
+        )
+    }
+
+    /// The interpreter and script to use, or why the baseline cannot run.
+    static func locate(python explicit: String?) -> Result<(python: String, script: String), BenchError> {
+        let relative = "tools/bench/python/eventsourcing_bench.py"
+        var roots: [String] = [FileManager.default.currentDirectoryPath]
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        for _ in 0..<6 {
+            roots.append(directory.path)
+            directory = directory.deletingLastPathComponent()
+        }
+        guard let root = roots.first(where: { FileManager.default.fileExists(atPath: "\($0)/\(relative)") }) else {
+            return .failure(BenchError("\(relative) not found near the working directory or the executable"))
+        }
+        let python = explicit ?? "\(root)/.venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            return .failure(BenchError("\(python) missing (run tools/bootstrap.sh to create the venv)"))
+        }
+        return .success((python, "\(root)/\(relative)"))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The human-readable tables of a `BenchReport`.
+enum ReportPrinter {
+    static func text(_ report: BenchReport) -> String {
+        var out: [String] = []
+        out.append("crow-bench ledger  \(report.date)  \(report.build) build, \(report.cores) cores, load \(report.loadAverageStart) -> \(report.loadAverageEnd)")
+        out.append(report.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        out.append(report.workload)
+        if let fill = report.fill {
+            out.append("ledger for rebuild/query: \(number(Double(fill.events))) events, \(number(Double(fill.incomingCalls))) incoming calls over \(fill.days) days, filled in \(String(format: "%.1f", fill.seconds)) s (\(number(fill.eventsPerSecond)) events/s, NORMAL, ~1000-event batches)")
+        }
+        out.append("")
+        let rounds = report.figures.map(\.samples.count).max() ?? 0
+        out.append(row(["figure (median of \(rounds) round\(rounds == 1 ? "" : "s"))", "median", "min", "max", "unit"]))
+        out.append(String(repeating: "-", count: 110))
+        for figure in report.figures {
+            out.append(row([figure.label, number(figure.median), number(figure.min), number(figure.max), figure.unit]))
+            let details = figure.details.sorted { $0.key < $1.key }.map { "\($0.key)=\(number($0.value))" }
+            if !details.isEmpty { out.append("    " + details.joined(separator: "  ")) }
+        }
+        out.append("")
+        out.append(row(["target", "measured", "target", "result", ""]))
+        out.append(String(repeating: "-", count: 110))
+        for target in report.targets {
+            let measured = target.measured.map { number($0) + " " + target.unit } ?? "-"
+            let threshold = "\(target.comparison.rawValue) \(number(target.threshold)) \(target.unit)"
+            out.append(row([target.name, measured, threshold, target.status, target.note ?? ""]))
+        }
+        for skipped in report.skipped { out.append("skipped: \(skipped)") }
+        if report.build == "debug" { out.append("note: debug build; use `swift build -c release` for real figures") }
+        return out.joined(separator: "\n")
+    }
+
+    private static func row(_ cells: [String]) -> String {
+        let widths = [56, 18, 22, 8]
+        var line = ""
+        for (index, cell) in cells.enumerated() {
+            if index < widths.count {
+                let width = widths[index]
+                line += index == 0 ? cell.padding(toLength: max(width, cell.count + 1), withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: max(1, width - cell.count)) + cell
+            } else {
+                line += "  " + cell
+            }
+        }
+        return line
+    }
+
+    /// 1,234,567 for large values, 3 significant digits for small ones.
+    static func number(_ value: Double) -> String {
+        if value.isNaN || value.isInfinite { return "\(value)" }
+        if abs(value) >= 1000 {
+            let digits = String(Int64(value.rounded()))
+            var grouped = ""
+            for (index, character) in digits.reversed().enumerated() {
+                if index > 0, index % 3 == 0, character != "-" { grouped.append(",") }
+                grouped.append(character)
+            }
+            return String(grouped.reversed())
+        }
+        if abs(value) >= 100 { return String(format: "%.0f", value) }
+        if abs(value) >= 10 { return String(format: "%.1f", value) }
+        return String(format: "%.2f", value)
+    }
+}

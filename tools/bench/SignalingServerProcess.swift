@@ -1,0 +1,95 @@
+import Foundation
+
+/// A server under test, run as a child process so its memory (RSS) and CPU time are its own.
+///
+/// Every server prints a line ending in `listening on port <n>` once it accepts connections; `start`
+/// waits for it. Standard error is passed through. Standard output is drained until the end (a full
+/// pipe would stall the child) and only its last few KiB are kept, for error messages.
+final class SignalingServerProcess: @unchecked Sendable {
+    let name: String
+    private let process: Process
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var output = ""
+
+    private init(name: String, process: Process) {
+        self.name = name
+        self.process = process
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Starts the child and returns once it printed its port.
+    static func start(
+        name: String, executable: String, arguments: [String], timeout: Duration = .seconds(60)
+    ) async throws -> (server: SignalingServerProcess, port: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardError = FileHandle.standardError
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        let server = SignalingServerProcess(name: name, process: process)
+        stdout.fileHandleForReading.readabilityHandler = { [weak server] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                server?.append(String(decoding: data, as: UTF8.self))
+            }
+        }
+        try process.run()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let port = server.listeningPort() { return (server, port) }
+            guard process.isRunning else {
+                throw BenchError("\(name) exited with status \(process.terminationStatus) before listening: \(server.recentOutput)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await server.stop()
+        throw BenchError("\(name) did not print \"listening on port\" within \(timeout): \(server.recentOutput)")
+    }
+
+    private func append(_ text: String) {
+        lock.withLock {
+            output += text
+            if output.utf8.count > 16_384 { output = String(output.suffix(8_192)) }
+        }
+    }
+
+    var recentOutput: String { lock.withLock { output } }
+
+    private func listeningPort() -> Int? {
+        let text = recentOutput
+        guard let range = text.range(of: "listening on port ") else { return nil }
+        let digits = text[range.upperBound...].prefix { $0.isNumber }
+        guard digits.count < text.distance(from: range.upperBound, to: text.endIndex) else { return nil }  // line complete
+        return Int(digits).flatMap { (1...65535).contains($0) ? $0 : nil }
+    }
+
+    /// Resident memory now, in KiB.
+    func residentKiB() -> Double? { SignalingProcStats.residentKiB(pid: "\(pid)") }
+
+    /// User + system CPU seconds used so far.
+    func cpuSeconds() -> Double? { SignalingProcStats.cpuSeconds(pid: "\(pid)") }
+
+    /// SIGTERM (graceful shutdown), then SIGKILL if it is still running after `grace`.
+    func stop(grace: Duration = .seconds(20)) async {
+        if process.isRunning {
+            process.terminate()
+            let deadline = ContinuousClock.now + grace
+            while process.isRunning, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            if process.isRunning {
+                log("  \(name) did not stop within \(grace) of SIGTERM; sending SIGKILL")
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
