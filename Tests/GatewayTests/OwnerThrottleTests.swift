@@ -72,6 +72,21 @@ import Testing
         #expect(throttle.failures("10.0.3.231") == 0)
     }
 
+    @Test func theThrottleAndSessionSettingsComeFromTheEnvironment() throws {
+        let configuration = try GatewayConfiguration.fromEnvironment([
+            "CROW_CALLS_LOGIN_ATTEMPTS": "3", "CROW_CALLS_LOGIN_WINDOW": "60", "CROW_CALLS_SESSION_TTL": "3600",
+        ])
+        #expect(configuration.loginAttempts == 3)
+        #expect(configuration.loginWindow == 60_000)
+        #expect(configuration.sessionLifetime == 3_600_000)
+        let defaults = GatewayConfiguration()
+        #expect(defaults.loginAttempts == 5 && defaults.loginWindow == 900_000 && defaults.sessionLifetime == 30 * 86_400_000)
+        for (name, value) in [("CROW_CALLS_LOGIN_ATTEMPTS", "0"), ("CROW_CALLS_LOGIN_WINDOW", "soon"), ("CROW_CALLS_SESSION_TTL", "10")] {
+            let error = #expect(throws: ConfigurationError.self) { try GatewayConfiguration.fromEnvironment([name: value]) }
+            #expect(error?.setting == name)
+        }
+    }
+
     /// On the real server: after the limit, 429 `rate_limited` with Retry-After, even with the right password.
     @Test func theServerAnswers429AfterTheLimit() async throws {
         let harness = try OwnerHarness { $0.loginAttempts = 3 }

@@ -62,7 +62,8 @@ import Testing
                 let left = try await ada.next("peer-left")
                 #expect(left["peerId"] as? String == bobId)
                 #expect(left["reason"] as? String == "hangup")
-                ada.close()
+                ada.send(#"{"type":"leave"}"#)
+                _ = try await ada.closed()
                 try await group.waitForAll()
             }
         }
@@ -72,7 +73,7 @@ import Testing
         }
         #expect(leaked == 0)
         let reasons = try await leaveReasons(side, room: room.code)
-        #expect(reasons == ["hangup", "shutdown"])
+        #expect(reasons == ["hangup", "hangup"])
     }
 
     @Test func everyRefusalHasItsStatusAndCode() async throws {
@@ -264,6 +265,44 @@ import Testing
         #expect(state == "issued")
     }
 
+    @Test func openSocketsPerIPAreCapped() async throws {
+        let dir = try TemporaryDirectory()
+        var configuration = signalingConfiguration(dir)
+        configuration.connectionsPerIP = 2
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let third = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "Cy"))
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
+            let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await ada.run() }
+                group.addTask { try await bob.run() }
+                _ = try await ada.next("welcome")
+                _ = try await bob.next("welcome")
+                let refused = try await upgradeAttempt(port: port, query: query(room.code, token: third.token.secret))
+                #expect(refused.status == 429)
+                #expect(refused.code == "rate_limited")
+                // Once one leaves, there is room again.
+                bob.send(#"{"type":"leave"}"#)
+                _ = try await bob.closed()
+                var admitted = false
+                for _ in 0..<50 where !admitted {
+                    let cy = TestPeer(port: port, query: query(room.code, token: third.token.secret))
+                    group.addTask { try? await cy.run() }
+                    admitted = (try? await cy.next("welcome", timeout: .milliseconds(300))) != nil
+                    cy.close()
+                    if !admitted { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(admitted)
+                ada.close()
+                try await group.waitForAll()
+            }
+        }
+    }
+
     @Test func aResumeWithinTheGraceKeepsThePeerAndOthersSeeNothing() async throws {
         let dir = try TemporaryDirectory()
         let configuration = signalingConfiguration(dir, grace: 3_000)
@@ -303,12 +342,13 @@ import Testing
                 let left = try await ada.next("peer-left", timeout: .seconds(8))
                 #expect(left["peerId"] as? String == bobId)
                 #expect(left["reason"] as? String == "timeout")
-                ada.close()
+                ada.send(#"{"type":"leave"}"#)
+                _ = try await ada.closed()
                 try await group.waitForAll()
             }
         }
-        // Bob timed out once (the resume kept his seat); Ada was still seated when the gateway stopped.
-        #expect(try await leaveReasons(side, room: room.code) == ["timeout", "shutdown"])
+        // Bob timed out once (the resume kept his seat), then Ada hung up.
+        #expect(try await leaveReasons(side, room: room.code) == ["timeout", "hangup"])
     }
 
     @Test func closingARoomKicksEveryoneWithRoomClosed() async throws {

@@ -50,6 +50,9 @@ struct SignalingEndpoint: Sendable {
         guard abuse.openConnection(ip: ip) else {
             throw GatewayError(.tooManyRequests, code: "rate_limited", message: "too many open connections from this address")
         }
+        // Counted until the connection closes, however it ends: refused, upgraded, or lost mid-upgrade.
+        let abuse = self.abuse
+        context.channel.closeFuture.whenComplete { _ in abuse.closeConnection(ip: ip) }
         do {
             if let token {
                 guard (1...256).contains(token.utf8.count) else { throw CallError.rejected(.tokenInvalid) }
@@ -65,7 +68,6 @@ struct SignalingEndpoint: Sendable {
             else { throw CallError.rejected(.tokenInvalid) }
             return SignalingAdmission(room: room, peerId: peerId, ip: ip)
         } catch {
-            abuse.closeConnection(ip: ip)
             let refusal = Self.refusal(for: error)
             if ["token_invalid", "token_used", "token_expired", "token_revoked"].contains(refusal.code) {
                 abuse.recordFailure(ip: ip, now: now)
@@ -107,7 +109,6 @@ struct SignalingEndpoint: Sendable {
             try await outbound.close(.policyViolation, reason: "not admitted")
             return
         }
-        defer { abuse.closeConnection(ip: admission.ip) }
         let (stream, continuation) = AsyncStream.makeStream(
             of: Outgoing.self,
             bufferingPolicy: .bufferingOldest(hub.settings.outgoingQueue)
