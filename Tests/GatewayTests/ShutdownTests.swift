@@ -13,16 +13,22 @@ import Glibc
 
 /// What happens to people in a call when the gateway stops, cleanly or not.
 @Suite struct ShutdownTests {
-    @Test func sigtermClosesSocketsWithACloseFrameAndRecordsShutdown() async throws {
-        let dir = try TemporaryDirectory()
+    /// A room with a host and a guest link, made before the gateway starts.
+    static func prepare(_ dir: TemporaryDirectory) async throws -> (GatewayConfiguration, CallStore.CreatedRoom) {
         var configuration = GatewayConfiguration()
         configuration.dataDirectory = dir.path
-        let room = try await {
-            let side = try sideStore(configuration)
-            defer { try? side.ledger.close() }
-            return try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
-        }()
-        let server = try ServeProcess(dataDirectory: dir.path)
+        let side = try sideStore(configuration)
+        defer { try? side.ledger.close() }
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        return (configuration, room)
+    }
+
+    /// Two peers connected to `server` and welcomed, for the duration of `body`.
+    static func withTwoPeers(
+        _ server: ServeProcess,
+        _ room: CallStore.CreatedRoom,
+        _ body: (TestPeer, TestPeer) async throws -> Void
+    ) async throws {
         let ada = TestPeer(port: server.port, query: query(room.code, token: room.hostToken.secret))
         let bob = TestPeer(port: server.port, query: query(room.code, token: try #require(room.guest).token.secret))
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -30,10 +36,19 @@ import Glibc
             group.addTask { try await bob.run() }
             _ = try await ada.next("welcome")
             _ = try await bob.next("welcome")
+            try await body(ada, bob)
+            try? await group.waitForAll()
+        }
+    }
+
+    @Test func sigtermClosesSocketsWithACloseFrameAndRecordsShutdown() async throws {
+        let dir = try TemporaryDirectory()
+        let (configuration, room) = try await Self.prepare(dir)
+        let server = try ServeProcess(dataDirectory: dir.path)
+        try await Self.withTwoPeers(server, room) { ada, bob in
             try await server.stop(SIGTERM)
             #expect(try await ada.closed() == .normalClosure)
             #expect(try await bob.closed() == .normalClosure)
-            try? await group.waitForAll()
         }
         #expect(server.process.terminationReason == .exit)
         #expect(server.process.terminationStatus == 0)
@@ -44,25 +59,12 @@ import Glibc
 
     @Test func afterSIGKILLARestartShowsNobodyPresentAndTheLedgerVerifies() async throws {
         let dir = try TemporaryDirectory()
-        var configuration = GatewayConfiguration()
-        configuration.dataDirectory = dir.path
-        let room = try await {
-            let side = try sideStore(configuration)
-            defer { try? side.ledger.close() }
-            return try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
-        }()
+        let (configuration, room) = try await Self.prepare(dir)
         let first = try ServeProcess(dataDirectory: dir.path)
-        let ada = TestPeer(port: first.port, query: query(room.code, token: room.hostToken.secret))
-        let bob = TestPeer(port: first.port, query: query(room.code, token: try #require(room.guest).token.secret))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ada.run() }
-            group.addTask { try await bob.run() }
-            _ = try await ada.next("welcome")
-            _ = try await bob.next("welcome")
+        try await Self.withTwoPeers(first, room) { ada, bob in
             try await first.stop(SIGKILL)
             _ = try? await ada.closed()
             _ = try? await bob.closed()
-            try? await group.waitForAll()
         }
         #expect(first.process.terminationReason == .uncaughtSignal)
         // Both were seated when the process died.
