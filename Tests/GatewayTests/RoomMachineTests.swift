@@ -54,6 +54,17 @@ import Testing
         #expect(room.seat("bob")?.media == MediaState(audio: false, video: true, screen: true))
     }
 
+    @Test func aRenameIsCleanedBeforeOthersSeeIt() {
+        var room = Self.twoPeers()
+        let actions = room.receive(.state(audio: nil, video: nil, screen: nil, name: "\u{202E}Eve\u{0000}" + String(repeating: "x", count: 500)), on: 2, now: 3)
+        guard case .send(1, .state(_, _, let name))? = actions.first else {
+            Issue.record("no state sent: \(actions)")
+            return
+        }
+        #expect(name.hasPrefix("Eve"))
+        #expect(name.count == 64)
+    }
+
     @Test func leavingRecordsAHangupTellsOthersAndClosesTheSocket() {
         var room = Self.twoPeers()
         let actions = room.receive(.leave, on: 2, now: 5)

@@ -1,3 +1,4 @@
+import Decisions
 public import Ledger
 
 /// Identifies one WebSocket connection for the lifetime of the process.
@@ -130,7 +131,8 @@ public struct RoomMachine: Sendable {
             if let audio { seat.media.audio = audio }
             if let video { seat.media.video = video }
             if let screen { seat.media.screen = screen }
-            if let name { seat.name = name }
+            // Cleaned like every name: no control or bidi characters, bounded size.
+            if let name { seat.name = TextRules.displayName(name, fallback: seat.name) }
             seats[index] = seat
             return others(than: sender).map { .send($0, .state(from: sender, media: seat.media, name: seat.name)) }
         case .leave:
