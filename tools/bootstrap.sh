@@ -35,7 +35,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 # --- apt packages ------------------------------------------------------------
-APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certificates)
+APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certificates openssl)
 # The browser is for the end-to-end tests only.
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver)
 

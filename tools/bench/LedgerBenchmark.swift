@@ -116,7 +116,7 @@ struct LedgerBenchmark: AsyncParsableCommand {
                 book.record(contender.key, contender.label, unit: contender.unit, sample)
                 log("  \(contender.label): \(fmt(sample.value)) \(contender.unit)")
             }
-            if let filledStore, let fill, selected("incoming_query_p50") || selected("incoming_read_p50") {
+            if let filledStore, let fill, Self.fullKeys.contains(where: { $0.hasPrefix("incoming") && selected($0) }) {
                 let latencies = try await IncomingQueryLatency(store: filledStore, now: fill.end, queries: queries).run()
                 let rows = ["rows": Double(latencies.rows)]
                 for (key, label, samples) in [
@@ -124,7 +124,7 @@ struct LedgerBenchmark: AsyncParsableCommand {
                     ("incoming_read", "incoming last hour, via EventStore.read", latencies.read),
                     ("incoming_by_index", "  diagnostic: bare, records by column index", latencies.byIndex),
                     ("incoming_read_by_index", "  diagnostic: EventStore.read, records by column index", latencies.readByIndex),
-                ] {
+                ] where selected("\(key)_p50") || selected("\(key)_p99") {
                     let p50 = Statistics.percentile(samples, 0.5)
                     let p99 = Statistics.percentile(samples, 0.99)
                     book.record("\(key)_p50", "\(label) p50", unit: "us", Sample(value: p50, details: rows))

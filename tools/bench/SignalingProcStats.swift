@@ -8,10 +8,11 @@ import Darwin
 
 /// Process figures from Linux's /proc, and the open-file limit. On other systems the readings are nil.
 enum SignalingProcStats {
-    /// `VmRSS` of /proc/<pid>/status, in KiB (`pid` may be "self").
-    static func residentKiB(pid: String) -> Double? {
+    /// A KiB line of /proc/<pid>/status (`pid` may be "self"): `VmRSS` (resident memory), or
+    /// `RssAnon` (its anonymous part: heap and stacks, without mapped files such as SQLite's).
+    static func residentKiB(pid: String, field: String = "VmRSS") -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 2, let kib = Double(fields[1]) else { return nil }
             return kib

@@ -42,6 +42,7 @@ struct SignalingReport: Sendable {
         ("rss_idle_kib", "server RSS with all sockets idle (KiB)", false),
         ("idle_kib_per_socket", "memory per idle socket (KiB)", true),
         ("marginal_kib_per_socket", "  second half of the sockets only (KiB)", false),
+        ("anon_kib_per_socket", "  anonymous memory only, RssAnon (KiB)", false),
         ("connect_s", "connect all sockets (s)", false),
         ("lat_lost", "messages lost (paced)", false),
         ("tput_lost", "messages lost (closed loop)", false),

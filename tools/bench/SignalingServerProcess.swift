@@ -68,8 +68,8 @@ final class SignalingServerProcess: @unchecked Sendable {
         return Int(digits).flatMap { (1...65535).contains($0) ? $0 : nil }
     }
 
-    /// Resident memory now, in KiB.
-    func residentKiB() -> Double? { SignalingProcStats.residentKiB(pid: "\(pid)") }
+    /// Resident memory now, in KiB (`field`: see `SignalingProcStats.residentKiB`).
+    func residentKiB(_ field: String = "VmRSS") -> Double? { SignalingProcStats.residentKiB(pid: "\(pid)", field: field) }
 
     /// User + system CPU seconds used so far.
     func cpuSeconds() -> Double? { SignalingProcStats.cpuSeconds(pid: "\(pid)") }

@@ -44,6 +44,7 @@ struct SignalingTrial: Sendable {
         do {
             try await Task.sleep(for: settings.settle)
             figures["rss_start_kib"] = server.residentKiB()
+            figures["anon_start_kib"] = server.residentKiB("RssAnon")
             let connected = try await SignalingClient(
                 threads: settings.clientThreads, host: "127.0.0.1", port: port, expectsWelcome: contender.sendsWelcome)
             client = connected
@@ -98,6 +99,9 @@ struct SignalingTrial: Sendable {
         let secondHalf = ContinuousClock.now - second
         try await Task.sleep(for: settings.settle)
         let fullRSS = server.residentKiB()
+        if let anon = server.residentKiB("RssAnon"), let start = figures["anon_start_kib"] {
+            figures["anon_kib_per_socket"] = (anon - start) / Double(sockets)
+        }
         figures["connect_s"] = (firstHalf + secondHalf).seconds
         figures["rss_idle_kib"] = fullRSS
         if let start = figures["rss_start_kib"], let fullRSS {

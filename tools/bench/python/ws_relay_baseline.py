@@ -88,6 +88,8 @@ async def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
 
+    # A parent started from a Swift concurrency or NIO thread passes on a mask that blocks SIGTERM.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
