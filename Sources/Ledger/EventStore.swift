@@ -122,6 +122,9 @@ public final class EventStore: Sendable {
                 var results: [Result<[RecordedEvent], LedgerError>] = []
                 try db.inTransaction(.immediate) {
                     results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock)
+                    // A lone append runs without a savepoint (one statement pair less per commit);
+                    // when it is refused, the whole transaction is its savepoint.
+                    if batch.count == 1, case .failure = results[0] { return .rollback }
                     return .commit
                 }
                 return results
@@ -159,7 +162,9 @@ public final class EventStore: Sendable {
         projector: (any LedgerProjector)?,
         clock: () -> Int64
     ) throws -> [Result<[RecordedEvent], LedgerError>] {
-        let last = try Row.fetchOne(db, sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+        let last = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+        )
         var head = last.map { (position: $0[0] as Int64, hash: $0[1] as Data) } ?? (position: 0, hash: HashChain.genesis)
         let insert = try db.cachedStatement(
             sql: "INSERT INTO events (position, stream, version, type, data, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -172,7 +177,7 @@ public final class EventStore: Sendable {
             let before = head
             var written: [RecordedEvent] = []
             do {
-                try db.inSavepoint {
+                try db.inOptionalSavepoint(batch.count > 1) {
                     for stream in append.streams {
                         let actual = try version(of: stream.stream, in: db)
                         guard stream.expected.admits(actual) else {
@@ -228,6 +233,17 @@ public final class EventStore: Sendable {
         }
         try projector?.finishBatch(through: head.position, in: db)
         return results
+    }
+}
+
+extension Database {
+    /// Runs `body` in a savepoint when `enabled`, else directly (the caller then owns the rollback).
+    fileprivate func inOptionalSavepoint(_ enabled: Bool, _ body: () throws -> TransactionCompletion) throws {
+        if enabled {
+            try inSavepoint(body)
+        } else if try body() == .rollback {
+            throw LedgerError.invalidAppend("rolled back")
+        }
     }
 }
 

@@ -30,14 +30,17 @@ public struct CallProjector: LedgerProjector {
         try Self.setCheckpoints(position, in: db)
     }
 
+    /// Every projection moves together, so one statement sets all their checkpoints.
     static func setCheckpoints(_ position: Int64, in db: Database) throws {
-        for projection in Self.projections {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO projection_checkpoints (name, position) VALUES (?, ?)
-                    ON CONFLICT (name) DO UPDATE SET position = excluded.position
-                    """
-            ).execute(arguments: [projection.name, position])
-        }
+        var arguments = StatementArguments()
+        for name in checkpointNames { arguments += [name, position] }
+        try db.cachedStatement(sql: checkpointSQL).execute(arguments: arguments)
     }
+
+    private static let checkpointNames = projections.map(\.name)
+
+    private static let checkpointSQL = """
+        INSERT INTO projection_checkpoints (name, position) VALUES \(checkpointNames.map { _ in "(?, ?)" }.joined(separator: ", "))
+        ON CONFLICT (name) DO UPDATE SET position = excluded.position
+        """
 }

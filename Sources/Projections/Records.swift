@@ -16,8 +16,6 @@ public struct RoomRecord: Codable, Sendable, Hashable, FetchableRecord {
 
     public var isLive: Bool { state == "live" }
 
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-
     public init(
         code: String,
         hostName: String,
@@ -50,8 +48,6 @@ public struct RoomPeerRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var displayName: String
     public var tokenId: String
     public var joinedAt: Int64
-
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public init(
         roomCode: String,
@@ -89,8 +85,6 @@ public struct TokenRecord: Codable, Sendable, Hashable, FetchableRecord {
     public func status(now: Int64) -> String {
         state == "issued" && now >= expiresAt ? "expired" : state
     }
-
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public init(
         tokenId: String,
@@ -143,8 +137,6 @@ public struct IncomingCallRecord: Codable, Sendable, Hashable, FetchableRecord {
         status == "ringing" && now - receivedAt >= ringWindow ? "missed" : status
     }
 
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-
     public init(
         inviteId: String,
         nostrEventId: String,
@@ -186,8 +178,6 @@ public struct OutgoingInviteRecord: Codable, Sendable, Hashable, FetchableRecord
     public var relaysOk: Int
     public var lastError: String?
     public var updatedAt: Int64
-
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public init(
         inviteId: String,
@@ -235,8 +225,6 @@ public struct CallHistoryRecord: Codable, Sendable, Hashable, FetchableRecord {
     public func outcome(now: Int64, ringWindow: Int64) -> String {
         outcome == "ringing" && now - startedAt >= ringWindow ? "missed" : outcome
     }
-
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public init(
         callId: String,
