@@ -38,18 +38,26 @@ final class GroupCommitter<Request: Sendable, Response: Sendable>: Sendable {
         _ request: Request,
         write: ([Request]) async -> [Response]
     ) async -> Response {
-        let turn: Turn = await withCheckedContinuation { continuation in
-            let lead = state.withLock { state -> Bool in
-                if state.committing {
-                    state.queue.append(Waiter(request: request, continuation: continuation))
-                    return false
-                }
-                state.committing = true
-                return true
-            }
-            if lead { continuation.resume(returning: .lead) }
+        // Uncontended, the caller leads at once, without suspending.
+        let leadsNow = state.withLock { state -> Bool in
+            guard !state.committing else { return false }
+            state.committing = true
+            return true
         }
-        if case .done(let response) = turn { return response }
+        if !leadsNow {
+            let turn: Turn = await withCheckedContinuation { continuation in
+                let lead = state.withLock { state -> Bool in
+                    if state.committing {
+                        state.queue.append(Waiter(request: request, continuation: continuation))
+                        return false
+                    }
+                    state.committing = true
+                    return true
+                }
+                if lead { continuation.resume(returning: .lead) }
+            }
+            if case .done(let response) = turn { return response }
+        }
 
         // This caller leads: write its own request and whatever queued before this instant.
         let followers = state.withLock { state -> [Waiter] in
