@@ -80,8 +80,19 @@ final class SignalingClient: Sendable {
     }
 
     private func connectPeer(driver: NIOLoopBound<SignalingLoopDriver>, room: Int, slot: Int, path: String) async throws {
+        let ready = driver.eventLoop.makePromise(of: Void.self)
+        do {
+            try await connectPeer(driver: driver, room: room, slot: slot, path: path, ready: ready)
+        } catch {
+            ready.fail(error)  // a completed promise ignores this; a pending one must not be leaked
+            throw error
+        }
+    }
+
+    private func connectPeer(
+        driver: NIOLoopBound<SignalingLoopDriver>, room: Int, slot: Int, path: String, ready: EventLoopPromise<Void>
+    ) async throws {
         let loop = driver.eventLoop
-        let ready = loop.makePromise(of: Void.self)
         let expectsWelcome = self.expectsWelcome
         let host = self.host
         let port = self.port
@@ -128,7 +139,6 @@ final class SignalingClient: Sendable {
             }
         let result = try await Self.within(timeout, on: loop, upgrade, what: "upgrade of room \(room) peer \(slot)")
         guard case .upgraded = result else {
-            ready.fail(BenchError("refused"))
             throw BenchError("the server refused the WebSocket upgrade of room \(room) peer \(slot)")
         }
         try await Self.within(timeout, on: loop, ready.futureResult, what: "welcome of room \(room) peer \(slot)")

@@ -9,8 +9,9 @@ import NIOCore
 import NIOWebSocket
 
 /// `/calls/ws` (SPEC 6): the upgrade check that admits a participant before the socket exists, and the
-/// handler that runs one socket. The handler owns two child tasks, one reading and one writing, and
-/// ends when either does; the hub is told the socket is gone in every case.
+/// handler that runs one socket. The handler reads in its own task and writes in one child task that
+/// drains the socket's queue; when reading ends the hub is told the socket is gone, which ends the
+/// queue and so the writer.
 struct SignalingEndpoint: Sendable {
     let store: CallStore
     let hub: SignalingHub
