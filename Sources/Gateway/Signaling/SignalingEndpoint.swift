@@ -154,7 +154,10 @@ struct SignalingEndpoint: Sendable {
                         await hub.notify(id, .error(code: "rate_limited", message: "too many messages; slow down"))
                         continue
                     }
-                    await hub.receive(text, on: id)
+                    switch Result(catching: { () throws(ClientMessage.Invalid) in try ClientMessage.parse(text) }) {
+                    case .success(let parsed): await hub.receive(parsed, on: id)
+                    case .failure(let invalid): await hub.notify(id, .error(code: invalid.code, message: invalid.message))
+                    }
                 }
             } catch {
                 failure = error

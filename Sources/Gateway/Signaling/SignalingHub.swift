@@ -111,15 +111,9 @@ actor SignalingHub {
 
     // MARK: - Traffic
 
-    func receive(_ text: String, on id: ConnectionID) async {
+    /// A parsed message from a socket. Parsing happens in the socket's own task, off this actor.
+    func receive(_ message: ClientMessage, on id: ConnectionID) async {
         guard let connection = connections[id], var machine = rooms[connection.room] else { return }
-        let message: ClientMessage
-        do {
-            message = try ClientMessage.parse(text)
-        } catch {
-            perform([.send(id, .error(code: error.code, message: error.message))], room: connection.room)
-            return
-        }
         let actions = machine.receive(message, on: id, now: now)
         rooms[connection.room] = machine
         if case .signal = message, actions.contains(where: { if case .send(let c, _) = $0 { c != id } else { false } }) {
