@@ -129,9 +129,7 @@ public enum ServerMessage: Sendable, Hashable {
         case .pong:
             value = .object(["type": .string("pong")])
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return value.jsonText
     }
 
     private static func fields(_ peer: PeerInfo) -> [String: JSONValue] {
