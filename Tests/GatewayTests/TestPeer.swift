@@ -89,6 +89,19 @@ final class TestPeer: Sendable {
         (try? await next(type, timeout: window)) != nil
     }
 
+    /// Whether the connection has ended (or was never accepted).
+    var isFinished: Bool { closeCode.withLock { $0.done } }
+
+    /// Waits until the server welcomes this peer (true) or the connection ends without it (false).
+    func welcomed(timeout: Duration = .seconds(15)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await next("welcome", timeout: .milliseconds(20))) != nil { return true }
+            if isFinished { return (try? await next("welcome", timeout: .milliseconds(1))) != nil }
+        }
+        return false
+    }
+
     /// Waits for the socket to end and returns the server's close code.
     func closed(timeout: Duration = .seconds(10)) async throws -> WebSocketErrorCode? {
         let deadline = ContinuousClock.now + timeout

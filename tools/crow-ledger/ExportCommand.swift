@@ -67,8 +67,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     static func quoted(_ text: String) -> String {
-        let data = try! JSONEncoder().encode(text)
-        return String(decoding: data, as: UTF8.self)
+        JSONValue.string(text).jsonText
     }
 }
 
