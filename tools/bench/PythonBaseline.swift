@@ -52,21 +52,6 @@ struct PythonBaseline: Sendable {
 
     /// The interpreter and script to use, or why the baseline cannot run.
     static func locate(python explicit: String?) -> Result<(python: String, script: String), BenchError> {
-        let relative = "tools/bench/python/eventsourcing_bench.py"
-        var roots: [String] = [FileManager.default.currentDirectoryPath]
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = executable.deletingLastPathComponent()
-        for _ in 0..<6 {
-            roots.append(directory.path)
-            directory = directory.deletingLastPathComponent()
-        }
-        guard let root = roots.first(where: { FileManager.default.fileExists(atPath: "\($0)/\(relative)") }) else {
-            return .failure(BenchError("\(relative) not found near the working directory or the executable"))
-        }
-        let python = explicit ?? "\(root)/.venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            return .failure(BenchError("\(python) missing (run tools/bootstrap.sh to create the venv)"))
-        }
-        return .success((python, "\(root)/\(relative)"))
+        PythonScript.locate("tools/bench/python/eventsourcing_bench.py", python: explicit, venvHint: "")
     }
 }
