@@ -1,4 +1,4 @@
-/// Rules of the calls domain that the operator configures (SPEC 12).
+/// Rules of the calls domain that the operator configures (docs/CONFIGURATION.md).
 public struct CallSettings: Sendable {
     /// `CROW_CALLS_MAX_PEERS`: the most participants any room may have.
     public var peerLimit: Int

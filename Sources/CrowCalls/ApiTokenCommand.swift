@@ -2,7 +2,7 @@ import ArgumentParser
 import CallStore
 import Foundation
 
-/// `crow-calls api-token create|list|revoke`: Bearer tokens for the owner's API (SPEC 11).
+/// `crow-calls api-token create|list|revoke`: Bearer tokens for the owner's API (docs/CLI.md).
 struct ApiTokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api-token",

@@ -2,7 +2,7 @@ import ArgumentParser
 import CallStore
 import Foundation
 
-/// `crow-calls contacts add|list|remove` (SPEC 11): the same rules as `/api/contacts`.
+/// `crow-calls contacts add|list|remove` (docs/CLI.md): the same rules as `/api/contacts`.
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",

@@ -16,7 +16,7 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     public var description: String { "invalid \(setting)=\"\(value)\": \(reason)" }
 }
 
-/// Everything the gateway is configured with (SPEC 12). Built from the environment, then from flags
+/// Everything the gateway is configured with (docs/CONFIGURATION.md). Built from the environment, then from flags
 /// (flags win), and checked as a whole before anything starts.
 public struct GatewayConfiguration: Sendable {
     public var enabled = true
@@ -65,7 +65,7 @@ public struct GatewayConfiguration: Sendable {
 
     public var ledgerPath: String { (dataDirectory as NSString).appendingPathComponent("ledger.sqlite") }
 
-    /// Reads the environment variables of SPEC 12.
+    /// Reads the environment variables listed in docs/CONFIGURATION.md.
     public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
         func value(_ name: String) -> String? {

@@ -2,7 +2,7 @@ public import Foundation
 public import Hummingbird
 import HTTPTypes
 
-/// An error answered as `{"error":{"code":"...","message":"..."}}` with its HTTP status (SPEC 5).
+/// An error answered as `{"error":{"code":"...","message":"..."}}` with its HTTP status (docs/API.md).
 /// `code` is stable: clients branch on it; `message` is for people.
 public struct GatewayError: HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status

@@ -3,7 +3,7 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 
-/// Reading and writing JSON bodies with limits and the error shape of SPEC 5.
+/// Reading and writing JSON bodies with limits and the error shape of docs/API.md.
 enum JSONBody {
     /// Decodes a JSON request body of at most `limit` bytes. An empty body decodes as `{}`.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 16_384) async throws -> T {

@@ -5,7 +5,7 @@ import Hummingbird
 import Ledger
 import Projections
 
-/// The owner's rooms API (SPEC 5). Each handler appends through `CallStore` or reads projections;
+/// The owner's rooms API (docs/API.md). Each handler appends through `CallStore` or reads projections;
 /// nothing else touches the ledger. Secrets are returned once, at creation, and never again.
 struct RoomsController: Sendable {
     let store: CallStore

@@ -12,7 +12,7 @@ extension EventPayload {
     public static var schemaVersion: Int { 1 }
 }
 
-/// Stream names of the catalogue (SPEC 3.2).
+/// Stream names of the catalogue (docs/EVENTS.md).
 public enum StreamName {
     public static func room(_ code: String) -> String { "room-\(code)" }
     public static func token(_ id: String) -> String { "token-\(id)" }

@@ -2,7 +2,7 @@ public import Foundation
 public import GRDB
 import Synchronization
 
-/// The append-only event ledger on one SQLite file (SPEC 3.1).
+/// The append-only event ledger on one SQLite file (docs/LEDGER.md).
 ///
 /// Appends go through a group commit: concurrent callers share transactions, each caller's append is
 /// checked against its expected versions inside its own savepoint, and the projector updates the read

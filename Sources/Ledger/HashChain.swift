@@ -1,7 +1,7 @@
 public import Foundation
 import Crypto
 
-/// The ledger's tamper-evident hash chain (SPEC 3.1).
+/// The ledger's tamper-evident hash chain (docs/LEDGER.md).
 ///
 /// `hash(n) = SHA256(hash(n-1) || canonical(n))`, with `hash(0)` = 32 zero bytes. The canonical bytes
 /// of an event are, in this order and with no separators:

@@ -1,4 +1,4 @@
-/// How an invite travels to a contact (SPEC 7.3).
+/// How an invite travels to a contact (docs/EVENTS.md).
 public enum InviteTransport: String, Codable, Sendable, CaseIterable {
     /// NIP-17 message in a NIP-59 gift wrap.
     case nip17

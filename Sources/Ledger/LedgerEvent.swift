@@ -1,6 +1,6 @@
 public import Foundation
 
-/// Every event of the catalogue (SPEC 3.2), plus `unknown` for types a newer build wrote.
+/// Every event of the catalogue (docs/EVENTS.md), plus `unknown` for types a newer build wrote.
 public enum LedgerEvent: Sendable, Hashable {
     case roomCreated(RoomCreated)
     case roomEnded(RoomEnded)

@@ -1,7 +1,7 @@
 public import GRDB
 public import Ledger
 
-/// All read models of the gateway, applied in the append transaction (SPEC 4).
+/// All read models of the gateway, applied in the append transaction (docs/LEDGER.md).
 public struct CallProjector: LedgerProjector {
     /// In application order: the bell reads incoming statuses before they change.
     public static let projections: [any Projection] = [

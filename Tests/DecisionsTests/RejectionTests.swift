@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Rejection")
 struct RejectionTests {
-    /// The stable codes the gateway maps to HTTP statuses and close codes (SPEC 5, 6). Changing one breaks clients.
+    /// The stable codes the gateway maps to HTTP statuses and close codes (docs/API.md, docs/SIGNALING.md). Changing one breaks clients.
     static let codes: [(Rejection, String)] = [
         (.invalidRequest("anything"), "invalid_request"),
         (.tokenInvalid, "token_invalid"),

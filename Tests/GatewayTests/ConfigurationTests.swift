@@ -3,7 +3,7 @@ import Gateway
 import Ledger
 import Testing
 
-/// Settings from the environment (SPEC 12): defaults, and a clear error naming the setting when wrong.
+/// Settings from the environment (docs/CONFIGURATION.md): defaults, and a clear error naming the setting when wrong.
 @Suite struct ConfigurationTests {
     @Test func defaultsAreTheEmbeddedOnes() throws {
         let configuration = try GatewayConfiguration.fromEnvironment([:])

@@ -8,7 +8,7 @@ import Projections
 import NIOWebSocket
 import Testing
 
-/// Signaling on the real server with real WebSocket clients (SPEC 6).
+/// Signaling on the real server with real WebSocket clients (docs/SIGNALING.md).
 @Suite struct SignalingTests {
     @Test func twoPeersExchangeOfferAnswerAndCandidatesAndFromCannotBeSpoofed() async throws {
         let dir = try TemporaryDirectory()

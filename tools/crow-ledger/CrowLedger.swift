@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// `crow-ledger`: the operator's audit, export, replay and simulation tool for a Crow Calls ledger
-/// (SPEC 11). See docs/CLI.md.
+/// `crow-ledger`: the operator's audit, export, replay and simulation tool for a Crow Calls ledger.
+/// See docs/CLI.md.
 @main
 struct CrowLedger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -7,7 +7,7 @@ import NIOCore
 /// First-run setup, login, logout and `GET /api/owner`.
 ///
 /// Form posts (`application/x-www-form-urlencoded`, what the pages send) are answered with pages and
-/// redirects; JSON posts (the web client's `fetch`) with JSON and the error shape of SPEC 5.
+/// redirects; JSON posts (the web client's `fetch`) with JSON and the error shape of docs/API.md.
 struct OwnerRoutes: Sendable {
     let store: CallStore
     let origins: OwnerOriginPolicy

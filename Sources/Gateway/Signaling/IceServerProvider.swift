@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The ICE servers a welcome carries (SPEC issue 3, item 5). None by default: on a LAN or tailnet,
+/// The ICE servers a welcome carries (docs/CONFIGURATION.md). None by default: on a LAN or tailnet,
 /// host candidates suffice. STUN URLs are passed as they are. TURN gets coturn's "REST API"
 /// credentials: username `<expiry unix seconds>:<peer id>`, credential base64(HMAC-SHA1(secret, username)),
 /// valid for `ttl` seconds. They go only to admitted peers, in their welcome.

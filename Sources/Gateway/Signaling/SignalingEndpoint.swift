@@ -8,7 +8,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 
-/// `/calls/ws` (SPEC 6): the upgrade check that admits a participant before the socket exists, and the
+/// `/calls/ws` (docs/SIGNALING.md): the upgrade check that admits a participant before the socket exists, and the
 /// handler that runs one socket. The handler reads in its own task and writes in one child task that
 /// drains the socket's queue; when reading ends the hub is told the socket is gone, which ends the
 /// queue and so the writer.
@@ -77,7 +77,7 @@ struct SignalingEndpoint: Sendable {
         }
     }
 
-    /// SPEC 6's statuses for each refusal.
+    /// The status for each refusal, from the one table in `RejectionStatus`.
     static func refusal(for error: any Error) -> GatewayError {
         guard let error = error as? CallError else {
             return GatewayError(.serviceUnavailable, code: "storage_error", message: "the ledger is not available")

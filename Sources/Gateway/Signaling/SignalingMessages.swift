@@ -14,7 +14,7 @@ public struct MediaState: Sendable, Hashable, Codable {
     }
 }
 
-/// A message from a participant (SPEC 6). Anything else is answered with an `error`.
+/// A message from a participant (docs/SIGNALING.md). Anything else is answered with an `error`.
 public enum ClientMessage: Sendable, Hashable {
     /// `{"type":"signal","to":"<peer>","data":{"description":...}|{"candidate":...}}`
     case signal(to: String, data: JSONValue)
@@ -88,7 +88,7 @@ public struct IceServer: Sendable, Hashable, Codable {
     public var credential: String?
 }
 
-/// A message to a participant (SPEC 6).
+/// A message to a participant (docs/SIGNALING.md).
 public enum ServerMessage: Sendable, Hashable {
     case welcome(peerId: String, resume: String, peers: [PeerInfo], maxPeers: Int, iceServers: [IceServer])
     case peerJoined(PeerInfo)

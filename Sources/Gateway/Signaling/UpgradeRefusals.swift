@@ -6,7 +6,7 @@ import Synchronization
 
 /// Refusals decided by the WebSocket upgrade check, waiting to be written as the HTTP answer.
 ///
-/// Hummingbird answers a declined upgrade with an empty 400. SPEC 6 wants the refusal's own status and
+/// Hummingbird answers a declined upgrade with an empty 400. The protocol (docs/SIGNALING.md) wants the refusal's own status and
 /// JSON error body (401 `token_invalid`, 409 `room_full`, 429 `rate_limited`...). The check records
 /// its refusal here, keyed by the connection's channel, and `UpgradeRefusalWriter`, which sits in the
 /// HTTP pipeline, swaps the empty 400 for it.
