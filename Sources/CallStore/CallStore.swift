@@ -68,6 +68,9 @@ public final class CallStore: Sendable {
         public var room: RoomRecord
         /// Everyone in the room, the new peer included, in join order.
         public var peers: [RoomPeerRecord]
+        /// The ledger position of the `peer.joined`: followers of the feed have seen the join once
+        /// they are past it.
+        public var position: Int64
     }
 
     /// Opens the ledger with the call projections.
@@ -142,7 +145,7 @@ public final class CallStore: Sendable {
         let settings = self.settings
         let presented = Secrets.hash(secret)
         let peerId = Secrets.identifier()
-        return try await execute { db in
+        let (admission, recorded) = try await executeRecording { db in
             let room = try StateLoader.room(code, in: db)
             let token = try StateLoader.token(hash: presented, in: db)
             let appends = try RoomDecisions.admit(
@@ -170,10 +173,14 @@ public final class CallStore: Sendable {
                 role: token.value.role,
                 displayName: joined.displayName,
                 room: room.room,
-                peers: room.peers + [me]
+                peers: room.peers + [me],
+                position: 0
             )
             return (appends, admission)
         }
+        var admitted = admission
+        admitted.position = recorded.last?.position ?? 0
+        return admitted
     }
 
     public func leave(room code: String, peerId: String, reason: LeaveReason) async throws(CallError) {
@@ -304,6 +311,13 @@ public final class CallStore: Sendable {
     func execute<T: Sendable>(
         _ decide: @escaping @Sendable (Database) throws -> ([StreamAppend], T)
     ) async throws(CallError) -> T {
+        try await executeRecording(decide).0
+    }
+
+    /// `execute`, also returning the events as recorded (with their positions).
+    func executeRecording<T: Sendable>(
+        _ decide: @escaping @Sendable (Database) throws -> ([StreamAppend], T)
+    ) async throws(CallError) -> (T, [RecordedEvent]) {
         var attempt = 0
         while true {
             attempt += 1
@@ -316,8 +330,8 @@ public final class CallStore: Sendable {
                 throw .ledger(.storage(String(describing: error)))
             }
             do {
-                try await ledger.append(plan.0)
-                return plan.1
+                let recorded = try await ledger.append(plan.0)
+                return (plan.1, recorded)
             } catch .versionConflict(let stream, let expected, let actual) where attempt < 16 {
                 _ = (stream, expected, actual)
                 continue

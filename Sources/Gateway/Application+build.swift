@@ -6,12 +6,14 @@ import HummingbirdTLS
 import HummingbirdWebSocket
 import Ledger
 public import Logging
+import Projections
 import NIOSSL
 
 /// The composition root: everything the gateway runs is built here, for `crow-calls serve` and for tests.
 ///
 /// It opens the ledger (applying migrations), closes the seats of anyone left marked present by a crash
-/// (`peer.left(restart)`), and mounts the routes: owner authentication, the owner's API, and the
+/// (`peer.left(restart)`), starts signaling from the live rooms, and mounts the routes: owner
+/// authentication, the owner's API, and (unless calls are switched off) the calls API and the
 /// signaling WebSocket. The long-running parts are services of the application's one service group;
 /// on graceful shutdown the server closes every socket with a close frame, then signaling records who
 /// left (`peer.left(shutdown)`), then the ledger is closed.
@@ -55,6 +57,16 @@ public func buildApplication(
         ),
         logger: logger
     )
+    // The hub starts from the live rooms at one position and follows the ledger from there.
+    let snapshot = try await store.read { db in
+        SignalingSnapshot(
+            position: try EventReader.headPosition(in: db),
+            liveRooms: try Queries.liveRoomsForSignaling(in: db).map {
+                SignalingSnapshot.Room(code: $0.room.code, maxPeers: $0.room.maxPeers, present: $0.room.peerCount, hadPeers: $0.hadPeers)
+            }
+        )
+    }
+    await hub.start(snapshot)
     let refusals = UpgradeRefusals()
     let signaling = SignalingEndpoint(
         store: store,
@@ -69,18 +81,21 @@ public func buildApplication(
     router.add(middleware: AccessLogMiddleware(logger: logger))
     addOwnerRoutes(to: router, store: store, configuration: configuration)
     HealthController(store: store, metrics: metrics).addRoutes(to: router)
-    RoomsController(store: store, hub: hub, metrics: metrics, configuration: configuration)
-        .addRoutes(to: router.group("api").add(middleware: RequireOwnerMiddleware()))
-    // Reached only by requests that are not WebSocket upgrades.
-    router.get("calls/ws") { _, _ -> Response in
-        throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket", headers: [.upgrade: "websocket"])
-    }
-
     let webSocketRouter = Router(context: GatewayContext.self)
-    webSocketRouter.ws("calls/ws") { request, context in
-        await signaling.shouldUpgrade(request, context: context)
-    } onUpgrade: { inbound, outbound, context in
-        try await signaling.handle(inbound: inbound, outbound: outbound, context: context)
+    // With calls switched off, none of the calls routes exist (404); health, metrics, the owner's
+    // login and contacts stay.
+    if configuration.enabled {
+        RoomsController(store: store, metrics: metrics, configuration: configuration)
+            .addRoutes(to: router.group("api").add(middleware: RequireOwnerMiddleware()))
+        // Reached only by requests that are not WebSocket upgrades.
+        router.get("calls/ws") { _, _ -> Response in
+            throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket", headers: [.upgrade: "websocket"])
+        }
+        webSocketRouter.ws("calls/ws") { request, context in
+            await signaling.shouldUpgrade(request, context: context)
+        } onUpgrade: { inbound, outbound, context in
+            try await signaling.handle(inbound: inbound, outbound: outbound, context: context)
+        }
     }
     var server = HTTPServerBuilder.http1WebSocketUpgrade(
         webSocketRouter: webSocketRouter,
@@ -105,6 +120,7 @@ public func buildApplication(
         ),
         services: [
             LedgerService(store: store, logger: logger),
+            LedgerFeedService(store: store, interval: .milliseconds(250), logger: logger),
             SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
         ],
         onServerRunning: { channel in

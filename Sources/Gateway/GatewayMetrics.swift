@@ -63,6 +63,19 @@ final class GatewayMetrics: Sendable {
 
     func relayedMessage() { relayed.increment() }
 
+    /// A socket closed by the server, by why: `slow_reader` (stopped reading), `flood` (too many frames).
+    func socketClosedByServer(_ reason: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "crow", subsystem: "signaling", metricName: "sockets", unitName: "closed_total",
+                helpText: "Signaling sockets the server closed, by reason"
+            ),
+            labels: [("reason", reason)]
+        ).increment()
+    }
+
+    func slowSocketClosed() { socketClosedByServer("slow_reader") }
+
     func connectionOpened() { connections.increment() }
 
     func connectionClosed() { connections.decrement() }

@@ -9,7 +9,6 @@ import Projections
 /// nothing else touches the ledger. Secrets are returned once, at creation, and never again.
 struct RoomsController: Sendable {
     let store: CallStore
-    let hub: SignalingHub
     let metrics: GatewayMetrics
     let configuration: GatewayConfiguration
 
@@ -108,8 +107,8 @@ struct RoomsController: Sendable {
 
     func close(context: GatewayContext) async throws -> Response {
         let code = try Self.roomCode(context)
+        // Signaling closes the room's sockets when the end reaches it through the ledger's feed.
         let kicked = try await Self.call { try await metrics.timeAppend { try await store.endRoom(code, reason: .closed) } }
-        await hub.roomEnded(code, reason: "closed")
         struct Closed: Encodable {
             var roomCode: String
             var state = "ended"

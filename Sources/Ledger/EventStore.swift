@@ -13,6 +13,8 @@ public final class EventStore: Sendable {
     private let projector: (any LedgerProjector)?
     private let committer: GroupCommitter<PreparedAppend, Result<[RecordedEvent], LedgerError>>
     private let counters = Mutex(Statistics())
+    /// Committed events in position order, for in-process followers.
+    public let feed: LedgerFeed
 
     /// Commit counters since this store was opened.
     public struct Statistics: Sendable, Equatable {
@@ -45,6 +47,8 @@ public final class EventStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)")
                 try Migrator.migrate(db, now: configuration.clock())
             }
+            let head = try pool.read { db in try EventReader.headPosition(in: db) }
+            feed = LedgerFeed(pool: pool, head: head)
         } catch let error as LedgerError {
             throw error
         } catch {
@@ -53,6 +57,9 @@ public final class EventStore: Sendable {
     }
 
     public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Whether an append batch is being written, and how many appends wait for the next batch.
+    var commitQueue: (committing: Bool, queued: Int) { committer.snapshot }
 
     /// Appends events to one or several streams atomically. Either every event is written and durable
     /// when this returns, or none is and a `LedgerError` says why.
@@ -107,7 +114,9 @@ public final class EventStore: Sendable {
         ) ?? 0
     }
 
+    /// Ends the feed's followers, then closes the file.
     public func close() throws {
+        feed.finish()
         try pool.close()
     }
 
@@ -117,24 +126,21 @@ public final class EventStore: Sendable {
         let projector = self.projector
         let clock = configuration.clock
         let outcome: Result<[Result<[RecordedEvent], LedgerError>], any Error>
-        do {
-            let results = try await pool.writeWithoutTransaction { db in
-                var results: [Result<[RecordedEvent], LedgerError>] = []
-                try db.inTransaction(.immediate) {
-                    results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock)
-                    // A lone append runs without a savepoint (one statement pair less per commit);
-                    // when it is refused, the whole transaction is its savepoint.
-                    if batch.count == 1, case .failure = results[0] { return .rollback }
-                    return .commit
-                }
-                return results
+        outcome = await uncancellableWrite { db in
+            var results: [Result<[RecordedEvent], LedgerError>] = []
+            try db.inTransaction(.immediate) {
+                results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock)
+                // A lone append runs without a savepoint (one statement pair less per commit);
+                // when it is refused, the whole transaction is its savepoint.
+                if batch.count == 1, case .failure = results[0] { return .rollback }
+                return .commit
             }
-            outcome = .success(results)
-        } catch {
-            outcome = .failure(error)
+            return results
         }
         switch outcome {
         case .success(let results):
+            // Published before the next batch can start, so followers see positions in order.
+            feed.publish(results.flatMap { (try? $0.get()) ?? [] })
             counters.withLock { counters in
                 counters.transactions += 1
                 for result in results {
@@ -151,6 +157,23 @@ public final class EventStore: Sendable {
         case .failure(let error):
             let failure = LedgerError.storage(String(describing: error))
             return batch.map { _ in .failure(failure) }
+        }
+    }
+
+    /// Runs `body` on the writer connection whatever happens to the calling task.
+    ///
+    /// A batch is written in the task of whichever caller leads it, but it serves every caller in it.
+    /// GRDB's async write interrupts the statement when its task is cancelled, so one cancelled leader
+    /// (a signaling tick stopped at shutdown, say) would fail everyone's append. GRDB's callback write
+    /// runs on the writer's own serial queue and is not tied to any task; the continuation only waits
+    /// for it.
+    private func uncancellableWrite<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async -> Result<T, any Error> {
+        await withCheckedContinuation { continuation in
+            pool.asyncWriteWithoutTransaction { db in
+                continuation.resume(returning: Result { try body(db) })
+            }
         }
     }
 

@@ -32,6 +32,11 @@ final class GroupCommitter<Request: Sendable, Response: Sendable>: Sendable {
         self.maxBatch = max(1, maxBatch)
     }
 
+    /// Whether a batch is being written, and how many callers wait for the next one (for tests).
+    var snapshot: (committing: Bool, queued: Int) {
+        state.withLock { ($0.committing, $0.queue.count) }
+    }
+
     /// Submits `request` and returns its response once the batch holding it has been written by `write`,
     /// which receives the requests of one batch in arrival order and returns one response per request.
     func submit(

@@ -30,10 +30,13 @@ public enum LedgerAuditor {
         configuration.readonly = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
-        return try queue.read { db in try audit(db, livePath: path, progress: progress) }
+        // One read transaction for everything: the chain, the checkpoints, the rebuild, the comparison
+        // with the live tables and the rules all see the same snapshot, whatever a running gateway
+        // appends meanwhile.
+        return try queue.read { db in try audit(db, progress: progress) }
     }
 
-    static func audit(_ db: Database, livePath: String, progress: ((Stage, Int64, Int64) -> Void)?) throws -> Report {
+    static func audit(_ db: Database, progress: ((Stage, Int64, Int64) -> Void)?) throws -> Report {
         try Migrator.checkApplied(db)
         let head = try EventReader.headPosition(in: db)
         let chain = try ChainVerifier.verify(in: db) { progress?(.chain, $0, head) }
@@ -61,11 +64,11 @@ public enum LedgerAuditor {
         }
 
         if !issues.contains(where: { $0.kind == .corruptEvent }) {
-            let snapshot = try ProjectionRebuilder.rebuildSnapshot(from: db) { done, total in
+            let snapshot = try ProjectionRebuilder.rebuildSnapshot(from: db, through: chain.headPosition) { done, total in
                 progress?(.rebuild, done, total)
             }
             // A rebuild has no checkpoints ahead or behind: those are reported above, once each.
-            issues += try ProjectionRebuilder.compare(snapshot: snapshot, livePath: livePath).filter {
+            issues += try ProjectionRebuilder.compare(snapshot: snapshot, live: db).filter {
                 !$0.detail.hasPrefix("projection_checkpoints ")
             }
         }

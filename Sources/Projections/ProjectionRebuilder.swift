@@ -69,19 +69,28 @@ public enum ProjectionRebuilder {
     }
 
     /// Rows that differ between a rebuilt snapshot and the live file: for each table, rows present on
-    /// one side only (a changed row shows on both sides).
+    /// one side only (a changed row shows on both sides). Opens its own read of the live file.
     public static func compare(snapshot: DatabaseQueue, livePath: String) throws -> [LedgerIssue] {
-        try snapshot.writeWithoutTransaction { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS live", arguments: [livePath])
-            defer { try? db.execute(sql: "DETACH DATABASE live") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let live = try DatabaseQueue(path: livePath, configuration: configuration)
+        defer { try? live.close() }
+        return try live.read { db in try compare(snapshot: snapshot, live: db) }
+    }
+
+    /// The same, reading the live tables through `live`: an audit passes the read transaction it took
+    /// its chain and its rebuild from, so everything it compares belongs to one moment of the file even
+    /// while the gateway keeps appending.
+    public static func compare(snapshot: DatabaseQueue, live: Database) throws -> [LedgerIssue] {
+        try snapshot.read { rebuilt in
             var issues: [LedgerIssue] = []
             for table in CallProjector.tables + ["projection_checkpoints"] {
-                for (side, left, right) in [("live only", "live", "main"), ("rebuild only", "main", "live")] {
-                    let rows = try Row.fetchAll(
-                        db,
-                        sql: "SELECT * FROM \(left).\(table) EXCEPT SELECT * FROM \(right).\(table) LIMIT 20"
-                    )
-                    for row in rows {
+                let liveRows = try Row.fetchAll(live, sql: "SELECT * FROM \(table)")
+                let rebuiltRows = try Row.fetchAll(rebuilt, sql: "SELECT * FROM \(table)")
+                let liveSet = Set(liveRows)
+                let rebuiltSet = Set(rebuiltRows)
+                for (side, rows, other) in [("live only", liveRows, rebuiltSet), ("rebuild only", rebuiltRows, liveSet)] {
+                    for row in rows.lazy.filter({ !other.contains($0) }).prefix(20) {
                         let position: Int64? = row.hasColumn("position") ? row["position"] : nil
                         issues.append(
                             LedgerIssue(

@@ -11,6 +11,21 @@ public enum Queries {
         try RoomRecord.fetchAll(db, sql: "SELECT * FROM rooms WHERE state = 'live' ORDER BY created_at, code")
     }
 
+    /// Live rooms with the number of people present and whether anyone has ever joined (call history
+    /// records the peak), for signaling to start from.
+    public static func liveRoomsForSignaling(in db: Database) throws -> [(room: RoomRecord, hadPeers: Bool)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT rooms.*, EXISTS (
+                    SELECT 1 FROM call_history
+                    WHERE call_history.call_id = 'room-' || rooms.code AND call_history.peak_peers > 0
+                ) AS had_peers
+                FROM rooms WHERE state = 'live' ORDER BY created_at, code
+                """
+        ).map { row in (try RoomRecord(row: row), row["had_peers"] as Bool) }
+    }
+
     public static func peers(in room: String, db: Database) throws -> [RoomPeerRecord] {
         try RoomPeerRecord.fetchAll(
             db.cachedStatement(sql: "SELECT * FROM room_peers WHERE room_code = ? ORDER BY joined_at, peer_id"),

@@ -60,14 +60,17 @@ import Testing
 
     @Test func memoryStaysBoundedUnderManyAddresses() {
         let clock = ManualClock()
-        let throttle = LoginThrottle(limit: 5, window: 3_600_000, maxClients: 100, clock: clock.read)
+        let throttle = LoginThrottle(limit: 5, window: 3_600_000, globalLimit: 100_000, maxClients: 100, clock: clock.read)
         for index in 0..<1000 {
             _ = throttle.begin("10.0.\(index / 256).\(index % 256)")
             clock.advance(seconds: 1)
+            #expect(throttle.trackedClients <= 100)
         }
         // The newest clients are still counted; the oldest were forgotten.
         #expect(throttle.failures("10.0.3.231") == 1)
         #expect(throttle.failures("10.0.0.0") == 0)
+        let remembered = (0..<1000).filter { throttle.failures("10.0.\($0 / 256).\($0 % 256)") == 1 }.count
+        #expect((90...100).contains(remembered))
         clock.advance(seconds: 3600)
         #expect(throttle.failures("10.0.3.231") == 0)
     }

@@ -78,7 +78,9 @@ import Testing
 
     @Test func everyRefusalHasItsStatusAndCode() async throws {
         let dir = try TemporaryDirectory()
-        let configuration = signalingConfiguration(dir)
+        // The two seats admitted below never get a socket; a long grace keeps them (and the room full)
+        // for the whole test instead of releasing them as timed out.
+        let configuration = signalingConfiguration(dir, grace: 120_000)
         let side = try sideStore(configuration)
         let room = try await side.createRoom(hostName: "Ada", maxPeers: 2, createdBy: .api)
         let other = try await side.createRoom(hostName: "Cy", createdBy: .api)

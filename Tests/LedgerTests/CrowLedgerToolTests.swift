@@ -121,6 +121,36 @@ import Testing
         #expect(!run.stdout.contains("hash_mismatch"))
     }
 
+    @Test func verifyFlagsForgedJoinsAndLateTokenUses() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(in: dir)
+        let now = LedgerClock.systemMilliseconds()
+        try await store.append([roomCreated("forge")], to: "room-forge", expectedVersion: .noStream)  // 1
+        func issue(_ id: String, expiresAt: Int64) -> LedgerEvent {
+            .tokenIssued(TokenIssued(tokenId: id, room: "forge", tokenHash: String(repeating: id.last!, count: 64), role: .guest, expiresAt: expiresAt))
+        }
+        func admit(_ token: String, _ peer: String) -> [StreamAppend] {
+            [
+                StreamAppend(stream: "token-\(token)", expected: .any, events: [.tokenUsed(TokenUsed(tokenId: token, room: "forge", peerId: peer))]),
+                StreamAppend(stream: "room-forge", expected: .any, events: [peerJoined("forge", peer: peer, token: token)]),
+            ]
+        }
+        try await store.append([issue("tok1", expiresAt: now + 3_600_000)], to: "token-tok1", expectedVersion: .noStream)  // 2
+        try await store.append(admit("tok1", "honest"))  // 3, 4: a real admission
+        try await store.append([peerJoined("forge", peer: "forged", token: "tok1")], to: "room-forge", expectedVersion: .any)  // 5
+        try await store.append([issue("tok2", expiresAt: now - 60_000)], to: "token-tok2", expectedVersion: .noStream)  // 6
+        try await store.append(admit("tok2", "late"))  // 7, 8: a token used a minute after it expired
+        try store.close()
+        let run = try Self.verify(dir.file("ledger.sqlite"))
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("position 5: rule_violation: peer forged joined room forge without a token.used for it in the same append"), "\(run.stdout)")
+        #expect(run.stdout.contains("position 7: rule_violation: token tok2 used at"), "\(run.stdout)")
+        #expect(run.stdout.contains("after it expired at \(now - 60_000)"), "\(run.stdout)")
+        // The honest admission is not reported.
+        #expect(!run.stdout.contains("position 4:"), "\(run.stdout)")
+        #expect(!run.stdout.contains("position 8:"), "\(run.stdout)")
+    }
+
     @Test func logReplayAndExportReadTheFileWithoutChangingIt() throws {
         let dir = try TemporaryDirectory()
         let path = try Self.simulatedLedger(dir, calls: 30)
@@ -208,5 +238,33 @@ import Testing
             #expect(run.status != 0)
             #expect(run.stderr.contains("no ledger at"), "\(command): \(run.stderr)")
         }
+    }
+}
+
+/// `crow-ledger verify` on a ledger that a live writer keeps appending to.
+@Suite struct VerifyWhileWritingTests {
+    @Test func verifyPassesWhileAnotherProcessAppends() throws {
+        let dir = try TemporaryDirectory()
+        let path = try CrowLedgerToolTests.simulatedLedger(dir, calls: 20)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: try productBinary("crow-bench"))
+        writer.arguments = ["append-loop", "--db", path, "--writers", "4"]
+        writer.standardOutput = FileHandle.nullDevice
+        writer.standardError = FileHandle.nullDevice
+        try writer.run()
+        defer {
+            if writer.isRunning { writer.terminate() }
+            writer.waitUntilExit()
+        }
+        var heads: [Int64] = []
+        for round in 0..<6 {
+            let run = try CrowLedgerToolTests.verify(path)
+            #expect(run.status == 0, "round \(round): \(run.stdout)")
+            #expect(run.stdout.contains("OK: hash chain, projections and rules verified"), "round \(round): \(run.stdout)")
+            heads.append(try rawQueue(path).read { db in try EventReader.headPosition(in: db) })
+        }
+        // The writer really was writing while verify ran.
+        #expect(writer.isRunning)
+        #expect(heads.last! > heads.first!, "the ledger did not grow: \(heads)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+import Synchronization
 import GRDB
-import Ledger
+@testable import Ledger
 import Testing
 
 /// Concurrent appends share transactions, and every acknowledged event is durable and in order.
@@ -93,3 +94,56 @@ import Testing
         #expect(report.events == 33)
     }
 }
+
+/// A batch serves every caller in it, so it must not stop when the caller that happens to lead it
+/// is cancelled.
+@Suite struct GroupCommitCancellationTests {
+    @Test func aCancelledLeaderDoesNotFailItsBatch() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(in: dir)
+        // Hold the writer connection so that appends pile up behind a first one.
+        let released = Atomic<Bool>(false)
+        async let blocker: Void = store.writeRecords { _ in
+            while !released.load(ordering: .acquiring) { usleep(1_000) }
+        }
+        async let first = store.append([roomCreated("firstfirst01")], to: StreamName.room("firstfirst01"), expectedVersion: .noStream)
+        try await waitUntil { store.commitQueue.committing }
+
+        // The cancelled caller queues first, so it leads the next batch; ten others queue behind it.
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await store.append([roomCreated("cancelled001")], to: StreamName.room("cancelled001"), expectedVersion: .noStream)
+        }
+        try await waitUntil { store.commitQueue.queued == 1 }
+        let others = (0..<10).map { n in
+            Task { try await store.append([roomCreated(roomCode(n))], to: StreamName.room(roomCode(n)), expectedVersion: .noStream) }
+        }
+        try await waitUntil { store.commitQueue.queued == 11 }
+        let transactionsBefore = store.statistics.transactions
+        released.store(true, ordering: .releasing)
+        try await blocker
+        _ = try await first
+
+        for other in others {
+            let events = try await other.value
+            #expect(events.count == 1)
+        }
+        // The cancelled append was written too: once queued, an append is carried out.
+        _ = try await cancelled.value
+        // All eleven went in one transaction led by the cancelled caller.
+        #expect(store.statistics.transactions == transactionsBefore + 2)
+        let count = try store.readSync { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") }
+        #expect(count == 12)
+    }
+}
+
+/// Polls `condition` every millisecond for up to five seconds.
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+struct WaitTimedOut: Error {}

@@ -71,9 +71,9 @@ struct AppendLoop: AsyncParsableCommand {
         var workload = CallWorkload(lane: lane, key: key)
         while tickets.take() {
             while true {
-                let append = workload.nextSingleAppend(now: Stopwatch.unixMilliseconds())
+                let append = workload.nextCommand(now: Stopwatch.unixMilliseconds())
                 do {
-                    let recorded = try await store.append([append])
+                    let recorded = try await store.append(append)
                     output.write(lines: recorded.map { "ack \($0.position)" })
                     break
                 } catch {

@@ -110,6 +110,17 @@ struct CallWorkload: Sendable {
         return pending[pendingIndex]
     }
 
+    /// The next append in causal order, as the gateway's decisions would make it: one event, except that
+    /// a `token.used` and the `peer.joined` it admits go together in one append (so the ledger keeps
+    /// the rule `crow-ledger verify` checks: every join is paid for by a token in the same transaction).
+    mutating func nextCommand(now: Int64) -> [StreamAppend] {
+        let first = nextSingleAppend(now: now)
+        guard case .tokenUsed = first.events.first, pendingIndex < pending.count,
+            case .peerJoined = pending[pendingIndex].events.first
+        else { return [first] }
+        return [first, nextSingleAppend(now: now)]
+    }
+
     /// Forgets the rest of the current episode (after a refused append), so the next append starts a new one.
     mutating func abandonEpisode() {
         pendingIndex = pending.count

@@ -1,54 +1,65 @@
 import Synchronization
 
-/// Per-IP limits on signaling: open connections, and failed token attempts in a sliding window.
-/// Failed attempts are counted here and in metrics, never in the ledger. In memory: a restart forgets.
+/// Per-client limits on signaling: open connections per IP, and failed token attempts in a sliding
+/// window per client (an IPv4 address or an IPv6 /64) and in total (see `FailureWindow`). Failed
+/// attempts are counted here and in metrics, never in the ledger. In memory: a restart forgets.
 public final class AbuseGuard: Sendable {
     public struct Limits: Sendable {
         /// Open signaling connections per IP.
         public var connectionsPerIP = 32
         /// Failed token or resume attempts per IP within `failureWindow` before further attempts get 429.
         public var failuresPerIP = 10
+        /// Failed token or resume attempts from all clients together within `failureWindow` before
+        /// everyone gets 429 (a ceiling for attackers who rotate addresses).
+        public var failuresGlobal = 600
         /// Milliseconds.
         public var failureWindow: Int64 = 60_000
+        /// Clients whose failures are remembered at once; the least recently seen go first.
+        public var maxClients = 10_000
         /// Messages per second per connection, and the burst allowed.
         public var messagesPerSecond: Double = 50
         public var messageBurst: Double = 200
+        /// Messages over the rate a connection may send before it is closed with 1008...
+        public var strikes = 50
+        /// ...where strikes drain at this many per second, so old bursts are forgiven.
+        public var strikeDecayPerSecond: Double = 1
 
         public init() {}
     }
 
     private struct State {
         var connections: [String: Int] = [:]
-        var failures: [String: [Int64]] = [:]
+        var failures: FailureWindow
     }
 
     public let limits: Limits
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
+        self.state = Mutex(
+            State(
+                failures: FailureWindow(
+                    perClient: limits.failuresPerIP,
+                    global: limits.failuresGlobal,
+                    window: limits.failureWindow,
+                    maxClients: limits.maxClients
+                )
+            )
+        )
     }
 
     /// Seconds to wait when `ip` may not try a token now, nil when it may.
     public func blockedFor(ip: String, now: Int64) -> Int? {
-        state.withLock { state in
-            let recent = (state.failures[ip] ?? []).filter { now - $0 < limits.failureWindow }
-            state.failures[ip] = recent.isEmpty ? nil : recent
-            guard recent.count >= limits.failuresPerIP, let oldest = recent.first else { return nil }
-            return Int((oldest + limits.failureWindow - now + 999) / 1000)
-        }
+        state.withLock { $0.failures.retryAfter(ip, now: now) }
     }
 
     public func recordFailure(ip: String, now: Int64) {
-        state.withLock { state in
-            var recent = (state.failures[ip] ?? []).filter { now - $0 < limits.failureWindow }
-            recent.append(now)
-            // Keep the window bounded whatever the attacker does.
-            if recent.count > limits.failuresPerIP * 2 { recent.removeFirst(recent.count - limits.failuresPerIP * 2) }
-            state.failures[ip] = recent
-            if state.failures.count > 100_000 { state.failures.removeAll() }
-        }
+        state.withLock { $0.failures.record(ip, now: now) }
     }
+
+    /// Clients whose failures are held in memory.
+    public var trackedClients: Int { state.withLock { $0.failures.clientCount } }
 
     /// Counts a new connection from `ip`; false (and nothing counted) when it has too many open.
     public func openConnection(ip: String) -> Bool {

@@ -172,6 +172,12 @@ public struct RoomMachine: Sendable {
         return actions
     }
 
+    /// The room stayed empty and its end was ordered (`endRoom`), but the ledger admitted a join first:
+    /// the room goes on.
+    public mutating func reopen() {
+        closed = false
+    }
+
     /// The room was ended in the ledger (closed by the owner, or expired). The ledger already holds
     /// everyone's `peer.left(kicked)`; tell them and close their sockets.
     public mutating func roomEnded(reason: String) -> [Action] {

@@ -61,7 +61,11 @@ struct SignalingEndpoint: Sendable {
                 let admission = try await metrics.timeAppend {
                     try await store.admit(room: room, token: token, displayName: String(name.prefix(512)))
                 }
-                await hub.admitted(admission)
+                // The ledger admitted the join; the hub seats it when it reaches that position. A room
+                // that ended right after the join was committed has no seat to go to.
+                guard await hub.isSeated(room: room, peerId: admission.peerId, after: admission.position) else {
+                    throw CallError.rejected(.roomEnded)
+                }
                 return SignalingAdmission(room: room, peerId: admission.peerId, ip: ip)
             }
             guard let resume, (1...256).contains(resume.utf8.count),
@@ -114,11 +118,16 @@ struct SignalingEndpoint: Sendable {
             of: Outgoing.self,
             bufferingPolicy: .bufferingOldest(hub.settings.outgoingQueue)
         )
-        let id = await hub.connect(admission, outgoing: continuation)
+        let channel = context.requestContext.channel
+        let id = await hub.connect(
+            admission,
+            socket: SignalingHub.Socket(outgoing: continuation, abort: { channel.close(mode: .all, promise: nil) })
+        )
         let hub = self.hub
         let limits = abuse.limits
         let clock = store.settings.clock
         let maxMessageBytes = self.maxMessageBytes
+        let metrics = self.metrics
         var failure: (any Error)?
         await withTaskGroup(of: Void.self) { group in
             // The writer ends when the hub finishes the queue: after a close it ordered, or below once
@@ -139,19 +148,22 @@ struct SignalingEndpoint: Sendable {
             // socket's inbound side does, which the close handshake or its timeout guarantees.
             do {
                 var bucket = RateBucket(rate: limits.messagesPerSecond, burst: limits.messageBurst, now: clock())
-                var strikes = 0
+                // Each message over the rate is a strike; strikes drain at `strikeDecayPerSecond`, so
+                // a long call with an occasional burst is never closed, and a sustained flood is.
+                var strikes = RateBucket(rate: limits.strikeDecayPerSecond, burst: Double(limits.strikes), now: clock())
                 for try await message in inbound.messages(maxSize: maxMessageBytes) {
-                    guard case .text(let text) = message else {
-                        await hub.notify(id, .error(code: "invalid_message", message: "messages are JSON text"))
-                        continue
-                    }
+                    // Every frame counts, text or binary: a binary flood is a flood.
                     guard bucket.take(now: clock()) else {
-                        strikes += 1
-                        if strikes > 50 {
+                        guard strikes.take(now: clock()) else {
+                            metrics.socketClosedByServer("flood")
                             await hub.close(id, code: 1008, reason: "too many messages")
                             break
                         }
                         await hub.notify(id, .error(code: "rate_limited", message: "too many messages; slow down"))
+                        continue
+                    }
+                    guard case .text(let text) = message else {
+                        await hub.notify(id, .error(code: "invalid_message", message: "messages are JSON text"))
                         continue
                     }
                     switch Result(catching: { () throws(ClientMessage.Invalid) in try ClientMessage.parse(text) }) {

@@ -21,6 +21,15 @@ struct SignalingAdmission: Sendable {
 /// Owns every room's `RoomMachine` and every open signaling socket, and carries out the machines'
 /// actions: messages go to the sockets' outgoing queues, leaves and room ends go to the ledger through
 /// `CallStore`. SDP and ICE candidates pass through memory only.
+///
+/// The hub learns what the ledger decided by following its feed (`apply`), never from the code that
+/// appended: a `peer.joined` seats a participant, a `room.ended` (owner close, expiry, empty room, from
+/// this process or another) closes the room's sockets. The upgrade check waits until the hub has applied
+/// the admission's position and then asks whether the seat exists, so a room that ended right after the
+/// admission is refused instead of being recreated.
+///
+/// A leave or an empty-room end the hub could not record stays queued and is retried every tick (and
+/// once more at shutdown), so the ledger never keeps a participant the hub has let go.
 actor SignalingHub {
     struct Settings: Sendable {
         /// How long a dropped seat waits for a resume (ms).
@@ -32,10 +41,23 @@ actor SignalingHub {
         var iceServers = IceServerProvider()
     }
 
+    /// One open socket: its queue, and a way to close the connection without waiting for the writer.
+    struct Socket: Sendable {
+        let outgoing: AsyncStream<Outgoing>.Continuation
+        /// Closes the underlying channel at once (for a peer that stopped reading).
+        let abort: @Sendable () -> Void
+    }
+
     private struct Connection {
         let room: String
         let peerId: String
-        let continuation: AsyncStream<Outgoing>.Continuation
+        let socket: Socket
+    }
+
+    /// A ledger write the hub owes: retried until the ledger has it.
+    private enum OwedWrite: Equatable {
+        case leave(peerId: String, reason: LeaveReason)
+        case endEmpty
     }
 
     private let store: CallStore
@@ -43,11 +65,20 @@ actor SignalingHub {
     private let logger: Logger
     let settings: Settings
     private var rooms: [String: RoomMachine] = [:]
+    /// Rooms live in the ledger → their peer limit (from `room.created`, or the start snapshot).
+    private var liveRooms: [String: Int] = [:]
     private var connections: [ConnectionID: Connection] = [:]
     /// SHA-256 of a resume secret → the seat it resumes. Only hashes are kept.
     private var resumeIndex: [String: (room: String, peerId: String)] = [:]
-    private var resumeOf: [String: String] = [:]  // peer id → its current resume hash
+    /// room → peer id → that peer's current resume hash; dropped with the room.
+    private var resumeOf: [String: [String: String]] = [:]
+    /// Writes owed to the ledger, per room, in order.
+    private var owed: [String: [OwedWrite]] = [:]
+    private var flushing: Set<String> = []
     private var nextConnection: ConnectionID = 1
+    /// The feed position through which events have been applied.
+    private(set) var applied: Int64 = 0
+    private var appliedWaiters: [(position: Int64, continuation: CheckedContinuation<Void, Never>)] = []
     private(set) var shuttingDown = false
 
     init(store: CallStore, metrics: GatewayMetrics, settings: Settings, logger: Logger) {
@@ -59,21 +90,78 @@ actor SignalingHub {
 
     private var now: Int64 { store.settings.clock() }
 
-    // MARK: - Joining
+    // MARK: - Following the ledger
 
-    /// Registers a seat the ledger just admitted; its socket comes next.
-    func admitted(_ admission: CallStore.Admission) {
-        let room = admission.room
-        var machine = rooms[room.code] ?? RoomMachine(
-            code: room.code,
-            maxPeers: room.maxPeers,
-            grace: settings.grace,
-            emptyGrace: settings.emptyGrace,
-            now: now
-        )
-        _ = machine.admitted(peerId: admission.peerId, name: admission.displayName, now: now)
-        rooms[room.code] = machine
+    /// Seeds the hub from a snapshot taken at `position`: the live rooms, and an empty-room timer for
+    /// each live room that has had participants and has nobody now (after a restart, those would
+    /// otherwise stay open until they expire). Rooms nobody has joined yet wait for their first join.
+    func start(_ snapshot: SignalingSnapshot) {
+        applied = snapshot.position
+        for room in snapshot.liveRooms {
+            liveRooms[room.code] = room.maxPeers
+            if room.hadPeers, room.present == 0, rooms[room.code] == nil {
+                rooms[room.code] = machine(room.code, maxPeers: room.maxPeers)
+            }
+        }
     }
+
+    /// Applies committed events, in position order.
+    func apply(_ events: [RecordedEvent]) {
+        for recorded in events where recorded.position > applied {
+            switch recorded.event {
+            case .roomCreated(let created):
+                liveRooms[created.code] = created.maxPeers
+            case .peerJoined(let joined):
+                seat(joined)
+            case .roomEnded(let ended):
+                roomEnded(ended.room, reason: ended.reason.rawValue)
+            default:
+                break
+            }
+            applied = recorded.position
+        }
+        let ready = appliedWaiters.filter { $0.position <= applied }
+        appliedWaiters.removeAll { $0.position <= applied }
+        for waiter in ready { waiter.continuation.resume() }
+    }
+
+    /// Whether `peerId` holds a seat in `room` once everything through `position` is applied: false when
+    /// the room ended after the join was committed.
+    func isSeated(room: String, peerId: String, after position: Int64) async -> Bool {
+        if applied < position, !shuttingDown {
+            await withCheckedContinuation { appliedWaiters.append((position, $0)) }
+        }
+        return rooms[room]?.seat(peerId) != nil
+    }
+
+    private func seat(_ joined: PeerJoined) {
+        guard let maxPeers = liveRooms[joined.room] else { return }
+        var machine = rooms[joined.room] ?? machine(joined.room, maxPeers: maxPeers)
+        if machine.closed {
+            // The empty room was about to end when someone joined: the ledger admitted the join, so
+            // the room goes on, and the end still owed (if not yet written) is dropped.
+            machine.reopen()
+            owed[joined.room]?.removeAll { $0 == .endEmpty }
+        }
+        _ = machine.admitted(peerId: joined.peerId, name: joined.displayName, now: now)
+        rooms[joined.room] = machine
+    }
+
+    private func machine(_ code: String, maxPeers: Int) -> RoomMachine {
+        RoomMachine(code: code, maxPeers: maxPeers, grace: settings.grace, emptyGrace: settings.emptyGrace, now: now)
+    }
+
+    /// The room ended in the ledger (owner closed it, it expired or stayed empty): tell everyone, close
+    /// their sockets, and forget its seats and resume secrets. The ledger already holds everyone's leave.
+    private func roomEnded(_ code: String, reason: String) {
+        liveRooms[code] = nil
+        owed[code] = nil
+        for hash in (resumeOf.removeValue(forKey: code) ?? [:]).values { resumeIndex[hash] = nil }
+        guard var machine = rooms.removeValue(forKey: code) else { return }
+        perform(machine.roomEnded(reason: reason), room: code)
+    }
+
+    // MARK: - Joining
 
     /// The seat a resume secret (by hash) belongs to, if it is still held in `room`.
     func resumableSeat(room: String, secretHash: String) -> String? {
@@ -81,22 +169,25 @@ actor SignalingHub {
         return seat.peerId
     }
 
-    /// Attaches a socket to its seat. Returns the connection id, or nil when the seat is gone.
-    func connect(_ admission: SignalingAdmission, outgoing: AsyncStream<Outgoing>.Continuation) -> ConnectionID {
+    /// Attaches a socket to its seat. Returns the connection id.
+    func connect(_ admission: SignalingAdmission, socket: Socket) -> ConnectionID {
         let id = nextConnection
         nextConnection += 1
-        connections[id] = Connection(room: admission.room, peerId: admission.peerId, continuation: outgoing)
+        connections[id] = Connection(room: admission.room, peerId: admission.peerId, socket: socket)
         metrics.connectionOpened()
+        guard var machine = rooms[admission.room] else {
+            perform(
+                [.send(id, .error(code: "room_ended", message: "the room has ended")), .close(id, code: 4410, reason: "room ended")],
+                room: admission.room
+            )
+            return id
+        }
         // A fresh resume secret on every (re)connect; the old one stops working.
         let secret = Secrets.token()
         let hash = Secrets.hash(secret)
-        if let old = resumeOf[admission.peerId] { resumeIndex[old] = nil }
-        resumeOf[admission.peerId] = hash
+        if let old = resumeOf[admission.room]?[admission.peerId] { resumeIndex[old] = nil }
+        resumeOf[admission.room, default: [:]][admission.peerId] = hash
         resumeIndex[hash] = (admission.room, admission.peerId)
-        guard var machine = rooms[admission.room] else {
-            perform([.send(id, .error(code: "room_ended", message: "the room has ended")), .close(id, code: 4410, reason: "room ended")], room: admission.room)
-            return id
-        }
         let actions = machine.attach(
             peerId: admission.peerId,
             connection: id,
@@ -136,16 +227,17 @@ actor SignalingHub {
     /// The socket's handler ended: the socket is gone. Its seat waits for a resume unless the peer left.
     func disconnected(_ id: ConnectionID) {
         guard let connection = connections.removeValue(forKey: id) else { return }
-        connection.continuation.finish()
+        connection.socket.outgoing.finish()
         metrics.connectionClosed()
         guard !shuttingDown, var machine = rooms[connection.room] else { return }
         _ = machine.detached(id, now: now)
         rooms[connection.room] = machine
     }
 
-    // MARK: - Time, room ends, shutdown
+    // MARK: - Time, shutdown
 
-    /// Releases expired seats and ends rooms that stayed empty. Called about once a second.
+    /// Releases expired seats, ends rooms that stayed empty, and retries owed ledger writes. Called
+    /// about once a second.
     func tick() async {
         let now = self.now
         for code in Array(rooms.keys) {
@@ -154,17 +246,15 @@ actor SignalingHub {
             rooms[code] = machine
             if !actions.isEmpty { await run(actions, room: code) }
         }
+        for code in Array(owed.keys) { await flush(code) }
     }
 
-    /// The room ended in the ledger (owner closed it, or it expired): tell everyone and close their sockets.
-    func roomEnded(_ code: String, reason: String) {
-        guard var machine = rooms.removeValue(forKey: code) else { return }
-        perform(machine.roomEnded(reason: reason), room: code)
-    }
-
-    /// Records `peer.left(shutdown)` for every seat and closes every socket.
-    func shutdown() async {
+    /// Records `peer.left(shutdown)` for every seat, closes every socket, and writes what is still owed.
+    /// Gives up on a write only when `deadline` passes (the ledger closes after this returns).
+    func shutdown(deadline: ContinuousClock.Instant) async {
         shuttingDown = true
+        for waiter in appliedWaiters { waiter.continuation.resume() }
+        appliedWaiters.removeAll()
         for code in Array(rooms.keys) {
             guard var machine = rooms.removeValue(forKey: code) else { continue }
             let seats = machine.seats
@@ -173,10 +263,21 @@ actor SignalingHub {
                 if let id = seat.connection { perform([.close(id, code: 1001, reason: "server shutting down")], room: code) }
             }
         }
+        while !owed.isEmpty, ContinuousClock.now < deadline {
+            for code in Array(owed.keys) { await flush(code) }
+            if !owed.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+        }
+        if !owed.isEmpty {
+            logger.error("leaving with ledger writes not recorded", metadata: ["rooms": "\(owed.count)"])
+        }
     }
 
     var openConnections: Int { connections.count }
-    var liveRooms: Int { rooms.count }
+    var liveRoomCount: Int { rooms.count }
+    /// Ledger writes waiting for a retry.
+    var owedWrites: Int { owed.values.reduce(0) { $0 + $1.count } }
+    /// Resume secrets held in memory.
+    var resumeSecrets: Int { resumeIndex.count }
 
     // MARK: - Carrying out actions
 
@@ -186,57 +287,103 @@ actor SignalingHub {
             switch action {
             case .send(let id, let message):
                 guard let connection = connections[id] else { continue }
-                // A socket that does not keep up is closed rather than buffered without bound: the
-                // last slot of its queue is kept for the close.
-                switch connection.continuation.yield(.text(message.json)) {
+                // A socket that does not keep up is closed rather than buffered without bound. Its writer
+                // may be stuck waiting for the peer to read, so a queued close frame would never go out:
+                // the channel itself is closed, which ends the reader and detaches the seat (grace, then
+                // `peer.left(timeout)`).
+                switch connection.socket.outgoing.yield(.text(message.json)) {
                 case .enqueued(let remaining) where remaining <= 1:
-                    connection.continuation.yield(.close(code: 1008, reason: "too slow"))
-                    connection.continuation.finish()
+                    abort(id, connection)
                 case .dropped:
-                    connection.continuation.finish()
+                    abort(id, connection)
                 default:
                     break
                 }
             case .close(let id, let code, let reason):
                 guard let connection = connections[id] else { continue }
-                connection.continuation.yield(.close(code: code, reason: reason))
-                connection.continuation.finish()
+                connection.socket.outgoing.yield(.close(code: code, reason: reason))
+                connection.socket.outgoing.finish()
             case .recordLeave, .endRoom:
                 continue
             }
         }
     }
 
+    private func abort(_ id: ConnectionID, _ connection: Connection) {
+        metrics.slowSocketClosed()
+        connection.socket.outgoing.finish()
+        connection.socket.abort()
+    }
+
     /// Carries out all actions: sends first (in order), then the ledger writes.
     private func run(_ actions: [RoomMachine.Action], room: String) async {
         perform(actions, room: room)
+        var writes: [OwedWrite] = []
         for action in actions {
             switch action {
             case .recordLeave(let peerId, let reason):
-                if let hash = resumeOf.removeValue(forKey: peerId) { resumeIndex[hash] = nil }
-                let start = ContinuousClock.now
-                defer { metrics.observeAppend(since: start) }
-                do {
-                    try await store.leave(room: room, peerId: peerId, reason: reason)
-                } catch .rejected(.peerNotFound), .rejected(.roomNotFound) {
-                    continue  // already recorded (the room was closed, or a restart recovered it)
-                } catch {
-                    logger.error("recording a leave failed", metadata: ["room": "\(room)", "code": "\(error.code)"])
-                }
+                if let hash = resumeOf[room]?.removeValue(forKey: peerId) { resumeIndex[hash] = nil }
+                writes.append(.leave(peerId: peerId, reason: reason))
             case .endRoom:
-                rooms[room] = nil
-                let start = ContinuousClock.now
-                defer { metrics.observeAppend(since: start) }
-                do {
-                    try await store.endRoom(room, reason: .empty)
-                } catch .rejected(.roomEnded), .rejected(.roomNotFound), .rejected(.roomNotEmpty) {
-                    continue
-                } catch {
-                    logger.error("ending an empty room failed", metadata: ["room": "\(room)", "code": "\(error.code)"])
-                }
+                writes.append(.endEmpty)
             case .send, .close:
                 continue
             }
         }
+        guard !writes.isEmpty else { return }
+        owed[room, default: []] += writes
+        await flush(room)
     }
+
+    /// Writes what is owed for `room`, in order, stopping at the first write the ledger could not take
+    /// (it is retried on the next tick). Refusals that mean "already so" count as written.
+    private func flush(_ room: String) async {
+        guard !flushing.contains(room) else { return }
+        flushing.insert(room)
+        defer { flushing.remove(room) }
+        while let write = owed[room]?.first {
+            let start = ContinuousClock.now
+            let written: Bool
+            switch write {
+            case .leave(let peerId, let reason):
+                do {
+                    try await store.leave(room: room, peerId: peerId, reason: reason)
+                    written = true
+                } catch .rejected(.peerNotFound), .rejected(.roomNotFound), .rejected(.roomEnded) {
+                    written = true  // already recorded (the room was closed, or a restart recovered it)
+                } catch {
+                    logger.error("recording a leave failed; will retry", metadata: ["room": "\(room)", "code": "\(error.code)"])
+                    written = false
+                }
+            case .endEmpty:
+                do {
+                    try await store.endRoom(room, reason: .empty)
+                    written = true
+                } catch .rejected(.roomEnded), .rejected(.roomNotFound), .rejected(.roomNotEmpty) {
+                    // Not empty: someone joined meanwhile, and their join reopens the room.
+                    written = true
+                } catch {
+                    logger.error("ending an empty room failed; will retry", metadata: ["room": "\(room)", "code": "\(error.code)"])
+                    written = false
+                }
+            }
+            metrics.observeAppend(since: start)
+            guard written else { return }
+            if owed[room]?.first == write { owed[room]?.removeFirst() }
+            if owed[room]?.isEmpty == true { owed[room] = nil }
+        }
+    }
+}
+
+/// What the hub starts from: the live rooms at one ledger position.
+struct SignalingSnapshot: Sendable {
+    struct Room: Sendable {
+        var code: String
+        var maxPeers: Int
+        var present: Int
+        var hadPeers: Bool
+    }
+
+    var position: Int64
+    var liveRooms: [Room]
 }

@@ -4,33 +4,52 @@ import Logging
 import Projections
 import ServiceLifecycle
 
-/// Drives signaling time: releases seats whose resume grace ran out, ends rooms that stayed empty,
-/// and ends rooms past their expiry. On graceful shutdown, after the server has closed every socket
-/// with a close frame, it records `peer.left(shutdown)` for everyone still seated.
+/// Runs signaling: the hub follows the ledger's feed (joins seat people, room ends close sockets,
+/// whoever appended them), and a tick releases seats whose resume grace ran out, ends rooms that stayed
+/// empty, retries ledger writes the hub still owes, and ends rooms past their expiry. On graceful
+/// shutdown, after the server has closed every socket with a close frame, it records
+/// `peer.left(shutdown)` for everyone still seated before the ledger closes.
 struct SignalingService: Service {
     let hub: SignalingHub
     let store: CallStore
     /// How often seats and rooms are checked.
     let tick: Duration
+    /// How long shutdown may keep retrying ledger writes the hub owes.
+    var shutdownBudget: Duration = .seconds(5)
     let logger: Logger
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            var sinceSweep = Duration.zero
-            while !Task.isCancelled {
-                try await Task.sleep(for: tick)
-                await hub.tick()
-                sinceSweep += tick
-                if sinceSweep >= .seconds(30) {
-                    sinceSweep = .zero
-                    await endExpiredRooms()
+        let start = await hub.applied
+        let hub = self.hub
+        let feed = store.ledger.feed
+        await withTaskGroup(of: Void.self) { group in
+            // Ends when the group is cancelled below, or when the feed finishes as the ledger closes.
+            group.addTask {
+                do {
+                    for try await events in feed.events(after: start) { await hub.apply(events) }
+                } catch {
+                    logger.error("signaling stopped following the ledger", metadata: ["error": "\(error)"])
                 }
             }
+            try? await cancelWhenGracefulShutdown {
+                var sinceSweep = Duration.zero
+                while !Task.isCancelled {
+                    try await Task.sleep(for: tick)
+                    await hub.tick()
+                    sinceSweep += tick
+                    if sinceSweep >= .seconds(30) {
+                        sinceSweep = .zero
+                        await endExpiredRooms()
+                    }
+                }
+            }
+            await hub.shutdown(deadline: .now + shutdownBudget)
+            group.cancelAll()
         }
-        await hub.shutdown()
     }
 
-    /// Rooms live past their expiry are ended (`room.ended(expired)`), kicking whoever is still in.
+    /// Rooms live past their expiry are ended (`room.ended(expired)`), kicking whoever is still in; the
+    /// hub closes their sockets when the end reaches it through the feed.
     func endExpiredRooms() async {
         let now = store.settings.clock()
         guard let expired = try? await store.read({ db in try Queries.liveRooms(in: db).filter { $0.expiresAt <= now } }) else {
@@ -39,7 +58,6 @@ struct SignalingService: Service {
         for room in expired {
             do {
                 try await store.endRoom(room.code, reason: .expired)
-                await hub.roomEnded(room.code, reason: "expired")
             } catch {
                 logger.warning("ending an expired room failed", metadata: ["room": "\(room.code)", "code": "\(error.code)"])
             }
