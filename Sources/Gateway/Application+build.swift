@@ -49,6 +49,7 @@ public func buildApplication(
         settings: SignalingHub.Settings(
             grace: configuration.resumeGrace,
             emptyGrace: configuration.emptyRoomGrace,
+            outgoingQueue: configuration.socketQueue,
             iceServers: IceServerProvider(
                 stunURLs: configuration.stunURLs,
                 turnURLs: configuration.turnURLs,
@@ -97,17 +98,22 @@ public func buildApplication(
             try await signaling.handle(inbound: inbound, outbound: outbound, context: context)
         }
     }
-    var server = HTTPServerBuilder.http1WebSocketUpgrade(
-        webSocketRouter: webSocketRouter,
-        configuration: .init(
-            http1: .init(additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)]),
-            ws: .init(
-                maxFrameSize: configuration.maxMessageBytes,
-                autoPing: .enabled(timePeriod: .seconds(30)),
-                closeTimeout: .seconds(5)
+    // Switched off, the server does not speak WebSocket at all: an upgrade request is an ordinary
+    // request for a route that does not exist (404).
+    var server: HTTPServerBuilder =
+        configuration.enabled
+        ? .http1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter,
+            configuration: .init(
+                http1: .init(additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)]),
+                ws: .init(
+                    maxFrameSize: configuration.maxMessageBytes,
+                    autoPing: .enabled(timePeriod: .seconds(30)),
+                    closeTimeout: .seconds(5)
+                )
             )
         )
-    )
+        : .http1()
     if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
         server = try .tls(server, tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
     }

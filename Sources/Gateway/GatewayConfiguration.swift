@@ -58,6 +58,9 @@ public struct GatewayConfiguration: Sendable {
     public var failedJoinsPerIP = 10
     /// Messages per second per socket (50), with bursts up to 200.
     public var messagesPerSecond: Double = 50
+    /// Messages queued for one signaling socket; a socket whose reader falls this far behind is closed
+    /// (256). Not an environment setting: tests lower it.
+    public var socketQueue = 256
     /// How often signaling checks grace periods; shorter in tests.
     public var signalingTick: Duration = .seconds(1)
 
@@ -149,6 +152,9 @@ public struct GatewayConfiguration: Sendable {
         }
         for path in [tlsCertificate, tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
             throw ConfigurationError(setting: "TLS file", value: path, reason: "cannot be read")
+        }
+        guard (8...65_536).contains(socketQueue) else {
+            throw ConfigurationError(setting: "socket queue", value: "\(socketQueue)", reason: "must be 8 to 65536")
         }
         if !turnURLs.isEmpty && (turnSecret ?? "").isEmpty {
             throw ConfigurationError(setting: "CROW_TURN_SECRET", value: "", reason: "TURN URLs need the TURN secret")

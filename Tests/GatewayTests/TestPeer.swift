@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import NIOWebSocket
 import Synchronization
 import WSClient
@@ -9,6 +10,7 @@ import WSClient
 final class TestPeer: Sendable {
     enum Out: Sendable {
         case text(String)
+        case binary([UInt8])
         case close
     }
 
@@ -40,6 +42,7 @@ final class TestPeer: Sendable {
                         for await item in outgoing {
                             switch item {
                             case .text(let text): try await outbound.write(.text(text))
+                            case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
                             case .close:
                                 try await outbound.close(.normalClosure, reason: nil)
                                 return
@@ -63,6 +66,8 @@ final class TestPeer: Sendable {
         send(String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self))
     }
 
+    func send(binary bytes: [UInt8]) { continuation.yield(.binary(bytes)) }
+
     func close() { continuation.yield(.close) }
 
     /// Stops sending without a close frame: the test ends the task, the socket just drops.
@@ -81,7 +86,8 @@ final class TestPeer: Sendable {
             }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw TestPeerError.timeout("no \(type) message within \(timeout); have \(inbox.withLock { $0 })")
+        let have = inbox.withLock { $0 }
+        throw TestPeerError.timeout("no \(type) message within \(timeout); have \(have.count) others, the last: \(have.suffix(3).map { String($0.prefix(300)) })")
     }
 
     /// Whether a message of `type` arrives within `window` (for asserting that one does not).

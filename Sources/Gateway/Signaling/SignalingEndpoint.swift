@@ -147,20 +147,19 @@ struct SignalingEndpoint: Sendable {
             // a command it is carrying out (say, recording a leave) must finish. It ends when the
             // socket's inbound side does, which the close handshake or its timeout guarantees.
             do {
-                var bucket = RateBucket(rate: limits.messagesPerSecond, burst: limits.messageBurst, now: clock())
-                // Each message over the rate is a strike; strikes drain at `strikeDecayPerSecond`, so
-                // a long call with an occasional burst is never closed, and a sustained flood is.
-                var strikes = RateBucket(rate: limits.strikeDecayPerSecond, burst: Double(limits.strikes), now: clock())
-                for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                var rate = MessageRateLimiter(limits: limits, now: clock())
+                reading: for try await message in inbound.messages(maxSize: maxMessageBytes) {
                     // Every frame counts, text or binary: a binary flood is a flood.
-                    guard bucket.take(now: clock()) else {
-                        guard strikes.take(now: clock()) else {
-                            metrics.socketClosedByServer("flood")
-                            await hub.close(id, code: 1008, reason: "too many messages")
-                            break
-                        }
+                    switch rate.frame(now: clock()) {
+                    case .accept:
+                        break
+                    case .slowDown:
                         await hub.notify(id, .error(code: "rate_limited", message: "too many messages; slow down"))
                         continue
+                    case .close:
+                        metrics.socketClosedByServer("flood")
+                        await hub.close(id, code: 1008, reason: "too many messages")
+                        break reading
                     }
                     guard case .text(let text) = message else {
                         await hub.notify(id, .error(code: "invalid_message", message: "messages are JSON text"))

@@ -1,0 +1,52 @@
+import CallStore
+import Foundation
+import Gateway
+import HummingbirdTesting
+import Ledger
+import Projections
+import Testing
+
+/// Rooms that outlive a restart: an empty room that had a call ends after the empty-room grace, like
+/// any room that empties while the gateway runs; a room nobody has joined yet keeps waiting.
+@Suite struct RestartRoomsTests {
+    @Test func anEmptyRoomFromBeforeARestartEndsAfterTheGrace() async throws {
+        let dir = try TemporaryDirectory()
+        var first = signalingConfiguration(dir)
+        first.emptyRoomGrace = 3_600_000  // nothing ends during the first run
+        let side = try sideStore(first)
+        let called = try await side.createRoom(hostName: "Ada", createdBy: .api)
+        let waiting = try await side.createRoom(hostName: "Cy", createdBy: .api)
+        let app = try await buildApplication(first)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let ada = TestPeer(port: port, query: query(called.code, token: called.hostToken.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await ada.run() }
+                _ = try await ada.next("welcome")
+                ada.send(#"{"type":"leave"}"#)
+                _ = try await ada.closed()
+                try await group.waitForAll()
+            }
+        }
+        #expect(try await side.read { db in try Queries.room(called.code, in: db)?.state } == "live")
+
+        var second = first
+        second.emptyRoomGrace = 300
+        let restarted = try await buildApplication(second)
+        try await restarted.test(.live) { _ in
+            let deadline = ContinuousClock.now + .seconds(15)
+            var state: String?
+            while ContinuousClock.now < deadline {
+                state = try await side.read { db in try Queries.room(called.code, in: db)?.state }
+                if state == "ended" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(state == "ended")
+            let ended = try await side.read { db in try Queries.room(called.code, in: db) }
+            #expect(ended?.endReason == "empty")
+            // Well past the grace, the room nobody joined is still open for its guests.
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await side.read { db in try Queries.room(waiting.code, in: db)?.state } == "live")
+        }
+    }
+}

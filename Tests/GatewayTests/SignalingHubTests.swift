@@ -1,0 +1,182 @@
+import CallStore
+import Foundation
+import GRDB
+import Ledger
+import Logging
+import Projections
+import Synchronization
+import Testing
+
+@testable import Gateway
+
+/// The hub on a real ledger file, with the feed followed as the service follows it, and its sockets as
+/// plain queues: what it records, and what it refuses, when the ledger misbehaves or races it.
+@Suite struct SignalingHubTests {
+    /// A hub on a fresh ledger, a simulated clock, and a follower task feeding it.
+    final class Harness: Sendable {
+        let dir: TemporaryDirectory
+        let clock = SimulatedClock(start: 1_800_000_000_000)
+        let store: CallStore
+        let hub: SignalingHub
+
+        init(busyTimeout: Double = 10) throws {
+            dir = try TemporaryDirectory()
+            store = try CallStore(
+                ledger: LedgerConfiguration(path: dir.file("ledger.sqlite"), busyTimeout: busyTimeout),
+                settings: CallSettings(clock: clock.function)
+            )
+            var settings = SignalingHub.Settings()
+            settings.grace = 1_000
+            settings.emptyGrace = 5_000
+            var logger = Logger(label: "hub-test")
+            logger.logLevel = .critical
+            hub = SignalingHub(store: store, metrics: GatewayMetrics(store: store), settings: settings, logger: logger)
+        }
+
+        /// Runs `body` while a child task applies the feed to the hub.
+        func following<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+            let (hub, feed) = (self.hub, store.ledger.feed)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    for try await events in feed.events(after: 0) { await hub.apply(events) }
+                    return nil
+                }
+                let result = try await body()
+                group.cancelAll()
+                return result
+            }
+        }
+
+        /// A socket as the endpoint makes one; returns its queue's messages as they come.
+        func socket() -> (SignalingHub.Socket, AsyncStream<Outgoing>) {
+            let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self)
+            return (SignalingHub.Socket(outgoing: continuation, abort: { continuation.finish() }), stream)
+        }
+
+        func room(_ code: String) async throws -> RoomRecord? {
+            try await store.read { db in try Queries.room(code, in: db) }
+        }
+
+        func present(_ code: String) async throws -> Int {
+            try await store.read { db in try Queries.peers(in: code, db: db).count }
+        }
+    }
+
+    /// Holds the ledger file's write lock from another connection, as another process could.
+    final class WriteLock: Sendable {
+        private let queue: DatabaseQueue
+
+        init(path: String) throws {
+            var configuration = Configuration()
+            configuration.allowsUnsafeTransactions = true
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.inDatabase { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        }
+
+        func release() throws {
+            try queue.inDatabase { db in try db.execute(sql: "ROLLBACK") }
+            try queue.close()
+        }
+    }
+
+    @Test func aLeaveTheLedgerRefusedIsRetriedAndTheRoomEndsNormally() async throws {
+        let harness = try Harness(busyTimeout: 0.05)
+        let (store, hub) = (harness.store, harness.hub)
+        let room = try await store.createRoom(hostName: "Ada", createdBy: .api)
+        try await harness.following {
+            let admission = try await store.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")
+            #expect(await hub.isSeated(room: room.code, peerId: admission.peerId, after: admission.position))
+            let (socket, _) = harness.socket()
+            let id = await hub.connect(SignalingAdmission(room: room.code, peerId: admission.peerId, ip: "127.0.0.1"), socket: socket)
+
+            // The ledger refuses writes while Ada hangs up: the hub lets her go, and owes the ledger her leave.
+            let lock = try WriteLock(path: harness.dir.file("ledger.sqlite"))
+            await hub.receive(.leave, on: id)
+            #expect(await hub.owedWrites == 1)
+            #expect(try await harness.present(room.code) == 1)
+            // Ticks while the lock holds do not lose the leave.
+            await hub.tick()
+            #expect(await hub.owedWrites == 1)
+
+            try lock.release()
+            await hub.tick()
+            #expect(await hub.owedWrites == 0)
+            #expect(try await harness.present(room.code) == 0)
+            #expect(try await leaveReasons(store, room: room.code) == ["hangup"])
+
+            // The room is empty in the ledger too, so it ends after the empty-room grace.
+            harness.clock.advance(by: 5_000)
+            await hub.tick()
+            let ended = try await harness.room(room.code)
+            #expect(ended?.state == "ended")
+            #expect(ended?.endReason == "empty")
+        }
+    }
+
+    @Test func leavesStillOwedAtShutdownAreWrittenBeforeItReturns() async throws {
+        let harness = try Harness(busyTimeout: 0.05)
+        let (store, hub) = (harness.store, harness.hub)
+        let room = try await store.createRoom(hostName: "Ada", createdBy: .api)
+        try await harness.following {
+            let admission = try await store.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")
+            #expect(await hub.isSeated(room: room.code, peerId: admission.peerId, after: admission.position))
+            let lock = try WriteLock(path: harness.dir.file("ledger.sqlite"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(400))
+                    try lock.release()
+                }
+                await hub.shutdown(deadline: .now + .seconds(10))
+                try await group.waitForAll()
+            }
+            #expect(await hub.owedWrites == 0)
+            #expect(try await leaveReasons(store, room: room.code) == ["shutdown"])
+        }
+    }
+
+    @Test func aJoinIntoARoomThatEndedRightAfterIsRefused() async throws {
+        let harness = try Harness()
+        let (store, hub) = (harness.store, harness.hub)
+        let room = try await store.createRoom(hostName: "Ada", createdBy: .api)
+        // The admission commits, then the owner closes the room, before the hub has heard of either.
+        let admission = try await store.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")
+        try await store.endRoom(room.code, reason: .closed)
+        try await harness.following {
+            #expect(await hub.isSeated(room: room.code, peerId: admission.peerId, after: admission.position) == false)
+            // A socket that comes up anyway is told the room ended and closed; no room is recreated.
+            let (socket, stream) = harness.socket()
+            _ = await hub.connect(SignalingAdmission(room: room.code, peerId: admission.peerId, ip: "127.0.0.1"), socket: socket)
+            var received: [Outgoing] = []
+            for await item in stream { received.append(item) }
+            #expect(received.last == .close(code: 4410, reason: "room ended"))
+            #expect(await hub.liveRoomCount == 0)
+            #expect(await hub.resumeSecrets == 0)
+        }
+    }
+
+    @Test func resumeSecretsAreForgottenWhenTheRoomEnds() async throws {
+        let harness = try Harness()
+        let (store, hub) = (harness.store, harness.hub)
+        let room = try await store.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        try await harness.following {
+            var sockets: [AsyncStream<Outgoing>] = []
+            for secret in [room.hostToken.secret, try #require(room.guest).token.secret] {
+                let admission = try await store.admit(room: room.code, token: secret, displayName: "P")
+                #expect(await hub.isSeated(room: room.code, peerId: admission.peerId, after: admission.position))
+                let (socket, stream) = harness.socket()
+                _ = await hub.connect(SignalingAdmission(room: room.code, peerId: admission.peerId, ip: "127.0.0.1"), socket: socket)
+                sockets.append(stream)
+            }
+            #expect(await hub.resumeSecrets == 2)
+            try await store.endRoom(room.code, reason: .closed)
+            // The end reaches the hub through the feed; both sockets hear it and close.
+            for stream in sockets {
+                var last: Outgoing?
+                for await item in stream { last = item }
+                #expect(last == .close(code: 4000, reason: "room closed"))
+            }
+            #expect(await hub.resumeSecrets == 0)
+            #expect(await hub.liveRoomCount == 0)
+        }
+    }
+}
