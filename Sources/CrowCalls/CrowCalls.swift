@@ -56,6 +56,9 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(
                     Data("crow-calls has no owner yet. Set the owner password once at: \(url)\n".utf8)
                 )
+            },
+            onOwnerReady: { loginURL in
+                FileHandle.standardOutput.write(Data("crow-calls owner login: \(loginURL)\n".utf8))
             }
         )
         try await app.runService()

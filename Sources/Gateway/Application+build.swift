@@ -21,7 +21,8 @@ public func buildApplication(
     _ configuration: GatewayConfiguration,
     logger: Logger = Logger(label: "crow-calls"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
-    onSetupURL: @escaping @Sendable (String) async -> Void = { _ in }
+    onSetupURL: @escaping @Sendable (String) async -> Void = { _ in },
+    onOwnerReady: @escaping @Sendable (_ loginURL: String) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     try configuration.validate()
     let store = try CallStore(
@@ -134,8 +135,11 @@ public func buildApplication(
             await onServerRunning(port)
             // First start with no owner: a one-time link to set the password, for the terminal only.
             do {
-                if let url = try await ownerSetupURL(store: store, baseURL: ownerBaseURL(configuration: configuration, port: port)) {
+                let base = ownerBaseURL(configuration: configuration, port: port)
+                if let url = try await ownerSetupURL(store: store, baseURL: base) {
                     await onSetupURL(url)
+                } else {
+                    await onOwnerReady(base + "/login")
                 }
             } catch {
                 logger.error("could not prepare the owner setup link", metadata: ["error": "\(error)"])

@@ -114,12 +114,15 @@ import Glibc
         #expect(again == 410)
         try await second.stop()
 
-        // With an owner, no link is printed.
+        // With an owner, the start says where to log in instead, and no setup link is printed: both
+        // are decided by the same step, so once the login line is there the decision was made.
         let third = try Served(dataDirectory: dir.path)
-        _ = try await third.wait(for: "listening on")
-        try await Task.sleep(for: .seconds(1))
+        let output = try await third.wait(for: "crow-calls owner login: ")
+        #expect(output.contains("listening on"), "\(output)")
+        let thirdBase = try #require(third.baseURL)
+        #expect(output.contains("crow-calls owner login: \(thirdBase)/login"), "\(output)")
         #expect(third.setupURL == nil)
-        #expect(!third.text.contains("setup"))
+        #expect(!output.contains("/setup?token="))
         try await third.stop()
     }
 }

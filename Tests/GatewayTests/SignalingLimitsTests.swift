@@ -133,6 +133,22 @@ final class RawSocket: @unchecked Sendable {
         return String(decoding: head, as: UTF8.self)
     }
 
+    /// Sends `text` and returns every byte the server sends back until it closes the connection.
+    func exchange(_ text: String) throws -> [UInt8] {
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else {
+            throw RawSocketError.failed("send")
+        }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while reply.count < 65_536 {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            reply += buffer[0..<count]
+        }
+        return reply
+    }
+
     /// Reads whatever is left until the server's end of the connection (true), or gives up.
     func drainsToEnd(within limit: Duration) throws -> Bool {
         let deadline = ContinuousClock.now + limit

@@ -138,7 +138,10 @@ import Testing
 
     @Test func twentyConcurrentJoinsWithOneTokenAdmitExactlyOne() async throws {
         let dir = try TemporaryDirectory()
-        let configuration = signalingConfiguration(dir)
+        var configuration = signalingConfiguration(dir)
+        // The 19 losers each count as a failed token; the per-address throttle must not turn any of
+        // them away before they reach the ledger.
+        configuration.failedJoinsPerIP = 100
         let side = try sideStore(configuration)
         let room = try await side.createRoom(hostName: "Ada", maxPeers: 4, createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let secret = try #require(room.guest).token.secret
@@ -163,6 +166,11 @@ import Testing
                 return all
             }
             #expect(outcomes.filter { $0 }.count == 1)
+            // Every loser reached the ledger and was refused there as a used token.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"crow_signaling_joins_refused_total{reason="token_used"} 19"#), "\(text)")
+            }
         }
         let used = try await side.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE type = 'token.used'") }
         #expect(used == 1)
@@ -247,7 +255,8 @@ import Testing
                 group.addTask { try await flooder.run() }
                 _ = try await flooder.next("welcome")
                 for _ in 0..<400 { flooder.send(#"{"type":"ping"}"#) }
-                _ = try await flooder.next("error")  // rate_limited
+                let limited = try await flooder.next("error")
+                #expect(limited["code"] as? String == "rate_limited")
                 // Sustained flooding closes the socket with 1008 (policy violation).
                 #expect(try await flooder.closed() == .policyViolation)
                 try? await group.waitForAll()

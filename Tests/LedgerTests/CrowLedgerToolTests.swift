@@ -189,7 +189,8 @@ import Testing
         #expect(badUntil.status != 0)
         #expect(badUntil.stderr.contains("neither a position nor an ISO 8601 time"))
         let pastEnd = try runTool(tool, ["replay", "--db", path, "--until", "\(head + 1)"])
-        #expect(pastEnd.status != 0)
+        #expect(pastEnd.status == 64, "\(pastEnd.stderr)")  // a usage error, not a crash
+        #expect(pastEnd.stderr.contains("is past the last position (\(head))"), "\(pastEnd.stderr)")
 
         let saved = dir.file("replayed.sqlite")
         let save = try runTool(tool, ["replay", "--db", path, "--until", "\(head)", "--save", saved])

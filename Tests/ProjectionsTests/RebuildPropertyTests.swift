@@ -19,6 +19,9 @@ import Testing
         #expect(summary.calls == 40)
         #expect(summary.accepted > 40, "seed \(seed)")
         #expect(!summary.rejections.isEmpty, "seed \(seed): chaos should have been refused somewhere")
+        // Not only guessed links: spent, revoked or expired tokens were presented again, so the
+        // invariant on token reuse below has something to check.
+        #expect(summary.rejections.keys.contains { $0.hasPrefix("token_") }, "seed \(seed): \(summary.rejections)")
 
         let differences = try differencesFromRebuild(store)
         #expect(differences.isEmpty, "seed \(seed): \(differences.prefix(5))")
