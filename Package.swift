@@ -167,10 +167,17 @@ let package = Package(
             exclude: ["README.md", "python"],
             swiftSettings: swiftSettings
         ),
+        // Helpers shared by the test targets: temporary directories, the built binaries, running a tool,
+        // `crow-calls serve` as a child process, waiting on a condition.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "Projections", "Decisions", "CallStore", "CSecp256k1", "COpenSSL",
+                "Ledger", "Projections", "Decisions", "CallStore", "CSecp256k1", "COpenSSL", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -178,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "ProjectionsTests",
             dependencies: [
-                "Ledger", "Projections", "Decisions", "CallStore",
+                "Ledger", "Projections", "Decisions", "CallStore", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -191,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "CallStore", "Ledger", "Projections", "Decisions",
+                "Gateway", "CallStore", "Ledger", "Projections", "Decisions", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Ledger
 import Projections
 import Testing
+import TestSupport
 
 /// The real application on a real port, through the one composition root.
 @Suite struct HealthTests {
@@ -81,17 +82,4 @@ import Testing
         await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(configuration) }
         #expect(!FileManager.default.fileExists(atPath: dir.file("ledger.sqlite")))
     }
-}
-
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "crow-gateway-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -1,37 +1,15 @@
 import Foundation
 import Gateway
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 /// `crow-calls api-token` and `crow-calls contacts`, run as the built binary against a served data directory.
 @Suite struct OwnerCommandTests {
     typealias H = OwnerHarness
 
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ServeCommandTests.binary("crow-calls"))
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting, so a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self)
-        )
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolOutput {
+        try runTool(try productBinary("crow-calls"), arguments, environment: environment)
     }
 
     @Test func anAPITokenFromTheCommandLineWorksAsBearerWhileTheGatewayRuns() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -12,63 +13,6 @@ import Glibc
 /// The first-run setup link as an operator sees it: printed by `crow-calls serve`, usable once, and not
 /// printed again once the owner exists.
 @Suite struct OwnerSetupServeTests {
-    /// `crow-calls serve` with its standard output collected in the background.
-    final class Served: Sendable {
-        final class Output: Sendable {
-            let text = Mutex("")
-        }
-
-        let process: Process
-        private let output = Output()
-
-        init(dataDirectory: String) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try ServeCommandTests.binary("crow-calls"))
-            process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory]
-            var environment = ProcessInfo.processInfo.environment
-            environment["LOG_LEVEL"] = "error"
-            process.environment = environment
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            self.process = process
-            out.fileHandleForReading.readabilityHandler = { [output] handle in
-                let data = handle.availableData
-                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-            try process.run()
-        }
-
-        var text: String { output.text.withLock { $0 } }
-
-        /// Waits until the output contains `marker`; returns the output.
-        func wait(for marker: String, seconds: Double = 30) async throws -> String {
-            let deadline = Date().addingTimeInterval(seconds)
-            while !text.contains(marker) && Date() < deadline && process.isRunning {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            return text
-        }
-
-        var baseURL: String? {
-            guard let line = text.split(separator: "\n").first(where: { $0.contains("listening on") }) else { return nil }
-            return line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init)
-        }
-
-        var setupURL: String? {
-            text.split(separator: "\n").first { $0.contains("/setup?token=") }?
-                .split(separator: " ").first { $0.contains("/setup?token=") }.map(String.init)
-        }
-
-        func stop() async throws {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(15)
-            while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        }
-
-        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    }
-
     static func post(_ url: URL, form: [String: String]) async throws -> (Int, URL?) {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
@@ -87,13 +31,13 @@ import Glibc
     @Test func serveLinkWorksOnceAndIsNotPrintedAgain() async throws {
         let dir = try TemporaryDirectory()
         // First start: a link; a second start without an owner: a new link, and the first one is dead.
-        let first = try Served(dataDirectory: dir.path)
-        _ = try await first.wait(for: "/setup?token=")
+        let first = try await ServedGateway(dataDirectory: dir.path)
+        _ = try await first.waitFor("/setup?token=")
         let oldLink = try #require(first.setupURL)
         try await first.stop()
 
-        let second = try Served(dataDirectory: dir.path)
-        _ = try await second.wait(for: "/setup?token=")
+        let second = try await ServedGateway(dataDirectory: dir.path)
+        _ = try await second.waitFor("/setup?token=")
         let link = try #require(second.setupURL)
         let base = try #require(second.baseURL)
         #expect(link != oldLink)
@@ -116,8 +60,8 @@ import Glibc
 
         // With an owner, the start says where to log in instead, and no setup link is printed: both
         // are decided by the same step, so once the login line is there the decision was made.
-        let third = try Served(dataDirectory: dir.path)
-        let output = try await third.wait(for: "crow-calls owner login: ")
+        let third = try await ServedGateway(dataDirectory: dir.path)
+        let output = try await third.waitFor("crow-calls owner login: ")
         #expect(output.contains("listening on"), "\(output)")
         let thirdBase = try #require(third.baseURL)
         #expect(output.contains("crow-calls owner login: \(thirdBase)/login"), "\(output)")

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Ledger
 import NIOCore
 import Testing
+import TestSupport
 
 /// A gateway data directory plus a second handle on its ledger file, to draw setup secrets and API tokens
 /// and to inspect the owner tables while the real application serves the same file.

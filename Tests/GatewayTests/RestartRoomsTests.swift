@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Ledger
 import Projections
 import Testing
+import TestSupport
 
 /// Rooms that outlive a restart: an empty room that had a call ends after the empty-room grace, like
 /// any room that empties while the gateway runs; a room nobody has joined yet keeps waiting.

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Ledger
 import NIOCore
 import Testing
+import TestSupport
 
 /// The owner's rooms API on the live server, with a Bearer token.
 @Suite struct RoomsAPITests {

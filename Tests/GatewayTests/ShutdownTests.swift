@@ -5,6 +5,7 @@ import Gateway
 import Ledger
 import NIOWebSocket
 import Projections
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -25,7 +26,7 @@ import Glibc
 
     /// Two peers connected to `server` and welcomed, for the duration of `body`.
     static func withTwoPeers(
-        _ server: ServeProcess,
+        _ server: ServedGateway,
         _ room: CallStore.CreatedRoom,
         _ body: (TestPeer, TestPeer) async throws -> Void
     ) async throws {
@@ -44,7 +45,7 @@ import Glibc
     @Test func sigtermClosesSocketsWithACloseFrameAndRecordsShutdown() async throws {
         let dir = try TemporaryDirectory()
         let (configuration, room) = try await Self.prepare(dir)
-        let server = try ServeProcess(dataDirectory: dir.path)
+        let server = try await ServedGateway(dataDirectory: dir.path)
         try await Self.withTwoPeers(server, room) { ada, bob in
             try await server.stop(SIGTERM)
             #expect(try await ada.closed() == .normalClosure)
@@ -60,7 +61,7 @@ import Glibc
     @Test func afterSIGKILLARestartShowsNobodyPresentAndTheLedgerVerifies() async throws {
         let dir = try TemporaryDirectory()
         let (configuration, room) = try await Self.prepare(dir)
-        let first = try ServeProcess(dataDirectory: dir.path)
+        let first = try await ServedGateway(dataDirectory: dir.path)
         try await Self.withTwoPeers(first, room) { ada, bob in
             try await first.stop(SIGKILL)
             _ = try? await ada.closed()
@@ -70,28 +71,15 @@ import Glibc
         // Both were seated when the process died.
         #expect(try await sideStore(configuration).read { db in try Queries.peers(in: room.code, db: db) }.count == 2)
 
-        let second = try ServeProcess(dataDirectory: dir.path)
+        let second = try await ServedGateway(dataDirectory: dir.path)
         let side = try sideStore(configuration)
         #expect(try await side.read { db in try Queries.peers(in: room.code, db: db) }.isEmpty)
         #expect(try await leaveReasons(side, room: room.code) == ["restart", "restart"])
         try await second.stop(SIGTERM)
         try side.ledger.close()
 
-        let verify = try Self.run(try ServeCommandTests.binary("crow-ledger"), ["verify", "--data-dir", dir.path])
-        #expect(verify.status == 0, "\(verify.output)")
-        #expect(verify.output.contains("OK: hash chain, projections and rules verified"))
-    }
-
-    static func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let verify = try runTool(try productBinary("crow-ledger"), ["verify", "--data-dir", dir.path])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        #expect(verify.stdout.contains("OK: hash chain, projections and rules verified"))
     }
 }

@@ -8,6 +8,7 @@ import Synchronization
 import Testing
 
 @testable import Gateway
+import TestSupport
 
 /// The hub on a real ledger file, with the feed followed as the service follows it, and its sockets as
 /// plain queues: what it records, and what it refuses, when the ledger misbehaves or races it.

@@ -9,6 +9,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Limits on a live server: floods of any frame kind, sockets that stop reading, rate-limit strikes.

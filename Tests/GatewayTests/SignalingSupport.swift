@@ -5,6 +5,7 @@ import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Ledger
+import TestSupport
 
 /// A gateway configuration for signaling tests: a fresh data directory, port 0, short grace periods.
 func signalingConfiguration(_ dir: TemporaryDirectory, grace: Int64 = 1_500) -> GatewayConfiguration {

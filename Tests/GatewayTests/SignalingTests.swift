@@ -7,6 +7,7 @@ import Ledger
 import Projections
 import NIOWebSocket
 import Testing
+import TestSupport
 
 /// Signaling on the real server with real WebSocket clients (docs/SIGNALING.md).
 @Suite struct SignalingTests {

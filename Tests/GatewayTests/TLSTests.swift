@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOSSL
 import Testing
+import TestSupport
 
 /// With a certificate and key, the gateway serves HTTPS (and so WSS) itself.
 @Suite struct TLSTests {

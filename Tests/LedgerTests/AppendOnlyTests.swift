@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ledger
 import Testing
+import TestSupport
 
 /// The `events` table refuses change at the SQLite level, and refused appends leave no trace.
 @Suite struct AppendOnlyTests {

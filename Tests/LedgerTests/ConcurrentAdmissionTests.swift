@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import Projections
 import Testing
+import TestSupport
 
 /// One single-use token, many simultaneous joins: exactly one gets in.
 @Suite struct ConcurrentAdmissionTests {

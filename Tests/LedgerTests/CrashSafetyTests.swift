@@ -6,6 +6,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A child process appends in a loop and prints each acknowledged position; it is killed with SIGKILL at

@@ -3,6 +3,7 @@ import GRDB
 import Ledger
 import Projections
 import Testing
+import TestSupport
 
 /// `crow-ledger`, run as the operator runs it, on real files.
 @Suite struct CrowLedgerToolTests {
@@ -15,7 +16,7 @@ import Testing
         return dir.file("ledger.sqlite")
     }
 
-    static func verify(_ path: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func verify(_ path: String) throws -> ToolOutput {
         try runTool(try productBinary("crow-ledger"), ["verify", "--db", path])
     }
 

@@ -3,6 +3,7 @@ import Synchronization
 import GRDB
 @testable import Ledger
 import Testing
+import TestSupport
 
 /// Concurrent appends share transactions, and every acknowledged event is durable and in order.
 @Suite struct GroupCommitTests {
@@ -136,14 +137,3 @@ import Testing
         #expect(count == 12)
     }
 }
-
-/// Polls `condition` every millisecond for up to five seconds.
-func waitUntil(_ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-}
-
-struct WaitTimedOut: Error {}

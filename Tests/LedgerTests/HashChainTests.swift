@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ledger
 import Testing
+import TestSupport
 
 /// Tampering with the file behind the ledger's back is found, and the report names where.
 @Suite struct HashChainTests {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ledger
 import Testing
+import TestSupport
 
 /// Shipped migrations are immutable: a file migrated with different text, or by a newer build, is refused.
 @Suite struct MigrationTests {

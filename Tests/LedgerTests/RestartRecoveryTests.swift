@@ -5,6 +5,7 @@ import GRDB
 import Ledger
 import Projections
 import Testing
+import TestSupport
 
 /// After an unclean stop, everyone still marked present is closed with `peer.left(restart)`.
 @Suite struct RestartRecoveryTests {

@@ -3,20 +3,7 @@ import Synchronization
 import GRDB
 import Ledger
 import Projections
-
-/// A directory under the system temp dir, removed when the test is done with it.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "crow-ledger-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import TestSupport
 
 /// A fresh ledger file with the call projections.
 func makeStore(
@@ -49,66 +36,4 @@ func rawQueue(_ path: String) throws -> DatabaseQueue {
 func roomCode(_ n: Int) -> String {
     let digits = String(n, radix: 36)
     return String(repeating: "a", count: max(0, 12 - digits.count)) + digits
-}
-
-/// The path of one of the package's built executables (`crow-bench`, `crow-ledger`), which
-/// `swift build --build-tests` puts beside the test bundle.
-func productBinary(_ name: String) throws -> String {
-    var candidates: [String] = []
-    if let override = ProcessInfo.processInfo.environment["CROW_BIN_DIR"] { candidates.append(override) }
-    for path in [CommandLine.arguments.first, Bundle.main.executablePath].compactMap({ $0 }) {
-        var url = URL(fileURLWithPath: path).deletingLastPathComponent()
-        // macOS bundles nest the executable under Contents/MacOS.
-        for _ in 0..<4 {
-            candidates.append(url.path)
-            url = url.deletingLastPathComponent()
-        }
-    }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent(".build/debug").path)
-    for directory in candidates {
-        let binary = (directory as NSString).appendingPathComponent(name)
-        if FileManager.default.isExecutableFile(atPath: binary) { return binary }
-    }
-    throw TestSupportError.missingBinary(name, searched: candidates)
-}
-
-enum TestSupportError: Error, CustomStringConvertible {
-    case missingBinary(String, searched: [String])
-
-    var description: String {
-        switch self {
-        case .missingBinary(let name, let searched):
-            return "\(name) is not built (run swift build --build-tests); searched \(searched.joined(separator: ", "))"
-        }
-    }
-}
-
-/// Runs a built tool to completion and returns its exit status and output.
-func runTool(_ binary: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Drain both pipes while the tool runs so a chatty tool cannot block on a full pipe.
-    let errData = Mutex(Data())
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        errData.withLock { $0 = data }
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (
-        process.terminationStatus,
-        String(decoding: outData, as: UTF8.self),
-        errData.withLock { String(decoding: $0, as: UTF8.self) }
-    )
 }

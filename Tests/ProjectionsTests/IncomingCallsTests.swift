@@ -5,6 +5,7 @@ import GRDB
 import Ledger
 import Projections
 import Testing
+import TestSupport
 
 /// The incoming-calls read model behind the toast, the Calls panel and the bell.
 @Suite struct IncomingCallsTests {

@@ -4,6 +4,7 @@ import GRDB
 import Ledger
 import Projections
 import Testing
+import TestSupport
 
 /// Property: whatever sequence of valid and refused commands runs, the projections kept up to date in
 /// the append transaction equal a rebuild from zero, and the domain's invariants hold.

@@ -3,20 +3,7 @@ import Foundation
 import GRDB
 import Ledger
 import Projections
-
-/// A directory under the system temp dir, removed when the test is done with it.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "crow-projection-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import TestSupport
 
 /// A call store on a fresh file whose ledger and decisions share one simulated clock.
 func makeSimulatedStore(
