@@ -32,14 +32,7 @@ import Glibc
     ) async throws {
         let ada = TestPeer(port: server.port, query: query(room.code, token: room.hostToken.secret))
         let bob = TestPeer(port: server.port, query: query(room.code, token: try #require(room.guest).token.secret))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ada.run() }
-            group.addTask { try await bob.run() }
-            _ = try await ada.next("welcome")
-            _ = try await bob.next("welcome")
-            try await body(ada, bob)
-            try? await group.waitForAll()
-        }
+        try await withPeers([ada, bob]) { _ in try await body(ada, bob) }
     }
 
     @Test func sigtermClosesSocketsWithACloseFrameAndRecordsShutdown() async throws {

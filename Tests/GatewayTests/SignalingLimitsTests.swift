@@ -25,11 +25,7 @@ import TestSupport
             let port = try #require(client.port)
             let flooder = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
             let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await flooder.run() }
-                group.addTask { try await bob.run() }
-                _ = try await flooder.next("welcome")
-                _ = try await bob.next("welcome")
+            try await withPeers([flooder, bob]) { _ in
                 for _ in 0..<400 { flooder.send(binary: [0x7b, 0x7d]) }
                 let error = try await flooder.next("error")
                 #expect(error["code"] as? String == "invalid_message" || error["code"] as? String == "rate_limited")
@@ -37,8 +33,6 @@ import TestSupport
                 // The other peer is unaffected.
                 bob.send(#"{"type":"ping"}"#)
                 _ = try await bob.next("pong")
-                bob.close()
-                try? await group.waitForAll()
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#"crow_signaling_sockets_closed_total{reason="flood"} 1"#))

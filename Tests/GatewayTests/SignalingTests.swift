@@ -189,11 +189,8 @@ import TestSupport
             let mallory = TestPeer(port: port, query: query(first.code, token: first.hostToken.secret))
             let cy = TestPeer(port: port, query: query(second.code, token: second.hostToken.secret))
             let di = TestPeer(port: port, query: query(second.code, token: try #require(second.guest).token.secret))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for peer in [mallory, cy, di] { group.addTask { try await peer.run() } }
-                _ = try await mallory.next("welcome")
-                _ = try await cy.next("welcome")
-                let diId = try #require(try await di.next("welcome")["peerId"] as? String)
+            try await withPeers([mallory, cy, di]) { welcomes in
+                let diId = try #require(welcomes[2]["peerId"] as? String)
                 for (text, code) in [
                     ("{not json", "invalid_json"), (#"{"type":"teleport"}"#, "unknown_type"),
                     (#"{"type":"signal","to":"x"}"#, "invalid_message"), ("[]", "invalid_json"),
@@ -209,8 +206,6 @@ import TestSupport
                 // The other room never noticed.
                 cy.send(["type": "signal", "to": diId, "data": ["candidate": ["candidate": "c"]]])
                 _ = try await di.next("signal")
-                for peer in [mallory, cy, di] { peer.close() }
-                try await group.waitForAll()
             }
         }
     }
@@ -225,18 +220,12 @@ import TestSupport
             let port = try #require(client.port)
             let big = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
             let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await big.run() }
-                group.addTask { try await bob.run() }
-                _ = try await big.next("welcome")
-                _ = try await bob.next("welcome")
+            try await withPeers([big, bob]) { _ in
                 big.send(#"{"type":"ping","pad":""# + String(repeating: "x", count: 70_000) + #""}"#)
                 #expect(try await big.closed() == .messageTooLarge)
                 // Bob's socket is unaffected.
                 bob.send(#"{"type":"ping"}"#)
                 _ = try await bob.next("pong")
-                bob.close()
-                try? await group.waitForAll()
             }
         }
     }

@@ -134,3 +134,17 @@ enum TestPeerError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// Runs every peer's connection, waits until each is welcomed, then runs `body` with the welcomes (in
+/// the order of `peers`). Afterwards every peer still open is asked to close and the connections are
+/// awaited (errors from sockets the test closed on purpose are not failures).
+func withPeers(_ peers: [TestPeer], _ body: ([[String: Any]]) async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for peer in peers { group.addTask { try await peer.run() } }
+        var welcomes: [[String: Any]] = []
+        for peer in peers { welcomes.append(try await peer.next("welcome")) }
+        try await body(welcomes)
+        for peer in peers where !peer.isFinished { peer.close() }
+        try? await group.waitForAll()
+    }
+}
