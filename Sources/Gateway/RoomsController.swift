@@ -237,25 +237,7 @@ struct RoomsController: Sendable {
         do {
             return try await body()
         } catch let error as CallError {
-            throw apiError(error)
-        }
-    }
-
-    static func apiError(_ error: CallError) -> GatewayError {
-        switch error {
-        case .rejected(let rejection):
-            let status: HTTPResponse.Status
-            switch rejection {
-            case .roomNotFound, .inviteNotFound, .peerNotFound: status = .notFound
-            case .roomEnded: status = .gone
-            case .roomFull, .roomExists, .roomNotEmpty, .tokenUsed, .inviteState, .duplicateInvite: status = .conflict
-            case .tokenInvalid: status = .unauthorized
-            case .tokenExpired, .tokenRevoked: status = .gone
-            default: status = .badRequest
-            }
-            return GatewayError(status, code: rejection.code, message: rejection.description)
-        case .ledger(let failure):
-            return GatewayError(.serviceUnavailable, code: failure.code, message: "the ledger is not available")
+            throw ErrorStatus.gatewayError(error)
         }
     }
 }

@@ -66,7 +66,7 @@ struct ContactsController: Sendable {
 
     func show(_ context: GatewayContext) async throws -> Response {
         let id = try Self.id(context)
-        guard let record = try await Self.call({ try await store.contact(id: id) }) else { throw OwnerError.contactNotFound.gatewayError }
+        guard let record = try await Self.call({ try await store.contact(id: id) }) else { throw ErrorStatus.gatewayError(OwnerError.contactNotFound) }
         return try JSONBody.response(Contact(record))
     }
 
@@ -91,7 +91,7 @@ struct ContactsController: Sendable {
 
     static func id(_ context: GatewayContext) throws -> String {
         guard let id = context.parameters.get("id"), (1...64).contains(id.utf8.count) else {
-            throw OwnerError.contactNotFound.gatewayError
+            throw ErrorStatus.gatewayError(OwnerError.contactNotFound)
         }
         return id
     }
@@ -100,21 +100,7 @@ struct ContactsController: Sendable {
         do {
             return try await body()
         } catch let error as OwnerError {
-            throw error.gatewayError
-        }
-    }
-}
-
-extension OwnerError {
-    /// The API error for this refusal.
-    var gatewayError: GatewayError {
-        switch self {
-        case .invalidContact(let message): return .invalidRequest(message)
-        case .contactNotFound: return .notFound(description)
-        case .contactExists: return GatewayError(.conflict, code: code, message: description)
-        case .setupSecretInvalid: return GatewayError(.notFound, code: code, message: description)
-        case .ownerExists: return GatewayError(.conflict, code: code, message: description)
-        case .storage: return OwnerRoutes.unavailable
+            throw ErrorStatus.gatewayError(error)
         }
     }
 }

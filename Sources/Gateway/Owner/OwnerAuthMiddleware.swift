@@ -34,7 +34,7 @@ struct OwnerAuthMiddleware: RouterMiddleware {
         do {
             return try await body()
         } catch is OwnerError {
-            throw OwnerRoutes.unavailable
+            throw ErrorStatus.storageError
         }
     }
 }

@@ -19,7 +19,6 @@ struct OwnerRoutes: Sendable {
     static let home = "/calls"
     static let maxFormBytes = 8192
 
-    static let unavailable = GatewayError(.serviceUnavailable, code: "storage_error", message: "the owner database is unavailable")
     static let busy = GatewayError(
         .serviceUnavailable,
         code: "busy",
@@ -83,7 +82,7 @@ struct OwnerRoutes: Sendable {
         } catch .setupSecretInvalid {
             return OwnerHTML.setupInvalid()
         } catch {
-            throw Self.unavailable
+            throw ErrorStatus.storageError
         }
         context.logger.notice("owner password set; setup link consumed", metadata: ["session": "\(session.id)"])
         return redirect(to: Self.home, setting: session)
@@ -180,7 +179,7 @@ struct OwnerRoutes: Sendable {
         do {
             return try await body()
         } catch is OwnerError {
-            throw Self.unavailable
+            throw ErrorStatus.storageError
         }
     }
 

@@ -81,26 +81,9 @@ struct SignalingEndpoint: Sendable {
         }
     }
 
-    /// The status for each refusal, from the one table in `RejectionStatus`.
+    /// The refusal's status and body, from the one table in `ErrorStatus`.
     static func refusal(for error: any Error) -> GatewayError {
-        guard let error = error as? CallError else {
-            return GatewayError(.serviceUnavailable, code: "storage_error", message: "the ledger is not available")
-        }
-        switch error {
-        case .rejected(let rejection):
-            let status: HTTPResponse.Status
-            switch rejection {
-            case .invalidRequest: status = .badRequest
-            case .tokenInvalid: status = .unauthorized
-            case .roomNotFound: status = .notFound
-            case .tokenUsed, .roomFull: status = .conflict
-            case .tokenExpired, .tokenRevoked, .roomEnded: status = .gone
-            default: status = .badRequest
-            }
-            return GatewayError(status, code: rejection.code, message: rejection.description)
-        case .ledger(let failure):
-            return GatewayError(.serviceUnavailable, code: failure.code, message: "the ledger is not available")
-        }
+        ErrorStatus.gatewayError(error)
     }
 
     // MARK: - The socket

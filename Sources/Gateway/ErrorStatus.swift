@@ -1,0 +1,64 @@
+public import CallStore
+public import Decisions
+public import HTTPTypes
+
+/// The one table from a refusal of the domain to the HTTP status it is answered with, used by the rooms
+/// API, the signaling upgrade check and the owner API alike (docs/API.md lists it). The switches are
+/// exhaustive on purpose: a new refusal does not compile until it is given a status here.
+public enum ErrorStatus {
+    public static func status(of rejection: Rejection) -> HTTPResponse.Status {
+        switch rejection {
+        case .invalidRequest: return .badRequest
+        case .tokenInvalid: return .unauthorized
+        case .tokenUsed: return .conflict
+        case .tokenExpired, .tokenRevoked: return .gone
+        case .roomNotFound: return .notFound
+        case .roomFull, .roomNotEmpty, .roomExists: return .conflict
+        case .roomEnded: return .gone
+        case .peerNotFound, .inviteNotFound: return .notFound
+        case .inviteWrongDirection, .inviteState, .duplicateInvite: return .conflict
+        case .noRelayAccepted: return .badGateway
+        }
+    }
+
+    public static func status(of error: OwnerError) -> HTTPResponse.Status {
+        switch error {
+        case .invalidContact: return .badRequest
+        case .contactNotFound, .setupSecretInvalid: return .notFound
+        case .contactExists, .ownerExists: return .conflict
+        case .storage: return .serviceUnavailable
+        }
+    }
+
+    /// The answer to a failed `CallStore` command. A ledger failure is `storage_error` (503): its own
+    /// code and details stay in the logs.
+    public static func gatewayError(_ error: CallError) -> GatewayError {
+        switch error {
+        case .rejected(let rejection):
+            return GatewayError(status(of: rejection), code: rejection.code, message: rejection.description)
+        case .ledger:
+            return storageError
+        }
+    }
+
+    /// The answer to a failed owner command.
+    public static func gatewayError(_ error: OwnerError) -> GatewayError {
+        switch error {
+        case .storage: return storageError
+        default: return GatewayError(status(of: error), code: error.code, message: error.description)
+        }
+    }
+
+    /// The answer to any failure of a command: typed refusals by the table, anything else as storage.
+    public static func gatewayError(_ error: any Error) -> GatewayError {
+        switch error {
+        case let error as GatewayError: return error
+        case let error as CallError: return gatewayError(error)
+        case let error as OwnerError: return gatewayError(error)
+        case let rejection as Rejection: return gatewayError(.rejected(rejection))
+        default: return storageError
+        }
+    }
+
+    public static let storageError = GatewayError(.serviceUnavailable, code: "storage_error", message: "the ledger is not available")
+}
