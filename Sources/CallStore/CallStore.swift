@@ -63,7 +63,7 @@ public final class CallStore: Sendable {
     public struct Admission: Sendable, Hashable {
         public var peerId: String
         public var tokenId: String
-        public var role: String
+        public var role: TokenRole
         public var displayName: String
         public var room: RoomRecord
         /// Everyone in the room, the new peer included, in join order.
@@ -199,7 +199,7 @@ public final class CallStore: Sendable {
             let appends = try RoomDecisions.end(
                 room: room,
                 reason: reason,
-                unusedTokens: try StateLoader.tokens(room: code, in: db).filter { $0.value.state == "issued" },
+                unusedTokens: try StateLoader.tokens(room: code, in: db).filter { $0.value.state == .issued },
                 openInvites: try StateLoader.outgoing(room: code, in: db),
                 now: settings.clock()
             )
@@ -402,7 +402,7 @@ public final class CallStore: Sendable {
                             createdBy: created.createdBy.rawValue,
                             createdAt: 0,
                             expiresAt: created.expiresAt,
-                            state: "live",
+                            state: .live,
                             peerCount: 0
                         ),
                         peers: [],

@@ -3,8 +3,6 @@ public import Projections
 
 /// Decisions about call invites, outgoing (we call a contact) and incoming (a contact calls us).
 public enum InviteDecisions {
-    /// Outgoing states in which an invite may still be delivered, declined or cancelled.
-    public static let openOutgoingStates: Set<String> = ["pending", "sent", "failed"]
 
     public struct Received: Sendable, Hashable {
         public var inviteId: String
@@ -109,7 +107,7 @@ public enum InviteDecisions {
         busy: Bool
     ) throws(Rejection) -> [StreamAppend] {
         guard let invite else { throw .inviteNotFound }
-        guard openOutgoingStates.contains(invite.value.state) else { throw .inviteState(invite.value.state) }
+        guard invite.value.state.isOpen else { throw .inviteState(invite.value.state.rawValue) }
         let by = busy ? "busy" : "remote"
         return [outgoing(invite, .inviteDeclined(InviteDeclined(inviteId: invite.value.inviteId, by: by)))]
     }
@@ -120,7 +118,7 @@ public enum InviteDecisions {
         reason: String
     ) throws(Rejection) -> [StreamAppend] {
         guard let invite else { throw .inviteNotFound }
-        guard openOutgoingStates.contains(invite.value.state) else { throw .inviteState(invite.value.state) }
+        guard invite.value.state.isOpen else { throw .inviteState(invite.value.state.rawValue) }
         return [outgoing(invite, .inviteCancelled(InviteCancelled(inviteId: invite.value.inviteId, reason: reason)))]
     }
 
@@ -156,20 +154,20 @@ public enum InviteDecisions {
 
     /// The owner puts an incoming call aside (from ringing, or a missed call).
     public static func dismiss(_ call: Versioned<IncomingCallRecord>?) throws(Rejection) -> [StreamAppend] {
-        let call = try incoming(call, allowed: ["ringing", "missed"])
+        let call = try incoming(call, allowed: [.ringing, .missed])
         return [incoming(call, .inviteDismissed(InviteDismissed(inviteId: call.value.inviteId)))]
     }
 
     /// The owner joins an incoming call. A call that rang past the ring window can still be joined from
     /// the Incoming list while its caller has not withdrawn it.
     public static func accept(_ call: Versioned<IncomingCallRecord>?) throws(Rejection) -> [StreamAppend] {
-        let call = try incoming(call, allowed: ["ringing"])
+        let call = try incoming(call, allowed: [.ringing])
         return [incoming(call, .inviteAccepted(InviteAccepted(inviteId: call.value.inviteId)))]
     }
 
     /// The owner declines an incoming call.
     public static func decline(_ call: Versioned<IncomingCallRecord>?) throws(Rejection) -> [StreamAppend] {
-        let call = try incoming(call, allowed: ["ringing"])
+        let call = try incoming(call, allowed: [.ringing])
         return [incoming(call, .inviteDeclined(InviteDeclined(inviteId: call.value.inviteId, by: "owner")))]
     }
 
@@ -178,7 +176,7 @@ public enum InviteDecisions {
         _ call: Versioned<IncomingCallRecord>?,
         reason: String
     ) throws(Rejection) -> [StreamAppend] {
-        let call = try incoming(call, allowed: ["ringing"])
+        let call = try incoming(call, allowed: [.ringing])
         let reason = TextRules.clean(reason, limit: 64)
         return [incoming(call, .inviteCancelled(InviteCancelled(inviteId: call.value.inviteId, reason: reason)))]
     }
@@ -195,16 +193,16 @@ public enum InviteDecisions {
         _ invite: Versioned<OutgoingInviteRecord>?
     ) throws(Rejection) -> Versioned<OutgoingInviteRecord> {
         guard let invite else { throw .inviteNotFound }
-        guard invite.value.state == "pending" else { throw .inviteState(invite.value.state) }
+        guard invite.value.state == .pending else { throw .inviteState(invite.value.state.rawValue) }
         return invite
     }
 
     private static func incoming(
         _ call: Versioned<IncomingCallRecord>?,
-        allowed: Set<String>
+        allowed: Set<IncomingCallStatus>
     ) throws(Rejection) -> Versioned<IncomingCallRecord> {
         guard let call else { throw .inviteNotFound }
-        guard allowed.contains(call.value.status) else { throw .inviteState(call.value.status) }
+        guard allowed.contains(call.value.status) else { throw .inviteState(call.value.status.rawValue) }
         return call
     }
 

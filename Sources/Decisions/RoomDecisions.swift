@@ -104,16 +104,16 @@ public enum RoomDecisions {
         else { throw .tokenInvalid }
         guard room.room.isLive else { throw .roomEnded }
         switch token.value.state {
-        case "used": throw .tokenUsed
-        case "revoked": throw .tokenRevoked
-        default: break
+        case .used: throw .tokenUsed
+        case .revoked: throw .tokenRevoked
+        case .issued: break
         }
         guard now < token.value.expiresAt else { throw .tokenExpired }
         guard room.peers.count < room.room.maxPeers else { throw .roomFull }
         guard !peerId.isEmpty, !room.peers.contains(where: { $0.peerId == peerId }) else {
             throw .invalidRequest("peer id is taken")
         }
-        let name = TextRules.displayName(displayName, fallback: token.value.role == "host" ? room.room.hostName : "Guest")
+        let name = TextRules.displayName(displayName, fallback: token.value.role == .host ? room.room.hostName : "Guest")
         return [
             StreamAppend(
                 stream: StreamName.token(token.value.tokenId),
@@ -175,7 +175,7 @@ public enum RoomDecisions {
         var appends = [StreamAppend(stream: StreamName.room(code), expected: .exact(room.version), events: roomEvents)]
         if reason != .empty {
             let revokeReason: TokenRevokeReason = reason == .closed ? .roomClosed : .expiredSweep
-            for token in unusedTokens where token.value.roomCode == code && token.value.state == "issued" {
+            for token in unusedTokens where token.value.roomCode == code && token.value.state == .issued {
                 appends.append(
                     StreamAppend(
                         stream: StreamName.token(token.value.tokenId),
@@ -188,7 +188,7 @@ public enum RoomDecisions {
             }
         }
         for invite in openInvites
-        where invite.value.roomCode == code && InviteDecisions.openOutgoingStates.contains(invite.value.state) {
+        where invite.value.roomCode == code && invite.value.state.isOpen {
             appends.append(
                 StreamAppend(
                     stream: StreamName.invite(invite.value.inviteId),

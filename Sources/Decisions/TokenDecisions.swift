@@ -49,9 +49,9 @@ public enum TokenDecisions {
     ) throws(Rejection) -> [StreamAppend] {
         guard let token else { throw .tokenInvalid }
         switch token.value.state {
-        case "used": throw .tokenUsed
-        case "revoked": throw .tokenRevoked
-        default: break
+        case .used: throw .tokenUsed
+        case .revoked: throw .tokenRevoked
+        case .issued: break
         }
         return [
             StreamAppend(

@@ -111,7 +111,7 @@ struct RoomsController: Sendable {
         let kicked = try await Self.call { try await metrics.timeAppend { try await store.endRoom(code, reason: .closed) } }
         struct Closed: Encodable {
             var roomCode: String
-            var state = "ended"
+            var state = RoomLifecycle.ended
             var kicked: Int
         }
         return try JSONBody.response(Closed(roomCode: code, kicked: kicked.count))
@@ -142,7 +142,10 @@ struct RoomsController: Sendable {
         let (pageSize, olderThan) = (limit, before)
         let rows = try await Self.call { try await store.read { db in try Queries.history(limit: pageSize, before: olderThan, in: db) } }
         struct Entry: Encodable {
-            var callId, direction, roomCode, counterpart, outcome: String
+            var callId: String
+            var direction: CallDirection
+            var roomCode, counterpart: String
+            var outcome: CallOutcome
             var participants: [String]
             var peakPeers: Int
             var startedAt: Int64
@@ -168,7 +171,8 @@ struct RoomsController: Sendable {
         let ringWindow = store.settings.ringWindow
         let calls = try await Self.call { try await store.read { db in try Queries.recentIncoming(now: now, in: db) } }
         struct Call: Encodable {
-            var id, senderName, senderPubkey, roomCode, joinUrl, status: String
+            var id, senderName, senderPubkey, roomCode, joinUrl: String
+            var status: IncomingCallStatus
             var receivedAt: Int64
         }
         struct Incoming: Encodable { var calls: [Call] }
@@ -245,7 +249,8 @@ struct RoomsController: Sendable {
 /// `GET /api/rooms/:code`: the room, who is in it, its links (without secrets) and its invites.
 struct RoomView: Encodable, Sendable {
     struct Room: Encodable, Sendable {
-        var code, hostName, createdBy, state: String
+        var code, hostName, createdBy: String
+        var state: RoomLifecycle
         var maxPeers, peerCount: Int
         var createdAt, expiresAt: Int64
         var endedAt: Int64?
@@ -271,14 +276,17 @@ struct RoomView: Encodable, Sendable {
     }
 
     struct Token: Encodable, Sendable {
-        var id, role, status: String
+        var id: String
+        var role: TokenRole
+        var status: TokenStatus
         var label: String?
         var expiresAt: Int64
         var usedAt: Int64?
     }
 
     struct Invite: Encodable, Sendable {
-        var id, contactPubkey, transport, status: String
+        var id, contactPubkey, transport: String
+        var status: OutgoingInviteState
         var attempts: Int
         var updatedAt: Int64
     }

@@ -1,3 +1,5 @@
+public import GRDB
+
 /// The role a token admits its holder with.
 public enum TokenRole: String, Codable, Sendable, CaseIterable {
     case host, guest
@@ -70,3 +72,5 @@ public struct TokenRevoked: EventPayload {
         self.reason = reason
     }
 }
+
+extension TokenRole: DatabaseValueConvertible {}

@@ -1,4 +1,5 @@
 public import GRDB
+public import Ledger
 
 /// A row of `rooms`.
 public struct RoomRecord: Codable, Sendable, Hashable, FetchableRecord {
@@ -8,13 +9,12 @@ public struct RoomRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var createdBy: String
     public var createdAt: Int64
     public var expiresAt: Int64
-    /// `live` or `ended`.
-    public var state: String
+    public var state: RoomLifecycle
     public var peerCount: Int
     public var endedAt: Int64?
     public var endReason: String?
 
-    public var isLive: Bool { state == "live" }
+    public var isLive: Bool { state == .live }
 
     public init(
         code: String,
@@ -23,7 +23,7 @@ public struct RoomRecord: Codable, Sendable, Hashable, FetchableRecord {
         createdBy: String,
         createdAt: Int64,
         expiresAt: Int64,
-        state: String,
+        state: RoomLifecycle,
         peerCount: Int,
         endedAt: Int64? = nil,
         endReason: String? = nil
@@ -69,33 +69,37 @@ public struct TokenRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var tokenId: String
     public var roomCode: String
     public var tokenHash: String
-    public var role: String
+    public var role: TokenRole
     public var label: String?
     public var invitee: String?
     public var issuedAt: Int64
     public var expiresAt: Int64
-    /// `issued`, `used` or `revoked`; see `status(now:)` for the clock-aware state.
-    public var state: String
+    /// See `status(now:)` for the clock-aware state.
+    public var state: TokenState
     public var usedByPeer: String?
     public var usedAt: Int64?
     public var revokedReason: String?
     public var revokedAt: Int64?
 
-    /// The state with expiry applied: `issued`, `used`, `revoked` or `expired`.
-    public func status(now: Int64) -> String {
-        state == "issued" && now >= expiresAt ? "expired" : state
+    /// The state with expiry applied.
+    public func status(now: Int64) -> TokenStatus {
+        switch state {
+        case .issued: return now >= expiresAt ? .expired : .issued
+        case .used: return .used
+        case .revoked: return .revoked
+        }
     }
 
     public init(
         tokenId: String,
         roomCode: String,
         tokenHash: String,
-        role: String,
+        role: TokenRole,
         label: String? = nil,
         invitee: String? = nil,
         issuedAt: Int64,
         expiresAt: Int64,
-        state: String,
+        state: TokenState,
         usedByPeer: String? = nil,
         usedAt: Int64? = nil,
         revokedReason: String? = nil,
@@ -128,13 +132,13 @@ public struct IncomingCallRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var sentAt: Int64
     public var receivedAt: Int64
     /// Stored status; see `status(now:ringWindow:)`.
-    public var status: String
+    public var status: IncomingCallStatus
     public var statusChangedAt: Int64
     public var position: Int64
 
     /// The status with the ring window applied: a ringing call nobody answered in time is `missed`.
-    public func status(now: Int64, ringWindow: Int64) -> String {
-        status == "ringing" && now - receivedAt >= ringWindow ? "missed" : status
+    public func status(now: Int64, ringWindow: Int64) -> IncomingCallStatus {
+        status == .ringing && now - receivedAt >= ringWindow ? .missed : status
     }
 
     public init(
@@ -146,7 +150,7 @@ public struct IncomingCallRecord: Codable, Sendable, Hashable, FetchableRecord {
         joinUrl: String,
         sentAt: Int64,
         receivedAt: Int64,
-        status: String,
+        status: IncomingCallStatus,
         statusChangedAt: Int64,
         position: Int64
     ) {
@@ -172,8 +176,7 @@ public struct OutgoingInviteRecord: Codable, Sendable, Hashable, FetchableRecord
     public var transport: String
     public var tokenId: String?
     public var requestedAt: Int64
-    /// `pending`, `sent`, `failed`, `declined`, `answered` or `cancelled`.
-    public var state: String
+    public var state: OutgoingInviteState
     public var attempts: Int
     public var relaysOk: Int
     public var lastError: String?
@@ -186,7 +189,7 @@ public struct OutgoingInviteRecord: Codable, Sendable, Hashable, FetchableRecord
         transport: String,
         tokenId: String? = nil,
         requestedAt: Int64,
-        state: String,
+        state: OutgoingInviteState,
         attempts: Int,
         relaysOk: Int,
         lastError: String? = nil,
@@ -209,7 +212,7 @@ public struct OutgoingInviteRecord: Codable, Sendable, Hashable, FetchableRecord
 /// A row of `call_history`.
 public struct CallHistoryRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var callId: String
-    public var direction: String
+    public var direction: CallDirection
     public var roomCode: String
     public var counterpart: String
     /// JSON array of display names.
@@ -218,17 +221,17 @@ public struct CallHistoryRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var startedAt: Int64
     public var endedAt: Int64?
     public var durationMs: Int64?
-    public var outcome: String
+    public var outcome: CallOutcome
     public var position: Int64
 
     /// The outcome with the ring window applied.
-    public func outcome(now: Int64, ringWindow: Int64) -> String {
-        outcome == "ringing" && now - startedAt >= ringWindow ? "missed" : outcome
+    public func outcome(now: Int64, ringWindow: Int64) -> CallOutcome {
+        outcome == .ringing && now - startedAt >= ringWindow ? .missed : outcome
     }
 
     public init(
         callId: String,
-        direction: String,
+        direction: CallDirection,
         roomCode: String,
         counterpart: String,
         participants: String,
@@ -236,7 +239,7 @@ public struct CallHistoryRecord: Codable, Sendable, Hashable, FetchableRecord {
         startedAt: Int64,
         endedAt: Int64? = nil,
         durationMs: Int64? = nil,
-        outcome: String,
+        outcome: CallOutcome,
         position: Int64
     ) {
         self.callId = callId

@@ -39,7 +39,7 @@ enum Fixture {
             createdBy: "panel",
             createdAt: createdAt,
             expiresAt: expiresAt,
-            state: state,
+            state: RoomLifecycle(rawValue: state)!,
             peerCount: peerCount
         )
     }
@@ -89,10 +89,10 @@ enum Fixture {
                 tokenId: id,
                 roomCode: room,
                 tokenHash: hash,
-                role: role,
+                role: TokenRole(rawValue: role)!,
                 issuedAt: now - hour,
                 expiresAt: expiresAt,
-                state: state
+                state: TokenState(rawValue: state)!
             ),
             version: version
         )
@@ -112,7 +112,7 @@ enum Fixture {
                 transport: "nip17",
                 tokenId: "guest-token-1",
                 requestedAt: now - minute,
-                state: state,
+                state: OutgoingInviteState(rawValue: state)!,
                 attempts: 0,
                 relaysOk: 0,
                 updatedAt: now - minute
@@ -134,7 +134,7 @@ enum Fixture {
                 joinUrl: "https://grace.example/calls?room=their-room&token=t",
                 sentAt: now - 2_000,
                 receivedAt: now - 1_000,
-                status: status,
+                status: IncomingCallStatus(rawValue: status)!,
                 statusChangedAt: now - 1_000,
                 position: 42
             ),

@@ -229,7 +229,7 @@ struct InviteDeliveryTests {
 
 @Suite("InviteDecisions.remoteDeclined / cancelOutgoing")
 struct OutgoingAnswerTests {
-    @Test(arguments: InviteDecisions.openOutgoingStates.sorted(), [false, true])
+    @Test(arguments: OutgoingInviteState.allCases.filter(\.isOpen).map(\.rawValue), [false, true])
     func contactDeclinesOpenInvite(state: String, busy: Bool) throws {
         let appends = try InviteDecisions.remoteDeclined(invite: Fixture.outgoing(state: state, version: 3), busy: busy)
         #expect(
@@ -244,7 +244,7 @@ struct OutgoingAnswerTests {
     }
 
     @Test func openStatesArePendingSentFailed() {
-        #expect(InviteDecisions.openOutgoingStates == ["pending", "sent", "failed"])
+        #expect(OutgoingInviteState.allCases.filter(\.isOpen) == [.pending, .sent, .failed])
     }
 
     @Test(arguments: [false, true])
@@ -261,7 +261,7 @@ struct OutgoingAnswerTests {
         }
     }
 
-    @Test(arguments: InviteDecisions.openOutgoingStates.sorted())
+    @Test(arguments: OutgoingInviteState.allCases.filter(\.isOpen).map(\.rawValue))
     func ownerCancelsOpenInvite(state: String) throws {
         let appends = try InviteDecisions.cancelOutgoing(
             invite: Fixture.outgoing(state: state, version: 2), reason: "owner")
@@ -445,7 +445,7 @@ struct IncomingCallTests {
         )
     }
 
-    @Test(arguments: ["dismissed", "accepted", "declined", "cancelled"])
+    @Test(arguments: ["dismissed", "accepted", "declined"])
     func dismissIsRefusedOtherwise(status: String) {
         expectRejected(.inviteState(status), code: "invite_state") {
             try InviteDecisions.dismiss(Fixture.incoming(status: status))
@@ -465,7 +465,7 @@ struct IncomingCallTests {
         // Missed-by-clock is derived at read time; the stored status stays ringing and can be joined.
         var call = Fixture.incoming(version: 1)
         call.value.receivedAt = Fixture.now - Fixture.hour
-        #expect(call.value.status(now: Fixture.now, ringWindow: Fixture.minute) == "missed")
+        #expect(call.value.status(now: Fixture.now, ringWindow: Fixture.minute) == .missed)
         #expect(try InviteDecisions.accept(call).count == 1)
     }
 
@@ -525,7 +525,7 @@ struct IncomingCallTests {
         }
     }
 
-    @Test(arguments: ["missed", "dismissed", "accepted", "declined", "cancelled"])
+    @Test(arguments: ["missed", "dismissed", "accepted", "declined"])
     func ringingOnlyDecisionsRefuseOtherStatuses(status: String) {
         for (name, decide) in Self.ringingOnly {
             let actual = rejection { try decide(Fixture.incoming(status: status)) }

@@ -29,25 +29,25 @@ import TestSupport
                 try await group.waitForAll()
             }
         }
-        #expect(try await side.read { db in try Queries.room(called.code, in: db)?.state } == "live")
+        #expect(try await side.read { db in try Queries.room(called.code, in: db)?.state } == .live)
 
         var second = first
         second.emptyRoomGrace = 300
         let restarted = try await buildApplication(second)
         try await restarted.test(.live) { _ in
             let deadline = ContinuousClock.now + .seconds(15)
-            var state: String?
+            var state: RoomLifecycle?
             while ContinuousClock.now < deadline {
                 state = try await side.read { db in try Queries.room(called.code, in: db)?.state }
-                if state == "ended" { break }
+                if state == .ended { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            #expect(state == "ended")
+            #expect(state == .ended)
             let ended = try await side.read { db in try Queries.room(called.code, in: db) }
             #expect(ended?.endReason == "empty")
             // Well past the grace, the room nobody joined is still open for its guests.
             try await Task.sleep(for: .milliseconds(600))
-            #expect(try await side.read { db in try Queries.room(waiting.code, in: db)?.state } == "live")
+            #expect(try await side.read { db in try Queries.room(waiting.code, in: db)?.state } == .live)
         }
     }
 }

@@ -109,7 +109,7 @@ import TestSupport
             harness.clock.advance(by: 5_000)
             await hub.tick()
             let ended = try await harness.room(room.code)
-            #expect(ended?.state == "ended")
+            #expect(ended?.state == .ended)
             #expect(ended?.endReason == "empty")
         }
     }

@@ -134,7 +134,7 @@ import TestSupport
         }
         // None of it reached the ledger: the spare token is still unused.
         let spareState = try await side.read { db in try Queries.token(id: spare.token.id, in: db)?.state }
-        #expect(spareState == "issued")
+        #expect(spareState == .issued)
     }
 
     @Test func twentyConcurrentJoinsWithOneTokenAdmitExactlyOne() async throws {
@@ -263,7 +263,7 @@ import TestSupport
         }
         // The throttled attempt did not use the token.
         let state = try await side.read { db in try Queries.tokens(room: room.code, in: db).first { $0.label == "Bob" }?.state }
-        #expect(state == "issued")
+        #expect(state == .issued)
     }
 
     @Test func openSocketsPerIPAreCapped() async throws {
@@ -383,6 +383,6 @@ import TestSupport
         }
         let (reasons, spareState) = try await (leaveReasons(side, room: room.code), side.read { db in try Queries.token(id: spare.token.id, in: db)?.state })
         #expect(reasons == ["kicked"])
-        #expect(spareState == "revoked")
+        #expect(spareState == .revoked)
     }
 }

@@ -52,8 +52,8 @@ import TestSupport
         }
         #expect(recent.map(\.inviteId) == ["invite7abcd", "invite6abcd", "invite5abcd", "invite2abcd"])
         let window: Int64 = 60_000
-        #expect(recent.map { $0.status(now: now, ringWindow: window) } == ["missed", "missed", "accepted", "missed"])
-        #expect(recent[0].status(now: recent[0].receivedAt + 5_000, ringWindow: window) == "ringing")
+        #expect(recent.map { $0.status(now: now, ringWindow: window) } == [.missed, .missed, .accepted, .missed])
+        #expect(recent[0].status(now: recent[0].receivedAt + 5_000, ringWindow: window) == .ringing)
         // Unread = not acted on: 1 (old, rang out), 2, 6 and 7.
         #expect(bell.unread == 4)
         #expect(try differencesFromRebuild(store).isEmpty)
@@ -98,8 +98,8 @@ import TestSupport
         try await store.endRoom(room.code, reason: .empty)
         let history = try await store.read { db in try Queries.history(in: db) }
         #expect(history.count == 2)
-        #expect(history.map(\.direction).sorted() == ["incoming", "outgoing"])
-        let outgoing = try #require(history.first { $0.direction == "outgoing" })
+        #expect(history.map(\.direction.rawValue).sorted() == ["incoming", "outgoing"])
+        let outgoing = try #require(history.first { $0.direction == .outgoing })
         #expect(outgoing.peakPeers == 2)
         #expect(outgoing.durationMs == 90_000)
         #expect(try differencesFromRebuild(store).isEmpty)
