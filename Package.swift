@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Decisions", targets: ["Decisions"]),
         .library(name: "CallStore", targets: ["CallStore"]),
+        .library(name: "OwnerStore", targets: ["OwnerStore"]),
         .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
@@ -30,7 +31,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
@@ -66,7 +66,6 @@ let package = Package(
                 "LedgerMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -87,6 +86,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The command loop of the calls domain: read, decide, append, retry.
         .target(
             name: "CallStore",
             dependencies: [
@@ -94,7 +94,27 @@ let package = Package(
                 "Projections",
                 "Decisions",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The owner's account, sessions, API tokens and contacts (ordinary tables in the ledger's file).
+        .target(
+            name: "OwnerStore",
+            dependencies: [
+                "Ledger",
+                "Decisions",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Simulated traffic on a virtual clock: for crow-ledger, crow-bench and tests only.
+        .target(
+            name: "CallSimulation",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "Decisions",
+                "CallStore",
             ],
             swiftSettings: swiftSettings
         ),
@@ -105,6 +125,7 @@ let package = Package(
                 "Projections",
                 "Decisions",
                 "CallStore",
+                "OwnerStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -117,7 +138,6 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -126,10 +146,13 @@ let package = Package(
         .executableTarget(
             name: "CrowCalls",
             dependencies: [
-                "CallStore",
                 "Ledger",
+                "CallStore",
+                "OwnerStore",
                 "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,8 +161,9 @@ let package = Package(
             dependencies: [
                 "Ledger",
                 "Projections",
-                "Decisions",
                 "CallStore",
+                "CallSimulation",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "tools/crow-ledger",
@@ -150,7 +174,6 @@ let package = Package(
             dependencies: [
                 "Ledger",
                 "Projections",
-                "Decisions",
                 "CallStore",
                 "Gateway",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -177,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "Projections", "Decisions", "CallStore", "CSecp256k1", "COpenSSL", "TestSupport",
+                "Ledger", "Projections", "Decisions", "CallStore", "CallSimulation", "CSecp256k1", "COpenSSL", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -185,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "ProjectionsTests",
             dependencies: [
-                "Ledger", "Projections", "Decisions", "CallStore", "TestSupport",
+                "Ledger", "Projections", "Decisions", "CallStore", "CallSimulation", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -198,15 +221,15 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "CallStore", "Ledger", "Projections", "Decisions", "TestSupport",
+                "Gateway", "CallStore", "OwnerStore", "CallSimulation", "Ledger", "Projections", "Decisions", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ],
             swiftSettings: swiftSettings
         ),

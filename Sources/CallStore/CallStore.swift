@@ -8,7 +8,9 @@ public import Projections
 /// writer got there first (a version conflict) it reads again and decides again, so concurrent
 /// commands on one room or token are serialized without locks and without lost updates.
 public final class CallStore: Sendable {
-    public let ledger: EventStore
+    /// The ledger this store appends to. Not public: every write goes through a method named for
+    /// what it does, and reads go through `read`, on read-only snapshots.
+    let ledger: EventStore
     public let settings: CallSettings
 
     /// A secret handed out once and stored only as a hash.
@@ -73,16 +75,40 @@ public final class CallStore: Sendable {
         public var position: Int64
     }
 
-    /// Opens the ledger with the call projections.
-    public init(ledger configuration: LedgerConfiguration, settings: CallSettings) throws(CallError) {
+    /// Commands on `ledger`, which must carry the call projections (`CallProjector`).
+    public init(ledger: EventStore, settings: CallSettings) {
+        self.ledger = ledger
+        self.settings = settings
+    }
+
+    /// Opens the ledger file with the call projections.
+    public convenience init(ledger configuration: LedgerConfiguration, settings: CallSettings) throws(CallError) {
+        self.init(ledger: try Self.openLedger(configuration), settings: settings)
+    }
+
+    /// Opens (creating and migrating if needed) a ledger file with the call projections.
+    public static func openLedger(_ configuration: LedgerConfiguration) throws(CallError) -> EventStore {
         do {
-            ledger = try EventStore(configuration: configuration, projector: CallProjector())
+            return try EventStore(configuration: configuration, projector: CallProjector())
         } catch let error as LedgerError {
             throw .ledger(error)
         } catch {
             throw .ledger(.storage(String(describing: error)))
         }
-        self.settings = settings
+    }
+
+    /// Committed events in position order, for followers (signaling, and later the live stream).
+    public var feed: LedgerFeed { ledger.feed }
+
+    /// Where the ledger file is.
+    public var ledgerPath: String { ledger.configuration.path }
+
+    /// Commit counters of the ledger since it was opened.
+    public var statistics: EventStore.Statistics { ledger.statistics }
+
+    /// Closes the ledger file (after its feed's followers have been ended).
+    public func close() throws {
+        try ledger.close()
     }
 
     // MARK: - Rooms

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CallStore
+import OwnerStore
 import Foundation
 
 /// `crow-calls api-token create|list|revoke`: Bearer tokens for the owner's API (docs/CLI.md).
@@ -20,8 +21,8 @@ struct ApiTokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             if let label, label.count > 120 { throw ValidationError("--label must be at most 120 characters") }
-            let store = try data.openStore()
-            defer { try? store.ledger.close() }
+            let store = try data.openOwners()
+            defer { try? store.close() }
             let token = try await store.createOwnerAPIToken(label: label)
             // The token alone on stdout, for scripts; the rest on stderr.
             FileHandle.standardOutput.write(Data("\(token.secret)\n".utf8))
@@ -37,8 +38,8 @@ struct ApiTokenCommand: AsyncParsableCommand {
         @OptionGroup var data: OwnerDataOptions
 
         func run() async throws {
-            let store = try data.openStore()
-            defer { try? store.ledger.close() }
+            let store = try data.openOwners()
+            defer { try? store.close() }
             for token in try await store.ownerAPITokens() {
                 let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(token.createdAt) / 1000))
                 let state = token.revokedAt == nil ? "active" : "revoked"
@@ -54,8 +55,8 @@ struct ApiTokenCommand: AsyncParsableCommand {
         @OptionGroup var data: OwnerDataOptions
 
         func run() async throws {
-            let store = try data.openStore()
-            defer { try? store.ledger.close() }
+            let store = try data.openOwners()
+            defer { try? store.close() }
             guard try await store.revokeOwnerAPIToken(id: id) else {
                 throw CommandFailure("no active API token with id \(terminalSafe(id))")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CallStore
+import OwnerStore
 import Foundation
 
 /// `crow-calls contacts add|list|remove` (docs/CLI.md): the same rules as `/api/contacts`.
@@ -33,8 +34,8 @@ struct ContactsCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError(error.description)
             }
-            let store = try data.openStore()
-            defer { try? store.ledger.close() }
+            let store = try data.openOwners()
+            defer { try? store.close() }
             do {
                 print(ContactsCommand.line(try await store.addContact(draft)))
             } catch .contactExists {
@@ -52,8 +53,8 @@ struct ContactsCommand: AsyncParsableCommand {
         @OptionGroup var data: OwnerDataOptions
 
         func run() async throws {
-            let store = try data.openStore()
-            defer { try? store.ledger.close() }
+            let store = try data.openOwners()
+            defer { try? store.close() }
             let contacts = try await store.contacts()
             if json {
                 struct Entry: Encodable {
@@ -79,8 +80,8 @@ struct ContactsCommand: AsyncParsableCommand {
         @OptionGroup var data: OwnerDataOptions
 
         func run() async throws {
-            let store = try data.openStore()
-            defer { try? store.ledger.close() }
+            let store = try data.openOwners()
+            defer { try? store.close() }
             do {
                 try await store.deleteContact(id: id)
             } catch .contactNotFound {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CallStore
+import OwnerStore
 import Foundation
 import Gateway
 import Ledger
@@ -11,7 +12,7 @@ struct OwnerDataOptions: ParsableArguments {
     var dataDirectory: String?
 
     /// Opens `<data dir>/ledger.sqlite`, creating it (with every migration) when it does not exist yet.
-    func openStore() throws -> CallStore {
+    func openOwners() throws -> OwnerStore {
         var configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
@@ -25,7 +26,7 @@ struct OwnerDataOptions: ParsableArguments {
             FileHandle.standardError.write(Data("note: creating a new ledger at \(path)\n".utf8))
         }
         do {
-            return try CallStore(ledger: LedgerConfiguration(path: path), settings: CallSettings(clock: LedgerClock.systemMilliseconds))
+            return OwnerStore(ledger: try CallStore.openLedger(LedgerConfiguration(path: path)))
         } catch {
             throw ValidationError("cannot open the ledger at \(path): \(error)")
         }

@@ -6,6 +6,7 @@ import HummingbirdTLS
 import HummingbirdWebSocket
 import Ledger
 public import Logging
+import OwnerStore
 import Projections
 import NIOSSL
 
@@ -25,8 +26,10 @@ public func buildApplication(
     onOwnerReady: @escaping @Sendable (_ loginURL: String) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     try configuration.validate()
-    let store = try CallStore(
-        ledger: LedgerConfiguration(path: configuration.ledgerPath, synchronous: configuration.synchronous),
+    // One ledger file: the calls domain appends to it, the owner's records live beside the events.
+    let ledger = try CallStore.openLedger(LedgerConfiguration(path: configuration.ledgerPath, synchronous: configuration.synchronous))
+    let store = CallStore(
+        ledger: ledger,
         settings: CallSettings(
             peerLimit: configuration.maxPeers,
             tokenTTL: configuration.tokenTTL,
@@ -34,6 +37,7 @@ public func buildApplication(
             clock: LedgerClock.systemMilliseconds
         )
     )
+    let owners = OwnerStore(ledger: ledger, clock: LedgerClock.systemMilliseconds)
     let recovered = try await store.recoverAfterRestart()
     if recovered > 0 {
         logger.notice("closed seats left open by an unclean stop", metadata: ["peers": "\(recovered)"])
@@ -81,7 +85,7 @@ public func buildApplication(
 
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
-    addOwnerRoutes(to: router, store: store, configuration: configuration)
+    addOwnerRoutes(to: router, owners: owners, clock: store.settings.clock, configuration: configuration)
     HealthController(store: store, metrics: metrics).addRoutes(to: router)
     let webSocketRouter = Router(context: GatewayContext.self)
     // With calls switched off, none of the calls routes exist (404); health, metrics, the owner's
@@ -136,7 +140,7 @@ public func buildApplication(
             // First start with no owner: a one-time link to set the password, for the terminal only.
             do {
                 let base = ownerBaseURL(configuration: configuration, port: port)
-                if let url = try await ownerSetupURL(store: store, baseURL: base) {
+                if let url = try await ownerSetupURL(owners: owners, baseURL: base) {
                     await onSetupURL(url)
                 } else {
                     await onOwnerReady(base + "/login")

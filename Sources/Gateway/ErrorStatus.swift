@@ -1,5 +1,6 @@
 public import CallStore
 public import Decisions
+public import OwnerStore
 public import HTTPTypes
 
 /// The one table from a refusal of the domain to the HTTP status it is answered with, used by the rooms

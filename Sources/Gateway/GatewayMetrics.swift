@@ -95,11 +95,11 @@ final class GatewayMetrics: Sendable {
         let (head, live, present) = try await store.read { db in
             (
                 try EventReader.headPosition(in: db),
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rooms WHERE state = 'live'") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM room_peers") ?? 0
+                try Queries.liveRoomCount(in: db),
+                try Queries.presentPeerCount(in: db)
             )
         }
-        let statistics = store.ledger.statistics
+        let statistics = store.statistics
         events.set(Double(head))
         transactions.set(Double(statistics.transactions))
         appends.set(Double(statistics.appends))

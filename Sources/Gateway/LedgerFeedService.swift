@@ -12,7 +12,7 @@ struct LedgerFeedService: Service {
     let logger: Logger
 
     func run() async throws {
-        let feed = store.ledger.feed
+        let feed = store.feed
         try? await cancelWhenGracefulShutdown {
             var failing = false
             while !Task.isCancelled {

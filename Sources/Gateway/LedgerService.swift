@@ -11,7 +11,7 @@ struct LedgerService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         do {
-            try store.ledger.close()
+            try store.close()
         } catch {
             logger.error("closing the ledger failed", metadata: ["error": "\(error)"])
         }

@@ -26,6 +26,14 @@ public enum Queries {
         ).map { row in (try RoomRecord(row: row), row["had_peers"] as Bool) }
     }
 
+    public static func liveRoomCount(in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rooms WHERE state = 'live'") ?? 0
+    }
+
+    public static func presentPeerCount(in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM room_peers") ?? 0
+    }
+
     public static func peers(in room: String, db: Database) throws -> [RoomPeerRecord] {
         try RoomPeerRecord.fetchAll(
             db.cachedStatement(sql: "SELECT * FROM room_peers WHERE room_code = ? ORDER BY joined_at, peer_id"),

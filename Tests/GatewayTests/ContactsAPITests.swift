@@ -1,4 +1,6 @@
+import Decisions
 import Foundation
+@testable import OwnerStore
 import Gateway
 import HummingbirdTesting
 import Testing

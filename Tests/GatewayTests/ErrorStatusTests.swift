@@ -2,6 +2,7 @@ import CallStore
 import Decisions
 import Foundation
 import Gateway
+import OwnerStore
 import HTTPTypes
 import Ledger
 import Testing

@@ -55,7 +55,7 @@ import TestSupport
             )
             let room = try await store.createRoom(hostName: "Ada", createdBy: .panel)
             _ = try await store.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")
-            try store.ledger.close()
+            try store.close()
         }
         let app = try await buildApplication(configuration)
         try await app.test(.live) { client in

@@ -1,5 +1,7 @@
 import CallStore
+import Decisions
 import Foundation
+import OwnerStore
 import GRDB
 @testable import Gateway
 import HTTPTypes
@@ -362,7 +364,7 @@ import Testing
     @Test func theSetupURLUsesTheGivenBase() async throws {
         let harness = try H()
         let url = try #require(
-            try await harness.withStore { try await ownerSetupURL(store: $0, baseURL: "https://calls.example.net/") }
+            try await harness.withStore { try await ownerSetupURL(owners: $0, baseURL: "https://calls.example.net/") }
         )
         #expect(url.hasPrefix("https://calls.example.net/setup?token="))
         #expect(url.count == "https://calls.example.net/setup?token=".count + 43)

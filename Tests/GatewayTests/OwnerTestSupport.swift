@@ -5,6 +5,7 @@ import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Ledger
+import OwnerStore
 import NIOCore
 import Testing
 import TestSupport
@@ -28,19 +29,16 @@ final class OwnerHarness: Sendable {
         self.configuration = configuration
     }
 
-    /// Runs `body` with a store on the same file, closed afterwards.
-    func withStore<T>(_ body: (CallStore) async throws -> T) async throws -> T {
-        let store = try CallStore(
-            ledger: LedgerConfiguration(path: configuration.ledgerPath),
-            settings: CallSettings(clock: LedgerClock.systemMilliseconds)
-        )
-        defer { try? store.ledger.close() }
+    /// Runs `body` with the owner's records on the same file, closed afterwards.
+    func withStore<T>(_ body: (OwnerStore) async throws -> T) async throws -> T {
+        let store = OwnerStore(ledger: try CallStore.openLedger(LedgerConfiguration(path: configuration.ledgerPath)))
+        defer { try? store.close() }
         return try await body(store)
     }
 
     /// A fresh setup URL, as `crow-calls serve` prints it on a start without an owner.
     func setupURL() async throws -> String? {
-        try await withStore { store in try await ownerSetupURL(store: store, baseURL: "http://localhost/") }
+        try await withStore { store in try await ownerSetupURL(owners: store, baseURL: "http://localhost/") }
     }
 
     func setupSecret() async throws -> String {
@@ -54,10 +52,12 @@ final class OwnerHarness: Sendable {
 
     /// Every row of a table, as text, for looking for secrets.
     func dump(_ table: String) async throws -> String {
-        try await withStore { store in
-            try await store.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { "\($0)" }.joined(separator: "\n")
-            }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let queue = try DatabaseQueue(path: configuration.ledgerPath, configuration: readOnly)
+        defer { try? queue.close() }
+        return try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { "\($0)" }.joined(separator: "\n")
         }
     }
 

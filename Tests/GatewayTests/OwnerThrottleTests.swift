@@ -1,4 +1,6 @@
+import Decisions
 import Foundation
+import OwnerStore
 import HummingbirdTesting
 import Synchronization
 import CallStore

@@ -23,7 +23,7 @@ import TestSupport
         var configuration = signalingConfiguration(dir)
         configuration.turnURLs = ["turn:turn.example.net:3478"]
         configuration.turnSecret = "coturn-secret"
-        let token = try await sideStore(configuration).createOwnerAPIToken(label: "tests").secret
+        let token = try await ownerAPIToken(configuration)
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         let hostile = #"<img src=x onerror="alert(1)">"#
         let app = try await buildApplication(configuration)
@@ -82,7 +82,7 @@ import TestSupport
     @Test func badRequestsGetTypedErrors() async throws {
         let dir = try TemporaryDirectory()
         let configuration = signalingConfiguration(dir)
-        let token = try await sideStore(configuration).createOwnerAPIToken(label: "tests").secret
+        let token = try await ownerAPIToken(configuration)
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         let app = try await buildApplication(configuration)
         try await app.test(.live) { client in

@@ -19,7 +19,7 @@ import Glibc
         var configuration = GatewayConfiguration()
         configuration.dataDirectory = dir.path
         let side = try sideStore(configuration)
-        defer { try? side.ledger.close() }
+        defer { try? side.close() }
         let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         return (configuration, room)
     }
@@ -69,7 +69,7 @@ import Glibc
         #expect(try await side.read { db in try Queries.peers(in: room.code, db: db) }.isEmpty)
         #expect(try await leaveReasons(side, room: room.code) == ["restart", "restart"])
         try await second.stop(SIGTERM)
-        try side.ledger.close()
+        try side.close()
 
         let verify = try runTool(try productBinary("crow-ledger"), ["verify", "--data-dir", dir.path])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")

@@ -1,3 +1,4 @@
+import CallSimulation
 import CallStore
 import Foundation
 import GRDB
@@ -36,7 +37,7 @@ import TestSupport
 
         /// Runs `body` while a child task applies the feed to the hub.
         func following<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-            let (hub, feed) = (self.hub, store.ledger.feed)
+            let (hub, feed) = (self.hub, store.feed)
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     for try await events in feed.events(after: 0) { await hub.apply(events) }

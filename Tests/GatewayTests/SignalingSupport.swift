@@ -5,6 +5,7 @@ import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Ledger
+import OwnerStore
 import TestSupport
 
 /// A gateway configuration for signaling tests: a fresh data directory, port 0, short grace periods.
@@ -23,6 +24,13 @@ func sideStore(_ configuration: GatewayConfiguration, clock: @escaping @Sendable
         ledger: LedgerConfiguration(path: configuration.ledgerPath),
         settings: CallSettings(peerLimit: configuration.maxPeers, clock: clock)
     )
+}
+
+/// A new owner API token for the gateway's data directory, made as `crow-calls api-token create` makes one.
+func ownerAPIToken(_ configuration: GatewayConfiguration, label: String = "tests") async throws -> String {
+    let owners = OwnerStore(ledger: try CallStore.openLedger(LedgerConfiguration(path: configuration.ledgerPath)))
+    defer { try? owners.close() }
+    return try await owners.createOwnerAPIToken(label: label).secret
 }
 
 /// The headers of a WebSocket upgrade request, for checking refusals with a plain HTTP client.

@@ -360,7 +360,7 @@ import TestSupport
         let side = try sideStore(configuration)
         let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let spare = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "spare"))
-        let apiToken = try await side.createOwnerAPIToken(label: "tests")
+        let apiToken = try await ownerAPIToken(configuration)
         let app = try await buildApplication(configuration)
         try await app.test(.live) { client in
             let port = try #require(client.port)
@@ -371,7 +371,7 @@ import TestSupport
                 try await client.execute(
                     uri: "/api/rooms/\(room.code)/close",
                     method: .post,
-                    headers: [.authorization: "Bearer \(apiToken.secret)"]
+                    headers: [.authorization: "Bearer \(apiToken)"]
                 ) { response in
                     #expect(response.status == .ok)
                 }

@@ -22,7 +22,7 @@ import TestSupport
             let cy = try await store.admit(room: other.code, token: other.hostToken.secret, displayName: "Cy")
             try await store.leave(room: other.code, peerId: cy.peerId, reason: .hangup)
             // No leave for Ada and Bob: the process "dies" here.
-            try store.ledger.close()
+            try store.close()
         }
         let store = try CallStore(ledger: configuration, settings: settings)
         #expect(try await store.recoverAfterRestart() == 2)

@@ -1,4 +1,5 @@
-import CallStore
+import CallSimulation
+@testable import CallStore
 import Foundation
 import GRDB
 import Ledger
@@ -42,7 +43,7 @@ import TestSupport
             }
             for try await summary in group { #expect(summary.calls == 15) }
         }
-        #expect(store.ledger.statistics.transactions < store.ledger.statistics.appends)
+        #expect(store.statistics.transactions < store.statistics.appends)
         let differences = try differencesFromRebuild(store)
         #expect(differences.isEmpty, "\(differences.prefix(5))")
         try await Self.checkInvariants(store, seed: 100)

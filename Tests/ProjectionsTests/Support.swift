@@ -1,4 +1,5 @@
-import CallStore
+import CallSimulation
+@testable import CallStore
 import Foundation
 import GRDB
 import Ledger
@@ -22,5 +23,5 @@ func makeSimulatedStore(
 /// Every projection row that differs between the live file and a rebuild from zero.
 func differencesFromRebuild(_ store: CallStore) throws -> [LedgerIssue] {
     let snapshot = try ProjectionRebuilder.rebuildSnapshot(of: store.ledger)
-    return try ProjectionRebuilder.compare(snapshot: snapshot, livePath: store.ledger.configuration.path)
+    return try ProjectionRebuilder.compare(snapshot: snapshot, livePath: store.ledgerPath)
 }

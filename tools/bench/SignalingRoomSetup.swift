@@ -17,7 +17,7 @@ enum SignalingRoomSetup {
             ledger: LedgerConfiguration(path: path, synchronous: .normal),
             settings: CallSettings(peerLimit: peers, clock: LedgerClock.systemMilliseconds)
         )
-        defer { try? store.ledger.close() }
+        defer { try? store.close() }
         var plans = Array(repeating: SignalingClient.RoomPlan(paths: []), count: rooms)
         try await withThrowingTaskGroup(of: (Int, SignalingClient.RoomPlan).self) { group in
             var next = 0

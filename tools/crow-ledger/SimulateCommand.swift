@@ -1,3 +1,4 @@
+import CallSimulation
 import ArgumentParser
 import CallStore
 import Foundation
@@ -54,8 +55,8 @@ struct SimulateCommand: AsyncParsableCommand {
             ledger: LedgerConfiguration(path: path, clock: clock.function),
             settings: CallSettings(peerLimit: maxPeers, clock: clock.function)
         )
-        defer { try? store.ledger.close() }
-        let before = store.ledger.statistics
+        defer { try? store.close() }
+        let before = store.statistics
         print("simulating \(calls) calls into \(path) (seed \(seed))")
         let progress = Progress()
         let started = Date()
@@ -65,7 +66,7 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
-        let stats = store.ledger.statistics
+        let stats = store.statistics
         let events = stats.events - before.events
         print("calls: \(summary.calls), commands: \(summary.commands), accepted: \(summary.accepted)")
         let refused = summary.rejections.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -1,10 +1,11 @@
+import OwnerStore
 import CallStore
 import Hummingbird
 
 /// `GET/POST /api/contacts`, `PATCH/DELETE /api/contacts/:id` (owner only). Input is checked by
 /// `ContactRules`; keys are answered both as hex and as `npub`.
 struct ContactsController: Sendable {
-    let store: CallStore
+    let owners: OwnerStore
     static let maxBodyBytes = 16_384
 
     struct Input: Decodable {
@@ -49,7 +50,7 @@ struct ContactsController: Sendable {
     }
 
     func list() async throws -> Response {
-        let contacts = try await Self.call { try await store.contacts() }
+        let contacts = try await Self.call { try await owners.contacts() }
         return try JSONBody.response(List(contacts: contacts.map(Contact.init)))
     }
 
@@ -59,14 +60,14 @@ struct ContactsController: Sendable {
         guard let pubkey = input.pubkey else { throw GatewayError.invalidRequest("pubkey is required") }
         let record = try await Self.call {
             let draft = try ContactDraft(name: name, pubkey: pubkey, relays: input.relays ?? [], transport: input.transport)
-            return try await store.addContact(draft)
+            return try await owners.addContact(draft)
         }
         return try JSONBody.response(Contact(record), status: .created)
     }
 
     func show(_ context: GatewayContext) async throws -> Response {
         let id = try Self.id(context)
-        guard let record = try await Self.call({ try await store.contact(id: id) }) else { throw ErrorStatus.gatewayError(OwnerError.contactNotFound) }
+        guard let record = try await Self.call({ try await owners.contact(id: id) }) else { throw ErrorStatus.gatewayError(OwnerError.contactNotFound) }
         return try JSONBody.response(Contact(record))
     }
 
@@ -78,14 +79,14 @@ struct ContactsController: Sendable {
         }
         let record = try await Self.call {
             let changes = try ContactChanges(name: input.name, pubkey: input.pubkey, relays: input.relays, transport: input.transport)
-            return try await store.updateContact(id: id, changes)
+            return try await owners.updateContact(id: id, changes)
         }
         return try JSONBody.response(Contact(record))
     }
 
     func delete(_ context: GatewayContext) async throws -> Response {
         let id = try Self.id(context)
-        try await Self.call { try await store.deleteContact(id: id) }
+        try await Self.call { try await owners.deleteContact(id: id) }
         return Response(status: .noContent, headers: [.cacheControl: "no-store"])
     }
 

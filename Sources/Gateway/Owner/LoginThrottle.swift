@@ -1,3 +1,4 @@
+import OwnerStore
 import Synchronization
 
 /// Failed owner logins, in memory: at most `limit` per client (an IPv4 address or an IPv6 /64) in any

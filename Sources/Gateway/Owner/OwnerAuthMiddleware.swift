@@ -1,3 +1,4 @@
+import OwnerStore
 import CallStore
 import Hummingbird
 
@@ -11,15 +12,15 @@ import Hummingbird
 struct OwnerAuthMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
-    let store: CallStore
+    let owners: OwnerStore
     let origins: OwnerOriginPolicy
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let bearer = OwnerOriginPolicy.bearerSecret(in: request), let id = try await lookup({ try await store.ownerAPITokenID(secret: bearer) }) {
+        if let bearer = OwnerOriginPolicy.bearerSecret(in: request), let id = try await lookup({ try await owners.ownerAPITokenID(secret: bearer) }) {
             context.owner = .apiToken(id: id)
         } else if let cookie = OwnerOriginPolicy.sessionSecret(in: request),
-            let id = try await lookup({ try await store.ownerSessionID(secret: cookie) })
+            let id = try await lookup({ try await owners.ownerSessionID(secret: cookie) })
         {
             if OwnerOriginPolicy.changesState(request.method) && !origins.matches(request) {
                 context.logger.notice("refused a cookie-authenticated request without a matching Origin", metadata: ["session": "\(id)"])

@@ -1,3 +1,4 @@
+import OwnerStore
 import Foundation
 import Hummingbird
 

@@ -1,3 +1,4 @@
+import OwnerStore
 import HTTPTypes
 import Hummingbird
 import NIOCore

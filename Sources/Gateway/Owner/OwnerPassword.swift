@@ -1,3 +1,4 @@
+import OwnerStore
 import CallStore
 import Crypto
 import CryptoExtras

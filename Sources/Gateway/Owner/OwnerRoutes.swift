@@ -1,3 +1,4 @@
+import OwnerStore
 import CallStore
 import Foundation
 import Hummingbird
@@ -9,7 +10,7 @@ import NIOCore
 /// Form posts (`application/x-www-form-urlencoded`, what the pages send) are answered with pages and
 /// redirects; JSON posts (the web client's `fetch`) with JSON and the error shape of docs/API.md.
 struct OwnerRoutes: Sendable {
-    let store: CallStore
+    let owners: OwnerStore
     let origins: OwnerOriginPolicy
     let throttle: LoginThrottle
     let hasher: OwnerPasswordHasher
@@ -52,7 +53,7 @@ struct OwnerRoutes: Sendable {
         guard try await !ownerExists() else { return OwnerHTML.alreadySetUp() }
         guard let token = request.uri.queryParameters["token"].map(String.init),
             OwnerOriginPolicy.isBearerSecret(token),
-            try await call({ try await store.ownerSetupSecretIsValid(token) })
+            try await call({ try await owners.ownerSetupSecretIsValid(token) })
         else { return OwnerHTML.setupInvalid() }
         return OwnerHTML.setupForm(token: token)
     }
@@ -62,7 +63,7 @@ struct OwnerRoutes: Sendable {
         let form = try await Self.form(request)
         let token = form["token"] ?? ""
         guard try await !ownerExists() else { return OwnerHTML.alreadySetUp() }
-        guard OwnerOriginPolicy.isBearerSecret(token), try await call({ try await store.ownerSetupSecretIsValid(token) }) else {
+        guard OwnerOriginPolicy.isBearerSecret(token), try await call({ try await owners.ownerSetupSecretIsValid(token) }) else {
             return OwnerHTML.setupInvalid()
         }
         if let problem = OwnerPasswordHasher.problem(password: form["password"] ?? "", confirmation: form["confirm"] ?? "") {
@@ -76,7 +77,7 @@ struct OwnerRoutes: Sendable {
         }
         let session: IssuedOwnerSecret
         do {
-            session = try await store.completeOwnerSetup(secret: token, password: hash, sessionLifetime: sessionLifetime)
+            session = try await owners.completeOwnerSetup(secret: token, password: hash, sessionLifetime: sessionLifetime)
         } catch .ownerExists {
             return OwnerHTML.alreadySetUp()
         } catch .setupSecretInvalid {
@@ -116,7 +117,7 @@ struct OwnerRoutes: Sendable {
                 headers: refusal.headers
             )
         }
-        let stored = try await call { try await store.ownerPasswordHash() }
+        let stored = try await call { try await owners.ownerPasswordHash() }
         let matches: Bool
         do {
             matches = try await hasher.verify(password, against: stored)
@@ -129,9 +130,9 @@ struct OwnerRoutes: Sendable {
             return OwnerHTML.login(error: "Wrong password.", ownerExists: stored != nil, status: .unauthorized)
         }
         throttle.succeeded(client)
-        let session = try await call { try await store.createOwnerSession(lifetime: sessionLifetime) }
+        let session = try await call { try await owners.createOwnerSession(lifetime: sessionLifetime) }
         if hasher.needsRehash(stored), let upgraded = try? await hasher.hash(password) {
-            try? await store.replaceOwnerPasswordHash(upgraded)
+            try? await owners.replaceOwnerPasswordHash(upgraded)
         }
         context.logger.notice("owner signed in", metadata: ["session": "\(session.id)", "client": "\(client)"])
         if wantsJSON {
@@ -147,7 +148,7 @@ struct OwnerRoutes: Sendable {
     func logout(_ request: Request, context: GatewayContext) async throws -> Response {
         guard origins.allowsIfPresent(request) else { throw GatewayError.forbiddenOrigin }
         if let secret = OwnerOriginPolicy.sessionSecret(in: request) {
-            try await call { try await store.endOwnerSession(secret: secret) }
+            try await call { try await owners.endOwnerSession(secret: secret) }
         }
         if case .session(let id) = context.owner { context.logger.notice("owner signed out", metadata: ["session": "\(id)"]) }
         var headers: HTTPFields = [.cacheControl: "no-store"]
@@ -162,7 +163,7 @@ struct OwnerRoutes: Sendable {
     // MARK: - Helpers
 
     func ownerExists() async throws -> Bool {
-        try await call { try await store.ownerExists() }
+        try await call { try await owners.ownerExists() }
     }
 
     func cookie(for session: IssuedOwnerSecret) -> String {

@@ -1,11 +1,11 @@
-public import CallStore
+public import OwnerStore
 
 /// The first-run setup link: `<base>/setup?token=<secret>`, or nil when the owner password is already set.
 ///
 /// Each call draws a new one-time secret and forgets the previous one, so call it once per start and
 /// print the result (to the terminal, never to the access log: it is a credential until it is used).
-public func ownerSetupURL(store: CallStore, baseURL: String) async throws -> String? {
-    guard let secret = try await store.replaceOwnerSetupSecret() else { return nil }
+public func ownerSetupURL(owners: OwnerStore, baseURL: String) async throws -> String? {
+    guard let secret = try await owners.replaceOwnerSetupSecret() else { return nil }
     var base = baseURL
     while base.hasSuffix("/") { base.removeLast() }
     return "\(base)/setup?token=\(secret)"

@@ -21,7 +21,7 @@ struct SignalingService: Service {
     func run() async throws {
         let start = await hub.applied
         let hub = self.hub
-        let feed = store.ledger.feed
+        let feed = store.feed
         await withTaskGroup(of: Void.self) { group in
             // Ends when the group is cancelled below, or when the feed finishes as the ledger closes.
             group.addTask {

@@ -112,7 +112,7 @@ public enum ContactRules {
     }
 }
 
-extension CallStore {
+extension OwnerStore {
     /// Every contact, by name.
     public func contacts() async throws(OwnerError) -> [ContactRecord] {
         try await ownerRead { db in
@@ -133,7 +133,7 @@ extension CallStore {
 
     /// Adds a contact; `.contactExists` when another contact has the same public key.
     public func addContact(_ draft: ContactDraft) async throws(OwnerError) -> ContactRecord {
-        let now = settings.clock()
+        let now = clock()
         return try await ownerWrite { db in
             if try Self.contactID(pubkey: draft.pubkey, in: db) != nil { throw OwnerError.contactExists }
             let record = ContactRecord(
@@ -160,7 +160,7 @@ extension CallStore {
 
     /// Applies `changes`; `.contactNotFound` or `.contactExists` (the new key belongs to another contact).
     public func updateContact(id: String, _ changes: ContactChanges) async throws(OwnerError) -> ContactRecord {
-        let now = settings.clock()
+        let now = clock()
         return try await ownerWrite { db in
             guard var record = try Self.contact(id: id, in: db) else { throw OwnerError.contactNotFound }
             if let pubkey = changes.pubkey, pubkey != record.pubkey {

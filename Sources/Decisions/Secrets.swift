@@ -34,7 +34,7 @@ public enum Secrets {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)

@@ -1,3 +1,4 @@
+import Decisions
 import Foundation
 
 /// Nostr public keys as people paste them: 64 hex characters, or a NIP-19 `npub` (bech32, BIP-173).

@@ -2,41 +2,6 @@ import Decisions
 import GRDB
 import Foundation
 
-/// Why an owner operation was refused. `code` is stable (it becomes the API's error code).
-public enum OwnerError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The setup secret is unknown, already used, or replaced by a newer start.
-    case setupSecretInvalid
-    /// The owner password is already set: setup happens once.
-    case ownerExists
-    case contactNotFound
-    /// Another contact already has this public key.
-    case contactExists
-    case invalidContact(String)
-    case storage(String)
-
-    public var code: String {
-        switch self {
-        case .setupSecretInvalid: return "setup_link_invalid"
-        case .ownerExists: return "owner_exists"
-        case .contactNotFound: return "not_found"
-        case .contactExists: return "contact_exists"
-        case .invalidContact: return "invalid_request"
-        case .storage: return "storage_error"
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .setupSecretInvalid: return "this setup link is not valid (already used, or replaced by a newer start)"
-        case .ownerExists: return "the owner password is already set"
-        case .contactNotFound: return "no such contact"
-        case .contactExists: return "a contact with this public key already exists"
-        case .invalidContact(let message): return message
-        case .storage(let message): return "storage error: \(message)"
-        }
-    }
-}
-
 /// The owner's password as stored: a scrypt hash with its salt and cost, never the password.
 public struct OwnerPasswordHash: Sendable, Hashable {
     /// scrypt N = 2^logN.
@@ -77,7 +42,7 @@ public struct OwnerAPITokenRecord: Sendable, Hashable {
 
 /// Owner account, first-run setup, sessions and API tokens: ordinary tables of the ledger file
 /// (migration 0004), not events. Secrets are looked up by their SHA-256 and compared in constant time.
-extension CallStore {
+extension OwnerStore {
     // MARK: - Password and setup
 
     /// The stored password hash; nil until the owner has completed setup.
@@ -93,7 +58,7 @@ extension CallStore {
     /// Draws a new one-time setup secret, replacing any earlier one, and returns it; returns nil (and
     /// forgets any leftover secret) when the owner password is already set.
     public func replaceOwnerSetupSecret() async throws(OwnerError) -> String? {
-        let now = settings.clock()
+        let now = clock()
         return try await ownerWrite { db in
             if try Self.passwordHash(in: db) != nil {
                 try db.execute(sql: "DELETE FROM owner_setup")
@@ -120,7 +85,7 @@ extension CallStore {
         password: OwnerPasswordHash,
         sessionLifetime: Int64
     ) async throws(OwnerError) -> IssuedOwnerSecret {
-        let now = settings.clock()
+        let now = clock()
         return try await ownerWrite { db in
             if try Self.passwordHash(in: db) != nil { throw OwnerError.ownerExists }
             guard try Self.setupSecretMatches(secret, in: db) else { throw OwnerError.setupSecretInvalid }
@@ -138,7 +103,7 @@ extension CallStore {
 
     /// Replaces the stored hash of the same password (to raise the cost after a successful login).
     public func replaceOwnerPasswordHash(_ password: OwnerPasswordHash) async throws(OwnerError) {
-        let now = settings.clock()
+        let now = clock()
         try await ownerWrite { db in
             try db.execute(
                 sql: """
@@ -154,13 +119,13 @@ extension CallStore {
 
     /// Opens a browser session that ends `lifetime` milliseconds from now; also drops expired sessions.
     public func createOwnerSession(lifetime: Int64) async throws(OwnerError) -> IssuedOwnerSecret {
-        let now = settings.clock()
+        let now = clock()
         return try await ownerWrite { db in try Self.insertSession(now: now, lifetime: lifetime, in: db) }
     }
 
     /// The id of the live session whose cookie value is `secret`; nil when unknown or expired.
     public func ownerSessionID(secret: String) async throws(OwnerError) -> String? {
-        let now = settings.clock()
+        let now = clock()
         let presented = Secrets.hash(secret)
         return try await ownerRead { db in
             guard
@@ -186,7 +151,7 @@ extension CallStore {
 
     /// How many sessions are live (for tests and status pages).
     public func ownerSessionCount() async throws(OwnerError) -> Int {
-        let now = settings.clock()
+        let now = clock()
         return try await ownerRead { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM owner_sessions WHERE expires_at > ?", arguments: [now]) ?? 0
         }
@@ -196,7 +161,7 @@ extension CallStore {
 
     /// A new Bearer token for the owner's API. The secret is returned once and stored only hashed.
     public func createOwnerAPIToken(label: String?) async throws(OwnerError) -> IssuedOwnerSecret {
-        let now = settings.clock()
+        let now = clock()
         let label = label.map { TextRules.clean($0, limit: TextRules.maxLabel) }.flatMap { $0.isEmpty ? nil : $0 }
         return try await ownerWrite { db in
             let id = Secrets.identifier()
@@ -244,7 +209,7 @@ extension CallStore {
     /// Revokes an API token; false when there is no unrevoked token with this id.
     @discardableResult
     public func revokeOwnerAPIToken(id: String) async throws(OwnerError) -> Bool {
-        let now = settings.clock()
+        let now = clock()
         return try await ownerWrite { db in
             try db.execute(
                 sql: "UPDATE owner_api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
@@ -289,26 +254,5 @@ extension CallStore {
             arguments: [id, Secrets.hash(secret), now, expiresAt]
         )
         return IssuedOwnerSecret(id: id, secret: secret, expiresAt: expiresAt)
-    }
-
-    func ownerRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OwnerError) -> T {
-        do {
-            return try await ledger.read(body)
-        } catch let error as OwnerError {
-            throw error
-        } catch {
-            throw .storage(String(describing: error))
-        }
-    }
-
-    @discardableResult
-    func ownerWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OwnerError) -> T {
-        do {
-            return try await ledger.writeRecords(body)
-        } catch let error as OwnerError {
-            throw error
-        } catch {
-            throw .storage(String(describing: error))
-        }
     }
 }

@@ -1,3 +1,4 @@
+public import CallStore
 public import Decisions
 public import Ledger
 
