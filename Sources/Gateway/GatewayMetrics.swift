@@ -52,24 +52,20 @@ final class GatewayMetrics: Sendable {
     /// A join refused before the upgrade, by its code (`token_used`, `room_full`, `rate_limited`...).
     func refusedJoin(_ code: String) {
         let safe = code.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || $0 == "_" } ? code : "other"
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "crow", subsystem: "signaling", metricName: "joins", unitName: "refused_total",
-                helpText: "Joins refused before the WebSocket upgrade, by reason"
-            ),
-            labels: [("reason", safe)]
-        ).increment()
+        count("joins", "refused_total", "Joins refused before the WebSocket upgrade, by reason", reason: safe)
     }
 
     func relayedMessage() { relayed.increment() }
 
     /// A socket closed by the server, by why: `slow_reader` (stopped reading), `flood` (too many frames).
     func socketClosedByServer(_ reason: String) {
+        count("sockets", "closed_total", "Signaling sockets the server closed, by reason", reason: reason)
+    }
+
+    /// Increments the signaling counter `name` for one `reason` label (the registry keeps one per label).
+    private func count(_ name: String, _ unit: String, _ help: String, reason: String) {
         registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "crow", subsystem: "signaling", metricName: "sockets", unitName: "closed_total",
-                helpText: "Signaling sockets the server closed, by reason"
-            ),
+            descriptor: MetricNameDescriptor(namespace: "crow", subsystem: "signaling", metricName: name, unitName: unit, helpText: help),
             labels: [("reason", reason)]
         ).increment()
     }

@@ -55,6 +55,13 @@ import TestSupport
             return (SignalingHub.Socket(outgoing: continuation, abort: { continuation.finish() }), stream)
         }
 
+        /// Admits the holder of `secret` through the ledger and waits until the hub has seated them.
+        func seat(_ room: String, secret: String, name: String = "P") async throws -> CallStore.Admission {
+            let admission = try await store.admit(room: room, token: secret, displayName: name)
+            #expect(await hub.isSeated(room: room, peerId: admission.peerId, after: admission.position))
+            return admission
+        }
+
         func room(_ code: String) async throws -> RoomRecord? {
             try await store.read { db in try Queries.room(code, in: db) }
         }
@@ -86,8 +93,7 @@ import TestSupport
         let (store, hub) = (harness.store, harness.hub)
         let room = try await store.createRoom(hostName: "Ada", createdBy: .api)
         try await harness.following {
-            let admission = try await store.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")
-            #expect(await hub.isSeated(room: room.code, peerId: admission.peerId, after: admission.position))
+            let admission = try await harness.seat(room.code, secret: room.hostToken.secret, name: "Ada")
             let (socket, _) = harness.socket()
             let id = await hub.connect(SignalingAdmission(room: room.code, peerId: admission.peerId, ip: "127.0.0.1"), socket: socket)
 
@@ -120,8 +126,7 @@ import TestSupport
         let (store, hub) = (harness.store, harness.hub)
         let room = try await store.createRoom(hostName: "Ada", createdBy: .api)
         try await harness.following {
-            let admission = try await store.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")
-            #expect(await hub.isSeated(room: room.code, peerId: admission.peerId, after: admission.position))
+            let admission = try await harness.seat(room.code, secret: room.hostToken.secret, name: "Ada")
             let lock = try WriteLock(path: harness.dir.file("ledger.sqlite"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -163,8 +168,7 @@ import TestSupport
         try await harness.following {
             var sockets: [AsyncStream<Outgoing>] = []
             for secret in [room.hostToken.secret, try #require(room.guest).token.secret] {
-                let admission = try await store.admit(room: room.code, token: secret, displayName: "P")
-                #expect(await hub.isSeated(room: room.code, peerId: admission.peerId, after: admission.position))
+                let admission = try await harness.seat(room.code, secret: secret)
                 let (socket, stream) = harness.socket()
                 _ = await hub.connect(SignalingAdmission(room: room.code, peerId: admission.peerId, ip: "127.0.0.1"), socket: socket)
                 sockets.append(stream)

@@ -15,16 +15,9 @@ import TestSupport
 /// Limits on a live server: floods of any frame kind, sockets that stop reading, rate-limit strikes.
 @Suite struct SignalingLimitsTests {
     @Test func aBinaryFloodEndsIn1008LikeATextFlood() async throws {
-        let dir = try TemporaryDirectory()
-        var configuration = signalingConfiguration(dir)
-        configuration.messagesPerSecond = 20
-        let side = try sideStore(configuration)
-        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
-        let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let flooder = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
-            let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
+        try await withLiveRoom({ $0.messagesPerSecond = 20 }) { live in
+            let flooder = live.host()
+            let bob = try live.guest()
             try await withPeers([flooder, bob]) { _ in
                 for _ in 0..<400 { flooder.send(binary: [0x7b, 0x7d]) }
                 let error = try await flooder.next("error")
@@ -34,23 +27,16 @@ import TestSupport
                 bob.send(#"{"type":"ping"}"#)
                 _ = try await bob.next("pong")
             }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await live.client.execute(uri: "/metrics", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#"crow_signaling_sockets_closed_total{reason="flood"} 1"#))
             }
         }
     }
 
     @Test func aSocketThatStopsReadingIsClosedAndItsSeatTimesOut() async throws {
-        let dir = try TemporaryDirectory()
-        var configuration = signalingConfiguration(dir, grace: 1_000)
-        configuration.messagesPerSecond = 100_000
-        configuration.socketQueue = 16
-        let side = try sideStore(configuration)
-        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Sloth"))
-        let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret, name: "Ada"))
+        try await withLiveRoom(grace: 1_000, { $0.messagesPerSecond = 100_000; $0.socketQueue = 16 }) { live in
+            let (port, room, side) = (live.port, live.room, live.side)
+            let ada = live.host(name: "Ada")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await ada.run() }
                 _ = try await ada.next("welcome")
@@ -62,8 +48,6 @@ import TestSupport
                 let joined = try await ada.next("peer-joined")
                 let slothId = try #require(joined["peerId"] as? String)
 
-                // Enough to fill the kernel's buffers (the server's send buffer grows to a few MB), so the
-                // server's writer blocks and the queue behind it fills.
                 let padding = String(repeating: "v", count: 60_000)
                 for n in 0..<300 {
                     ada.send(#"{"type":"signal","to":"\#(slothId)","data":{"description":{"type":"offer","sdp":"\#(padding)"}}}"#)
@@ -80,7 +64,7 @@ import TestSupport
                 ada.close()
                 try? await group.waitForAll()
             }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await live.client.execute(uri: "/metrics", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#"crow_signaling_sockets_closed_total{reason="slow_reader"} 1"#))
             }
         }

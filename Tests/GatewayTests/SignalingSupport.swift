@@ -76,3 +76,41 @@ func upgradeAttempt(port: Int, query: String) async throws -> (status: Int, code
         throw error
     }
 }
+
+/// A room made before the gateway starts (host link, and a guest link labelled "Bob"), the running
+/// gateway on a free port, and the side store that made the room (for reading what was recorded).
+struct LiveRoom {
+    let client: any TestClientProtocol
+    let port: Int
+    let room: CallStore.CreatedRoom
+    let side: CallStore
+
+    func host(name: String = "") -> TestPeer {
+        TestPeer(port: port, query: query(room.code, token: room.hostToken.secret, name: name))
+    }
+
+    func guest(name: String = "") throws -> TestPeer {
+        guard let guest = room.guest else { throw TestPeerError.timeout("the room has no guest link") }
+        return TestPeer(port: port, query: query(room.code, token: guest.token.secret, name: name))
+    }
+}
+
+/// Runs `body` against a live gateway (configured by `adjust` on top of `signalingConfiguration`)
+/// with one room ready.
+func withLiveRoom(
+    grace: Int64 = 1_500,
+    _ adjust: (inout GatewayConfiguration) -> Void = { _ in },
+    _ body: @escaping @Sendable (LiveRoom) async throws -> Void
+) async throws {
+    let dir = try TemporaryDirectory()
+    var configuration = signalingConfiguration(dir, grace: grace)
+    adjust(&configuration)
+    let side = try sideStore(configuration)
+    defer { try? side.close() }
+    let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+    let app = try await buildApplication(configuration)
+    try await app.test(.live) { client in
+        guard let port = client.port else { throw TestPeerError.timeout("the live test client has no port") }
+        try await body(LiveRoom(client: client, port: port, room: room, side: side))
+    }
+}

@@ -211,15 +211,9 @@ import TestSupport
     }
 
     @Test func aMessageOverTheLimitClosesThatSocketWith1009() async throws {
-        let dir = try TemporaryDirectory()
-        let configuration = signalingConfiguration(dir)
-        let side = try sideStore(configuration)
-        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
-        let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let big = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
-            let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
+        try await withLiveRoom { live in
+            let big = live.host()
+            let bob = try live.guest()
             try await withPeers([big, bob]) { _ in
                 big.send(#"{"type":"ping","pad":""# + String(repeating: "x", count: 70_000) + #""}"#)
                 #expect(try await big.closed() == .messageTooLarge)
