@@ -22,8 +22,6 @@ public final class LedgerFeed: Sendable {
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter: UInt64 = 0
         var finished = false
-        /// Set when an in-process append skipped a position another process wrote.
-        var gap = false
     }
 
     private let state: Mutex<State>
@@ -43,14 +41,14 @@ public final class LedgerFeed: Sendable {
     /// published head directly (another process wrote in between) are left for `catchUp()`, which reads
     /// them back from the file in order.
     func publish(_ events: [RecordedEvent]) {
-        guard let first = events.first, let last = events.last else { return }
+        guard let last = events.last else { return }
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard last.position > state.head else { return [] }
-            guard first.position == state.head + 1 else {
-                state.gap = true
-                return Self.takeWaiters(&state)
-            }
-            state.recent.append(contentsOf: events)
+            // Events already published (a read of the file that raced an in-process append) are skipped.
+            let fresh = events.drop { $0.position <= state.head }
+            // Another process wrote in between: these wait for `catchUp()`, which reads them in order.
+            guard fresh.first?.position == state.head + 1 else { return [] }
+            state.recent.append(contentsOf: fresh)
             if state.recent.count > keep + keep / 4 { state.recent.removeFirst(state.recent.count - keep) }
             state.head = last.position
             return Self.takeWaiters(&state)
@@ -70,17 +68,11 @@ public final class LedgerFeed: Sendable {
                 guard fileHead > from else { return [] }
                 return try EventReader.events(in: db, positions: (from + 1)...min(fileHead, from + 1000))
             }
-            if events.isEmpty {
-                state.withLock { $0.gap = false }
-                return published
-            }
+            if events.isEmpty { return published }
             publish(events)
             published += events.count
         }
     }
-
-    /// Whether an in-process append found a position it had not seen (then `catchUp()` is due at once).
-    var hasGap: Bool { state.withLock { $0.gap } }
 
     /// Ends every follower's sequence (at shutdown, before the ledger closes).
     public func finish() {

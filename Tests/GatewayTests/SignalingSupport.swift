@@ -8,8 +8,11 @@ import Ledger
 import OwnerStore
 import TestSupport
 
-/// A gateway configuration for signaling tests: a fresh data directory, port 0, short grace periods.
-func signalingConfiguration(_ dir: TemporaryDirectory, grace: Int64 = 1_500) -> GatewayConfiguration {
+/// A gateway configuration for signaling tests: a fresh data directory, port 0, a fast tick. The resume
+/// grace is the production one unless a test that waits for a timeout asks for a short one: a seat
+/// whose socket is still coming up is released after the grace, and a loaded machine running the
+/// whole suite can take more than a second or two to attach a socket.
+func signalingConfiguration(_ dir: TemporaryDirectory, grace: Int64 = 20_000) -> GatewayConfiguration {
     var configuration = GatewayConfiguration()
     configuration.port = 0
     configuration.dataDirectory = dir.path
@@ -98,7 +101,7 @@ struct LiveRoom {
 /// Runs `body` against a live gateway (configured by `adjust` on top of `signalingConfiguration`)
 /// with one room ready.
 func withLiveRoom(
-    grace: Int64 = 1_500,
+    grace: Int64 = 20_000,
     _ adjust: (inout GatewayConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (LiveRoom) async throws -> Void
 ) async throws {

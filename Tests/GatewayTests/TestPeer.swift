@@ -74,7 +74,7 @@ final class TestPeer: Sendable {
     func finish() { continuation.finish() }
 
     /// The next message of `type` (earlier messages of other types stay queued), within `timeout`.
-    func next(_ type: String, timeout: Duration = .seconds(10)) async throws -> [String: Any] {
+    func next(_ type: String, timeout: Duration = .seconds(20)) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let found: String? = inbox.withLock { messages in
@@ -87,7 +87,7 @@ final class TestPeer: Sendable {
             try await Task.sleep(for: .milliseconds(5))
         }
         let have = inbox.withLock { $0 }
-        throw TestPeerError.timeout("no \(type) message within \(timeout); have \(have.count) others, the last: \(have.suffix(3).map { String($0.prefix(300)) })")
+        throw TestPeerError.timeout("no \(type) message within \(timeout) on \(url.split(separator: "?").last ?? "") (finished: \(isFinished)); have \(have.count) others, the last: \(have.suffix(3).map { String($0.prefix(300)) })")
     }
 
     /// Whether a message of `type` arrives within `window` (for asserting that one does not).

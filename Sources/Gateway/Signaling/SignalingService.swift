@@ -23,12 +23,25 @@ struct SignalingService: Service {
         let hub = self.hub
         let feed = store.feed
         await withTaskGroup(of: Void.self) { group in
-            // Ends when the group is cancelled below, or when the feed finishes as the ledger closes.
+            // Ends when the group is cancelled below, or when the feed finishes as the ledger closes. A
+            // failed read of the file is retried from the last applied position, so nothing is skipped.
             group.addTask {
-                do {
-                    for try await events in feed.events(after: start) { await hub.apply(events) }
-                } catch {
-                    logger.error("signaling stopped following the ledger", metadata: ["error": "\(error)"])
+                var after = start
+                var failing = false
+                while !Task.isCancelled {
+                    do {
+                        for try await events in feed.events(after: after) {
+                            await hub.apply(events)
+                            after = events.last?.position ?? after
+                            failing = false
+                        }
+                        return
+                    } catch {
+                        if Task.isCancelled { return }
+                        if !failing { logger.error("reading the ledger feed failed; retrying", metadata: ["error": "\(error)"]) }
+                        failing = true
+                        try? await Task.sleep(for: .seconds(1))
+                    }
                 }
             }
             try? await cancelWhenGracefulShutdown {
