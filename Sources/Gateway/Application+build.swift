@@ -91,8 +91,16 @@ public func buildApplication(
     // With calls switched off, none of the calls routes exist (404); health, metrics, the owner's
     // login and contacts stay.
     if configuration.enabled {
-        RoomsController(store: store, metrics: metrics, configuration: configuration)
-            .addRoutes(to: router.group("api").add(middleware: RequireOwnerMiddleware()))
+        let api = router.group("api").add(middleware: RequireOwnerMiddleware())
+        RoomsController(store: store, metrics: metrics, configuration: configuration).addRoutes(to: api)
+        BellController(store: store).addRoutes(to: api)
+        CallsStreamController(
+            store: store,
+            heartbeat: configuration.streamHeartbeat,
+            maxStreams: configuration.maxStreams,
+            streams: CallsStreamController.StreamCount(),
+            logger: logger
+        ).addRoutes(to: api)
         // Reached only by requests that are not WebSocket upgrades.
         router.get("calls/ws") { _, _ -> Response in
             throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket", headers: [.upgrade: "websocket"])

@@ -61,6 +61,10 @@ public struct GatewayConfiguration: Sendable {
     /// Messages queued for one signaling socket; a socket whose reader falls this far behind is closed
     /// (256). Not an environment setting: tests lower it.
     public var socketQueue = 256
+    /// How often the live stream of incoming calls sends a comment when nothing else happens (15 s).
+    public var streamHeartbeat: Duration = .seconds(15)
+    /// Live streams open at once (2048); more get 429.
+    public var maxStreams = 2048
     /// How often signaling checks grace periods; shorter in tests.
     public var signalingTick: Duration = .seconds(1)
 

@@ -99,6 +99,21 @@ public enum Queries {
         )
     }
 
+    /// Incoming calls still ringing at `now`: received within the ring window and not acted on. Newest
+    /// first. What the bell and the toast show.
+    public static func ringing(now: Int64, ringWindow: Int64, limit: Int = 20, in db: Database) throws -> [IncomingCallRecord] {
+        try IncomingCallRecord.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM incoming_calls
+                    WHERE received_at > ? AND status = 'ringing'
+                    ORDER BY received_at DESC, invite_id LIMIT ?
+                    """
+            ),
+            arguments: [now - ringWindow, limit]
+        )
+    }
+
     public static func outgoingInvite(id: String, in db: Database) throws -> OutgoingInviteRecord? {
         try OutgoingInviteRecord.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM outgoing_invites WHERE invite_id = ?"),

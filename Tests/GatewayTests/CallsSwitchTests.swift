@@ -19,7 +19,7 @@ import Testing
             for (method, uri) in [
                 (HTTPRequest.Method.get, "/api/rooms"), (.post, "/api/rooms"), (.get, "/api/rooms/abcdefghjkmn"),
                 (.post, "/api/rooms/abcdefghjkmn/close"), (.get, "/api/calls/history"), (.get, "/api/calls/incoming"),
-                (.get, "/calls/ws"),
+                (.get, "/api/notifications/poll"), (.get, "/api/calls/stream"), (.get, "/calls/ws"),
             ] {
                 try await client.execute(uri: uri, method: method, headers: bearer, body: ByteBuffer(string: "{}")) { response in
                     #expect(response.status == .notFound, "\(method) \(uri)")

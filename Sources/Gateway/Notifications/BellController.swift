@@ -1,0 +1,72 @@
+import CallStore
+import Foundation
+import Hummingbird
+import Projections
+
+/// `GET /api/notifications/poll`: the bell that every open page of the instance polls. It reads the
+/// projections only (the bell row and the ringing calls), never the events.
+///
+/// The answer carries a cursor that changes whenever its content does: when the ledger changes the bell
+/// (a call arrives or is answered) and when a call stops ringing because its ring window passed, which
+/// no event records. The cursor is also the `ETag`, so a poll that sends it back (`If-None-Match`, or
+/// `?since=` for clients that cannot set headers) and finds nothing new gets an empty 304.
+struct BellController: Sendable {
+    let store: CallStore
+
+    struct Answer: Encodable {
+        var cursor: String
+        /// Incoming calls the owner has not acted on (ringing or missed).
+        var unread: Int
+        /// Calls ringing now, newest first.
+        var ringing: [RingingCall]
+    }
+
+    func addRoutes(to group: RouterGroup<GatewayContext>) {
+        group.get("notifications/poll") { request, _ in try await poll(request) }
+    }
+
+    func poll(_ request: Request) async throws -> Response {
+        let now = store.settings.clock()
+        let ringWindow = store.settings.ringWindow
+        let (bell, ringing) = try await RoomsController.call {
+            try await store.read { db in
+                (try Queries.bell(in: db), try Queries.ringing(now: now, ringWindow: ringWindow, in: db))
+            }
+        }
+        let cursor = Self.cursor(position: bell.position, ringing: ringing.map(\.inviteId))
+        let etag = "\"\(cursor)\""
+        let headers: HTTPFields = [.eTag: etag, .cacheControl: "private, no-cache"]
+        let since = request.uri.queryParameters["since"].map(String.init)
+        if since == cursor || request.headers[.ifNoneMatch].map({ Self.matches($0, etag) }) == true {
+            return Response(status: .notModified, headers: headers)
+        }
+        var response = try JSONBody.response(
+            Answer(cursor: cursor, unread: max(0, bell.unread), ringing: ringing.map { RingingCall($0, ringWindow: ringWindow) })
+        )
+        response.headers[.eTag] = etag
+        response.headers[.cacheControl] = "private, no-cache"
+        return response
+    }
+
+    /// The bell's position and the ringing calls, as a short opaque text (FNV-1a of the ids).
+    static func cursor(position: Int64, ringing ids: [String]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for id in ids {
+            for byte in id.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            hash ^= 0x2c
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return "\(position).\(String(hash, radix: 16))"
+    }
+
+    /// `If-None-Match` holds one or more entity tags, or `*`.
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        header.split(separator: ",").contains { tag in
+            let tag = tag.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == etag || tag == "W/" + etag
+        }
+    }
+}

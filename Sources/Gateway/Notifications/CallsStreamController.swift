@@ -1,0 +1,186 @@
+import CallStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ledger
+import Logging
+import NIOCore
+import Projections
+import ServiceLifecycle
+import Synchronization
+
+/// `GET /api/calls/stream`: Server-Sent Events for the owner, one per change to the incoming calls
+/// (`received`, `accepted`, `dismissed`, `declined`, `missed`, and `expired` when a call rings out).
+///
+/// It follows the ledger's feed, so a change reaches the browser as soon as it commits; nothing polls
+/// the database. Each event's `id` is its ledger position. A client that reconnects with
+/// `Last-Event-ID` (browsers do this by themselves) gets every change after that position, once: the
+/// feed replays from the file what is no longer in memory. A client that was away for more than
+/// `maxReplay` events gets `reset` instead and should reload the bell. `expired` has no id: it is
+/// derived from the clock, and a reconnecting client derives it again from the bell.
+///
+/// A comment line every `heartbeat` keeps proxies from closing an idle stream. The stream ends on
+/// graceful shutdown. Each stream holds a small queue; a client that does not read is cut off and
+/// catches up with `Last-Event-ID` when it reconnects.
+struct CallsStreamController: Sendable {
+    let store: CallStore
+    let heartbeat: Duration
+    let maxStreams: Int
+    let streams: StreamCount
+    var maxReplay: Int64 = 100_000
+    let logger: Logger
+
+    /// Open streams, for the cap.
+    final class StreamCount: Sendable {
+        private let open = Atomic<Int>(0)
+
+        func enter(limit: Int) -> Bool {
+            while true {
+                let current = open.load(ordering: .relaxed)
+                guard current < limit else { return false }
+                if open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed).exchanged { return true }
+            }
+        }
+
+        func leave() { open.subtract(1, ordering: .relaxed) }
+
+        var count: Int { open.load(ordering: .relaxed) }
+    }
+
+    func addRoutes(to group: RouterGroup<GatewayContext>) {
+        group.get("calls/stream") { request, _ in try await stream(request) }
+    }
+
+    private enum Input: Sendable {
+        case events([RecordedEvent])
+        case tick
+    }
+
+    func stream(_ request: Request) async throws -> Response {
+        let now = store.settings.clock()
+        let ringWindow = store.settings.ringWindow
+        let (head, ringing) = try await RoomsController.call {
+            try await store.read { db in
+                (try EventReader.headPosition(in: db), try Queries.ringing(now: now, ringWindow: ringWindow, limit: 100, in: db))
+            }
+        }
+        let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["lastEventId"].map(String.init)
+        var start = head
+        var reset = false
+        if let lastEventID, let position = Int64(lastEventID.trimmingCharacters(in: .whitespaces)), (0...head).contains(position) {
+            if head - position <= maxReplay { start = position } else { reset = true }
+        }
+        guard streams.enter(limit: maxStreams) else {
+            throw GatewayError(.tooManyRequests, code: "rate_limited", message: "too many open streams", headers: [.retryAfter: "5"])
+        }
+        let streams = self.streams
+        let body = ResponseBody { [self, start, reset] writer in
+            defer { streams.leave() }
+            let (chunks, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(512))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Graceful shutdown cancels the producer, which ends the stream and so the response.
+                    try? await cancelWhenGracefulShutdown {
+                        try await produce(after: start, reset: reset, ringing: ringing, ringWindow: ringWindow, into: sink)
+                    }
+                    sink.finish()
+                }
+                do {
+                    for await chunk in chunks { try await writer.write(ByteBuffer(string: chunk)) }
+                } catch {
+                    group.cancelAll()  // the client went away
+                }
+                group.cancelAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
+                HTTPField.Name("X-Accel-Buffering")!: "no", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: body
+        )
+    }
+
+    /// Writes the stream's events into `sink` until cancelled or the feed ends.
+    private func produce(
+        after start: Int64,
+        reset: Bool,
+        ringing initial: [IncomingCallRecord],
+        ringWindow: Int64,
+        into sink: AsyncStream<String>.Continuation
+    ) async throws {
+        // A client that does not read fills the queue: it is cut off (and resumes by Last-Event-ID).
+        func send(_ text: String) throws {
+            if case .dropped = sink.yield(text) { throw CancellationError() }
+        }
+        try send("retry: 3000\n: connected\n\n")
+        if reset { try send("event: reset\ndata: {}\n\n") }
+        var expiries = Dictionary(initial.map { ($0.inviteId, $0.receivedAt + ringWindow) }, uniquingKeysWith: max)
+        let (inputs, input) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .bufferingOldest(64))
+        let feed = store.feed
+        let store = self.store
+        let heartbeat = self.heartbeat
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await events in feed.events(after: start) {
+                    // Waits while the consumer is behind instead of dropping: the feed is pulled.
+                    while case .dropped = input.yield(.events(events)) { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                input.finish()
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(1))
+                    input.yield(.tick)
+                }
+            }
+            var quietSince = ContinuousClock.now
+            for await next in inputs {
+                switch next {
+                case .events(let events):
+                    for recorded in events {
+                        guard
+                            let change = try await IncomingChange.from(recorded, ringWindow: ringWindow, isIncoming: { id in
+                                try await store.read { db in try Queries.incomingCall(id: id, in: db) != nil }
+                            })
+                        else { continue }
+                        switch change.kind {
+                        case .received:
+                            if case .inviteReceived(let e) = recorded.event { expiries[e.inviteId] = e.receivedAt + ringWindow }
+                        default:
+                            if let id = Self.inviteId(recorded.event) { expiries[id] = nil }
+                        }
+                        try send(change.text)
+                        quietSince = .now
+                    }
+                case .tick:
+                    let now = store.settings.clock()
+                    for (id, expiresAt) in expiries where expiresAt <= now {
+                        expiries[id] = nil
+                        try send(IncomingChange.expired(id).text)
+                        quietSince = .now
+                    }
+                    if ContinuousClock.now - quietSince >= heartbeat {
+                        try send(": ping\n\n")
+                        quietSince = .now
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private static func inviteId(_ event: LedgerEvent) -> String? {
+        switch event {
+        case .inviteAccepted(let e): return e.inviteId
+        case .inviteDismissed(let e): return e.inviteId
+        case .inviteDeclined(let e): return e.inviteId
+        case .inviteCancelled(let e): return e.inviteId
+        case .inviteReceived(let e): return e.inviteId
+        default: return nil
+        }
+    }
+}
