@@ -161,7 +161,12 @@ public final class CallStore: Sendable {
         let settings = self.settings
         return try await execute { db in
             let now = settings.clock()
-            return try Self.guestAppends(guest, room: try StateLoader.room(code, in: db), now: now, settings: settings)
+            let room = try StateLoader.room(code, in: db)
+            let (appends, issued) = try Self.guestAppends(guest, room: room, now: now, settings: settings)
+            // The link is only good while the room is live: if the room changes (ends) before this
+            // commits, the append is refused and decided again.
+            let condition = StreamAppend.condition(stream: StreamName.room(code), expected: .exact(room?.version ?? 0))
+            return (appends + [condition], issued)
         }
     }
 

@@ -287,8 +287,8 @@ struct PreparedAppend: Sendable {
     let streams: [Stream]
 
     init(_ appends: [StreamAppend]) throws(LedgerError) {
-        guard !appends.isEmpty, appends.allSatisfy({ !$0.events.isEmpty }) else {
-            throw .invalidAppend("an append needs at least one event for each stream")
+        guard appends.contains(where: { !$0.events.isEmpty }) else {
+            throw .invalidAppend("an append needs at least one event")
         }
         guard Set(appends.map(\.stream)).count == appends.count else {
             throw .invalidAppend("a stream may appear only once in an append")

@@ -35,4 +35,12 @@ public struct StreamAppend: Sendable {
         self.expected = expected
         self.events = events
     }
+
+    /// A stream the append writes nothing to but whose version must still be `expected` when it
+    /// commits: a decision that depends on a stream's state (a link for a room that must still be
+    /// live) holds that state steady without writing to it. At least one stream of an append must
+    /// carry events.
+    public static func condition(stream: String, expected: ExpectedVersion) -> StreamAppend {
+        StreamAppend(stream: stream, expected: expected, events: [])
+    }
 }

@@ -2,11 +2,11 @@ public import GRDB
 public import Ledger
 
 /// Replays the ledger against the rules of the domain and reports each event that breaks one, with its
-/// position: a token used twice, used after it was revoked or after it expired, or for another room; a
-/// join with no `token.used` for that peer in the same append (a forged join); a room with more peers
-/// than it allows, a join to a room that ended or never existed, a peer leaving twice. The gateway's
-/// decisions never append such events; finding one means the file was written by something else, or a
-/// bug got through.
+/// position: a token issued for a room that ended or never existed; a token used twice, used after it
+/// was revoked or after it expired, or for another room; a join with no `token.used` for that peer in
+/// the same append (a forged join); a room with more peers than it allows, a join to a room that ended
+/// or never existed, a peer leaving twice. The gateway's decisions never append such events; finding
+/// one means the file was written by something else, or a bug got through.
 public enum RuleChecker {
     /// `recorded_at` is the commit time, a little later than the moment the decision checked the token's
     /// expiry; a use is reported as late only when it was recorded more than this after the expiry.
@@ -79,6 +79,11 @@ public enum RuleChecker {
                 rooms[e.room] = room
             case .tokenIssued(let e):
                 if tokens[e.tokenId] != nil { report(position, "token \(e.tokenId) issued twice") }
+                if let room = rooms[e.room] {
+                    if !room.live { report(position, "token \(e.tokenId) issued for room \(e.room) after it ended") }
+                } else {
+                    report(position, "token \(e.tokenId) issued for unknown room \(e.room)")
+                }
                 tokens[e.tokenId] = Token(room: e.room, expiresAt: e.expiresAt)
             case .tokenUsed(let e):
                 groupUses.insert("\(e.room)|\(e.peerId)|\(e.tokenId)")

@@ -2,6 +2,10 @@ public import GRDB
 public import Ledger
 
 /// Token state: issued, used or revoked (expired is derived at read time from `expires_at`).
+///
+/// A room closed by the owner or ended by expiry revokes every token of it still unused. The end's
+/// own `token.revoked` events name the tokens its decision saw; a link issued in the instant between
+/// that decision and its commit is revoked here too, because `room.ended` says so for all of them.
 public struct TokensProjection: Projection {
     public let name = "tokens"
     public let tables = ["tokens"]
@@ -27,6 +31,12 @@ public struct TokensProjection: Projection {
             try db.run(
                 "UPDATE tokens SET state = 'revoked', revoked_reason = ?, revoked_at = ? WHERE token_id = ?",
                 [e.reason.rawValue, recorded.recordedAt, e.tokenId]
+            )
+        case .roomEnded(let e) where e.reason != .empty:
+            let reason: TokenRevokeReason = e.reason == .closed ? .roomClosed : .expiredSweep
+            try db.run(
+                "UPDATE tokens SET state = 'revoked', revoked_reason = ?, revoked_at = ? WHERE room_code = ? AND state = 'issued'",
+                [reason.rawValue, recorded.recordedAt, e.room]
             )
         default:
             break

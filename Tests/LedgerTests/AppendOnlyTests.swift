@@ -155,3 +155,42 @@ import TestSupport
         #expect(try LedgerEvent.decode(type: "room.renamed", data: Data(#"{"v":1}"#.utf8)) == .unknown(type: "room.renamed"))
     }
 }
+
+/// A stream an append only checks: its version must hold at commit, and nothing is written to it.
+@Suite struct ConditionAppendTests {
+    @Test func aConditionHoldsTheStreamSteadyWithoutWritingToIt() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(in: dir)
+        try await store.append([roomCreated("cond")], to: "room-cond", expectedVersion: .noStream)
+        let issued = LedgerEvent.tokenIssued(
+            TokenIssued(tokenId: "t1", room: "cond", tokenHash: String(repeating: "1", count: 64), role: .guest, expiresAt: 4_000_000_000_000)
+        )
+        // The room is still at version 1: the token is written, the room stream is not.
+        let written = try await store.append([
+            StreamAppend(stream: "token-t1", expected: .noStream, events: [issued]),
+            .condition(stream: "room-cond", expected: .exact(1)),
+        ])
+        #expect(written.map(\.stream) == ["token-t1"])
+        #expect(try await store.version(of: "room-cond") == 1)
+
+        // The room moved on (it ended): the same kind of append is refused, and nothing of it is written.
+        try await store.append(
+            [.roomEnded(RoomEnded(room: "cond", reason: .closed, durationMs: 1))],
+            to: "room-cond",
+            expectedVersion: .exact(1)
+        )
+        let late = LedgerEvent.tokenIssued(
+            TokenIssued(tokenId: "t2", room: "cond", tokenHash: String(repeating: "2", count: 64), role: .guest, expiresAt: 4_000_000_000_000)
+        )
+        let refused = await #expect(throws: LedgerError.self) {
+            try await store.append([
+                StreamAppend(stream: "token-t2", expected: .noStream, events: [late]),
+                .condition(stream: "room-cond", expected: .exact(1)),
+            ])
+        }
+        #expect(refused?.code == "version_conflict")
+        #expect(try await store.version(of: "token-t2") == 0)
+        #expect(try await store.read { db in try EventReader.headPosition(in: db) } == 3)
+        try store.close()
+    }
+}
