@@ -132,14 +132,17 @@ struct RoomsController: Sendable {
             guard let value = Int(raw), (1...200).contains(value) else { throw GatewayError.invalidRequest("limit is 1 to 200") }
             limit = value
         }
-        var before: Int64?
+        var before: (startedAt: Int64, callId: String)?
         if let raw = query["before"] {
-            guard let value = Int64(raw), value > 0 else { throw GatewayError.invalidRequest("before is a time in unix milliseconds") }
-            before = value
+            guard let cursor = Self.historyCursor(String(raw)) else {
+                throw GatewayError.invalidRequest("before is the next cursor of a page, or a time in unix milliseconds")
+            }
+            before = cursor
         }
         let now = store.settings.clock()
         let ringWindow = store.settings.ringWindow
-        let (pageSize, olderThan) = (limit, before)
+        let pageSize = limit
+        let olderThan = before
         let rows = try await Self.call { try await store.read { db in try Queries.history(limit: pageSize, before: olderThan, in: db) } }
         struct Entry: Encodable {
             var callId: String
@@ -153,7 +156,8 @@ struct RoomsController: Sendable {
         }
         struct History: Encodable {
             var calls: [Entry]
-            var next: Int64?
+            /// `<startedAt>.<callId>` of the last row, when the page is full.
+            var next: String?
         }
         let calls = rows.map { row in
             Entry(
@@ -163,7 +167,7 @@ struct RoomsController: Sendable {
                 peakPeers: row.peakPeers, startedAt: row.startedAt, endedAt: row.endedAt, durationMs: row.durationMs
             )
         }
-        return try JSONBody.response(History(calls: calls, next: rows.count == limit ? rows.last?.startedAt : nil))
+        return try JSONBody.response(History(calls: calls, next: rows.count == limit ? rows.last.map { "\($0.startedAt).\($0.callId)" } : nil))
     }
 
     func incoming() async throws -> Response {
@@ -233,6 +237,19 @@ struct RoomsController: Sendable {
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "room", value: room), URLQueryItem(name: "token", value: token)]
         return "\(base)/calls?\(components.percentEncodedQuery ?? "")"
+    }
+
+    /// `before` of the history: `<startedAt>.<callId>` (a page's `next`), or a bare time in unix ms.
+    static func historyCursor(_ text: String) -> (startedAt: Int64, callId: String)? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let time = parts.first.flatMap({ Int64($0) }), time > 0 else { return nil }
+        guard parts.count == 2 else { return (time, "") }
+        let callId = String(parts[1])
+        // `room-<code>` or `invite-<id>`: letters, digits, `-` and `_`.
+        guard (1...80).contains(callId.utf8.count),
+            callId.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") })
+        else { return nil }
+        return (time, callId)
     }
 
     /// Runs a `CallStore` command and maps its failure to the API's error shape.

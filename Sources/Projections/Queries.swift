@@ -138,13 +138,24 @@ public enum Queries {
         )
     }
 
-    /// Call history, newest first; `before` (unix ms) pages back.
-    public static func history(limit: Int = 50, before: Int64? = nil, in db: Database) throws -> [CallHistoryRecord] {
-        try CallHistoryRecord.fetchAll(
+    /// Call history, newest first. `before` pages back: calls that started before `startedAt`, or at
+    /// that same millisecond with a smaller call id (many calls can share a millisecond, since one
+    /// group commit gives all its events one `recorded_at`).
+    public static func history(
+        limit: Int = 50,
+        before: (startedAt: Int64, callId: String)? = nil,
+        in db: Database
+    ) throws -> [CallHistoryRecord] {
+        let cursor = before ?? (Int64.max, "")
+        return try CallHistoryRecord.fetchAll(
             db.cachedStatement(
-                sql: "SELECT * FROM call_history WHERE started_at < ? ORDER BY started_at DESC, call_id LIMIT ?"
+                sql: """
+                    SELECT * FROM call_history
+                    WHERE started_at < ?1 OR (started_at = ?1 AND call_id < ?2)
+                    ORDER BY started_at DESC, call_id DESC LIMIT ?3
+                    """
             ),
-            arguments: [before ?? Int64.max, limit]
+            arguments: [cursor.startedAt, before == nil ? "" : cursor.callId, limit]
         )
     }
 

@@ -109,3 +109,47 @@ import TestSupport
         }
     }
 }
+
+/// The history pages by a cursor of time and call id, so calls started in the same millisecond (one
+/// group commit gives them one time) are neither skipped nor repeated.
+@Suite struct HistoryPagingTests {
+    @Test func pagesCoverEveryCallOnceEvenWhenTimesAreEqual() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let token = try await ownerAPIToken(configuration)
+        // Seven rooms recorded in the same millisecond (a frozen clock stands in for one busy group
+        // commit, which gives all its events one time).
+        let frozen = LedgerClock.systemMilliseconds()
+        let side = try CallStore(
+            ledger: LedgerConfiguration(path: configuration.ledgerPath, clock: { frozen }),
+            settings: CallSettings(clock: { frozen })
+        )
+        var codes: [String] = []
+        for _ in 0..<7 { codes.append(try await side.createRoom(hostName: "Ada", createdBy: .api).code) }
+        try side.close()
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            var seen: [String] = []
+            var before: String?
+            for _ in 0..<10 {
+                let uri = "/api/calls/history?limit=2" + (before.map { "&before=\($0)" } ?? "")
+                let page = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                    #expect(response.status == .ok)
+                    return (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+                }
+                seen += (page["calls"] as? [[String: Any]] ?? []).compactMap { $0["roomCode"] as? String }
+                guard let next = page["next"] as? String else { break }
+                before = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_")))
+            }
+            #expect(seen.count == 7)
+            #expect(Set(seen) == Set(codes))
+            // A bare time still works, and a malformed cursor is a clear 400.
+            try await client.execute(uri: "/api/calls/history?before=1", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/api/calls/history?before=12.room%3Cx%3E", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .badRequest)
+            }
+        }
+    }
+}
