@@ -124,8 +124,9 @@ import TestSupport
             ledger: LedgerConfiguration(path: configuration.ledgerPath, clock: { frozen }),
             settings: CallSettings(clock: { frozen })
         )
-        var codes: [String] = []
-        for _ in 0..<7 { codes.append(try await side.createRoom(hostName: "Ada", createdBy: .api).code) }
+        var created: [String] = []
+        for _ in 0..<7 { created.append(try await side.createRoom(hostName: "Ada", createdBy: .api).code) }
+        let codes = created
         try side.close()
         let app = try await buildApplication(configuration)
         try await app.test(.live) { client in
