@@ -1,3 +1,5 @@
+import Foundation
+
 /// The unit a per-client limit counts: one IPv4 address, or one IPv6 /64.
 ///
 /// An IPv6 host usually holds a whole /64 and can rotate through its addresses at will, so counting

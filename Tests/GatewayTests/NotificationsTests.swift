@@ -176,4 +176,29 @@ import Testing
             #expect(expired.data == #"{"id":"invite-4-aaaaaaaa"}"#)
         }
     }
+
+    @Test func openStreamsAreCappedAndAClosedStreamFreesItsPlace() async throws {
+        let dir = try TemporaryDirectory()
+        var configuration = signalingConfiguration(dir)
+        configuration.maxStreams = 1
+        configuration.streamHeartbeat = .seconds(1)
+        let token = try await ownerAPIToken(configuration)
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let headers = ["Authorization": "Bearer \(token)"]
+            let first = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: headers)
+            #expect(first.status == 200)
+            let second = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: headers)
+            #expect(second.status == 429)
+            second.close()
+            first.close()
+            // The server sees the client go on its next write (the heartbeat); then the place is free.
+            try await waitUntil("a stream can open again", timeout: .seconds(20)) {
+                let again = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: headers)
+                defer { again.close() }
+                return again.status == 200
+            }
+        }
+    }
 }

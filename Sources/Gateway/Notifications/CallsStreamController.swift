@@ -47,6 +47,16 @@ struct CallsStreamController: Sendable {
         var count: Int { open.load(ordering: .relaxed) }
     }
 
+    /// One place among the open streams, given back when the response is released, whether its body
+    /// ran to the end or never ran at all (a client gone before the answer was written).
+    final class StreamSlot: Sendable {
+        let streams: StreamCount
+
+        init(_ streams: StreamCount) { self.streams = streams }
+
+        deinit { streams.leave() }
+    }
+
     func addRoutes(to group: RouterGroup<GatewayContext>) {
         group.get("calls/stream") { request, _ in try await stream(request) }
     }
@@ -73,9 +83,9 @@ struct CallsStreamController: Sendable {
         guard streams.enter(limit: maxStreams) else {
             throw GatewayError(.tooManyRequests, code: "rate_limited", message: "too many open streams", headers: [.retryAfter: "5"])
         }
-        let streams = self.streams
-        let body = ResponseBody { [self, start, reset] writer in
-            defer { streams.leave() }
+        let slot = StreamSlot(streams)
+        let body = ResponseBody { [self, start, reset, slot] writer in
+            _ = slot  // held by this closure, so given back when the response is released
             let (chunks, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(512))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
