@@ -28,6 +28,8 @@ public enum LedgerAuditor {
         }
         var configuration = Configuration()
         configuration.readonly = true
+        // A running gateway may hold the file's locks for a moment (a commit or a checkpoint): wait.
+        configuration.busyMode = .timeout(10)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         // One read transaction for everything: the chain, the checkpoints, the rebuild, the comparison

@@ -73,6 +73,8 @@ public enum ProjectionRebuilder {
     public static func compare(snapshot: DatabaseQueue, livePath: String) throws -> [LedgerIssue] {
         var configuration = Configuration()
         configuration.readonly = true
+        // A running gateway may hold the file's locks for a moment (a commit or a checkpoint): wait.
+        configuration.busyMode = .timeout(10)
         let live = try DatabaseQueue(path: livePath, configuration: configuration)
         defer { try? live.close() }
         return try live.read { db in try compare(snapshot: snapshot, live: db) }

@@ -49,16 +49,19 @@ import TestSupport
                 let slothId = try #require(joined["peerId"] as? String)
 
                 let padding = String(repeating: "v", count: 60_000)
-                // Up to 300 signals, in rounds of 5; once the server has let go of the stuck socket, its
-                // seat answers `peer_unavailable` and the rest would only load the machine. (Small rounds:
-                // Ada's own queue is small in this test too, and a burst of answers must not fill it.)
+                // Up to 300 signals, in rounds of 5, each round followed by a ping: the server answers a
+                // socket's messages in order, so the pong means the round was handled, and Ada never has
+                // more than a few answers on their way (her own queue is small in this test too). Once
+                // the server has let go of the stuck socket, its seat answers `peer_unavailable`.
                 var sent = 0
                 while sent < 300 {
                     for _ in 0..<5 {
                         ada.send(#"{"type":"signal","to":"\#(slothId)","data":{"description":{"type":"offer","sdp":"\#(padding)"}}}"#)
                     }
                     sent += 5
-                    if await ada.receives("error", within: .milliseconds(100)) { break }
+                    ada.send(#"{"type":"ping"}"#)
+                    _ = try await ada.next("pong", timeout: .seconds(60))
+                    if await ada.receives("error", within: .milliseconds(1)) { break }
                 }
                 // The server closed the stuck socket itself; after the resume grace the others hear that
                 // the peer timed out, and the ledger says so.

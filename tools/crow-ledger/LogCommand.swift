@@ -51,6 +51,8 @@ enum ReadOnlyLedger {
     static func open(_ path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
+        // A running gateway may hold the file's locks for a moment (a commit or a checkpoint): wait.
+        configuration.busyMode = .timeout(10)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         _ = try queue.read { db in try Migrator.checkApplied(db) }
         return queue
