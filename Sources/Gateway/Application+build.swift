@@ -98,8 +98,7 @@ public func buildApplication(
             store: store,
             heartbeat: configuration.streamHeartbeat,
             maxStreams: configuration.maxStreams,
-            streams: CallsStreamController.StreamCount(),
-            logger: logger
+            streams: CallsStreamController.StreamCount()
         ).addRoutes(to: api)
         // Reached only by requests that are not WebSocket upgrades.
         router.get("calls/ws") { _, _ -> Response in

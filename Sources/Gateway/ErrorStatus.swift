@@ -61,5 +61,18 @@ public enum ErrorStatus {
         }
     }
 
+    /// Runs a store command and answers its typed refusal (`CallError` or `OwnerError`) through this
+    /// table; anything else passes through unchanged.
+    @discardableResult
+    static func answering<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as CallError {
+            throw gatewayError(error)
+        } catch let error as OwnerError {
+            throw gatewayError(error)
+        }
+    }
+
     public static let storageError = GatewayError(.serviceUnavailable, code: "storage_error", message: "the ledger is not available")
 }

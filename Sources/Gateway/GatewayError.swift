@@ -35,9 +35,7 @@ public struct GatewayError: HTTPResponseError, Sendable, Equatable {
             }
             let error: Inner
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(Envelope(error: .init(code: code, message: message)))) ?? Data()
+        return (try? JSONBody.encode(Envelope(error: .init(code: code, message: message)))) ?? Data()
     }
 
     // Common errors.

@@ -58,7 +58,7 @@ struct RoomsController: Sendable {
         }
         let creator: RoomCreator = if case .apiToken = context.owner { .api } else { .panel }
         let hostName = body.hostName ?? "Host"
-        let room = try await Self.call {
+        let room = try await ErrorStatus.answering {
             try await metrics.timeAppend { try await store.createRoom(hostName: hostName, maxPeers: body.maxPeers, createdBy: creator) }
         }
         let created = Created(
@@ -74,7 +74,7 @@ struct RoomsController: Sendable {
         let code = try Self.roomCode(context)
         let body = try await JSONBody.decode(NewLink.self, from: request)
         try Self.refuseContactInvites(body.contact)
-        let guest = try await Self.call {
+        let guest = try await ErrorStatus.answering {
             try await metrics.timeAppend { try await store.issueGuestToken(room: code, guest: CallStore.GuestRequest(label: body.label)) }
         }
         let link = Link(
@@ -89,7 +89,7 @@ struct RoomsController: Sendable {
     func show(context: GatewayContext) async throws -> Response {
         let code = try Self.roomCode(context)
         let now = store.settings.clock()
-        let view = try await Self.call {
+        let view = try await ErrorStatus.answering {
             try await store.read { db -> RoomView? in
                 guard let room = try Queries.room(code, in: db) else { return nil }
                 return RoomView(
@@ -108,7 +108,7 @@ struct RoomsController: Sendable {
     func close(context: GatewayContext) async throws -> Response {
         let code = try Self.roomCode(context)
         // Signaling closes the room's sockets when the end reaches it through the ledger's feed.
-        let kicked = try await Self.call { try await metrics.timeAppend { try await store.endRoom(code, reason: .closed) } }
+        let kicked = try await ErrorStatus.answering { try await metrics.timeAppend { try await store.endRoom(code, reason: .closed) } }
         struct Closed: Encodable {
             var roomCode: String
             var state = RoomLifecycle.ended
@@ -118,7 +118,7 @@ struct RoomsController: Sendable {
     }
 
     func live() async throws -> Response {
-        let rooms = try await Self.call { try await store.read { db in try Queries.liveRooms(in: db) } }
+        let rooms = try await ErrorStatus.answering { try await store.read { db in try Queries.liveRooms(in: db) } }
         struct Live: Encodable { var rooms: [RoomView.Room] }
         return try JSONBody.response(Live(rooms: rooms.map(RoomView.Room.init)))
     }
@@ -143,7 +143,7 @@ struct RoomsController: Sendable {
         let ringWindow = store.settings.ringWindow
         let pageSize = limit
         let olderThan = before
-        let rows = try await Self.call { try await store.read { db in try Queries.history(limit: pageSize, before: olderThan, in: db) } }
+        let rows = try await ErrorStatus.answering { try await store.read { db in try Queries.history(limit: pageSize, before: olderThan, in: db) } }
         struct Entry: Encodable {
             var callId: String
             var direction: CallDirection
@@ -173,7 +173,7 @@ struct RoomsController: Sendable {
     func incoming() async throws -> Response {
         let now = store.settings.clock()
         let ringWindow = store.settings.ringWindow
-        let calls = try await Self.call { try await store.read { db in try Queries.recentIncoming(now: now, in: db) } }
+        let calls = try await ErrorStatus.answering { try await store.read { db in try Queries.recentIncoming(now: now, in: db) } }
         struct Call: Encodable {
             var id, senderName, senderPubkey, roomCode, joinUrl: String
             var status: IncomingCallStatus
@@ -197,9 +197,9 @@ struct RoomsController: Sendable {
             throw GatewayError.invalidRequest("invite id is malformed")
         }
         switch context.parameters.get("action") {
-        case "accept": try await Self.call { try await store.acceptIncoming(id) }
-        case "dismiss": try await Self.call { try await store.dismissIncoming(id) }
-        case "decline": try await Self.call { try await store.declineIncoming(id) }
+        case "accept": try await ErrorStatus.answering { try await store.acceptIncoming(id) }
+        case "dismiss": try await ErrorStatus.answering { try await store.dismissIncoming(id) }
+        case "decline": try await ErrorStatus.answering { try await store.declineIncoming(id) }
         default: throw GatewayError.notFound("unknown action")
         }
         return Response(status: .noContent)
@@ -250,16 +250,6 @@ struct RoomsController: Sendable {
             callId.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") })
         else { return nil }
         return (time, callId)
-    }
-
-    /// Runs a `CallStore` command and maps its failure to the API's error shape.
-    @discardableResult
-    static func call<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as CallError {
-            throw ErrorStatus.gatewayError(error)
-        }
     }
 }
 

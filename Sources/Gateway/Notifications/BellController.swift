@@ -28,7 +28,7 @@ struct BellController: Sendable {
     func poll(_ request: Request) async throws -> Response {
         let now = store.settings.clock()
         let ringWindow = store.settings.ringWindow
-        let (bell, ringing) = try await RoomsController.call {
+        let (bell, ringing) = try await ErrorStatus.answering {
             try await store.read { db in
                 (try Queries.bell(in: db), try Queries.ringing(now: now, ringWindow: ringWindow, in: db))
             }

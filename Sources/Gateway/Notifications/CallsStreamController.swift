@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Ledger
-import Logging
 import NIOCore
 import Projections
 import ServiceLifecycle
@@ -28,7 +27,6 @@ struct CallsStreamController: Sendable {
     let maxStreams: Int
     let streams: StreamCount
     var maxReplay: Int64 = 100_000
-    let logger: Logger
 
     /// Open streams, for the cap.
     final class StreamCount: Sendable {
@@ -43,8 +41,6 @@ struct CallsStreamController: Sendable {
         }
 
         func leave() { open.subtract(1, ordering: .relaxed) }
-
-        var count: Int { open.load(ordering: .relaxed) }
     }
 
     /// One place among the open streams, given back when the response is released, whether its body
@@ -69,7 +65,7 @@ struct CallsStreamController: Sendable {
     func stream(_ request: Request) async throws -> Response {
         let now = store.settings.clock()
         let ringWindow = store.settings.ringWindow
-        let (head, ringing) = try await RoomsController.call {
+        let (head, ringing) = try await ErrorStatus.answering {
             try await store.read { db in
                 (try EventReader.headPosition(in: db), try Queries.ringing(now: now, ringWindow: ringWindow, limit: 100, in: db))
             }
@@ -157,11 +153,10 @@ struct CallsStreamController: Sendable {
                                 try await store.read { db in try Queries.incomingCall(id: id, in: db) != nil }
                             })
                         else { continue }
-                        switch change.kind {
-                        case .received:
-                            if case .inviteReceived(let e) = recorded.event { expiries[e.inviteId] = e.receivedAt + ringWindow }
-                        default:
-                            if let id = Self.inviteId(recorded.event) { expiries[id] = nil }
+                        if case .inviteReceived(let e) = recorded.event {
+                            expiries[e.inviteId] = e.receivedAt + ringWindow
+                        } else {
+                            expiries[change.inviteId] = nil
                         }
                         try send(change.text)
                         quietSince = .now
@@ -180,17 +175,6 @@ struct CallsStreamController: Sendable {
                 }
             }
             group.cancelAll()
-        }
-    }
-
-    private static func inviteId(_ event: LedgerEvent) -> String? {
-        switch event {
-        case .inviteAccepted(let e): return e.inviteId
-        case .inviteDismissed(let e): return e.inviteId
-        case .inviteDeclined(let e): return e.inviteId
-        case .inviteCancelled(let e): return e.inviteId
-        case .inviteReceived(let e): return e.inviteId
-        default: return nil
         }
     }
 }

@@ -9,6 +9,7 @@ struct IncomingChange: Sendable, Equatable {
     }
 
     var kind: Kind
+    var inviteId: String
     var position: Int64?
     /// JSON text on one line.
     var data: String
@@ -23,7 +24,7 @@ struct IncomingChange: Sendable, Equatable {
         switch recorded.event {
         case .inviteReceived(let e):
             let call = RingingCall(received: e, ringWindow: ringWindow)
-            return IncomingChange(kind: .received, position: recorded.position, data: try Self.json(call))
+            return IncomingChange(kind: .received, inviteId: e.inviteId, position: recorded.position, data: try Self.json(call))
         case .inviteAccepted(let e):
             return simple(.accepted, e.inviteId, recorded)
         case .inviteDismissed(let e):
@@ -40,7 +41,7 @@ struct IncomingChange: Sendable, Equatable {
     }
 
     static func expired(_ inviteId: String) -> IncomingChange {
-        IncomingChange(kind: .expired, position: nil, data: idJSON(inviteId))
+        IncomingChange(kind: .expired, inviteId: inviteId, position: nil, data: idJSON(inviteId))
     }
 
     /// The event in the text/event-stream format.
@@ -51,7 +52,7 @@ struct IncomingChange: Sendable, Equatable {
     }
 
     private static func simple(_ kind: Kind, _ id: String, _ recorded: RecordedEvent) -> IncomingChange {
-        IncomingChange(kind: kind, position: recorded.position, data: idJSON(id))
+        IncomingChange(kind: kind, inviteId: id, position: recorded.position, data: idJSON(id))
     }
 
     private static func idJSON(_ id: String) -> String {
@@ -59,8 +60,6 @@ struct IncomingChange: Sendable, Equatable {
     }
 
     static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONBody.encode(value), as: UTF8.self)
     }
 }

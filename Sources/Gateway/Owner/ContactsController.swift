@@ -50,7 +50,7 @@ struct ContactsController: Sendable {
     }
 
     func list() async throws -> Response {
-        let contacts = try await Self.call { try await owners.contacts() }
+        let contacts = try await ErrorStatus.answering { try await owners.contacts() }
         return try JSONBody.response(List(contacts: contacts.map(Contact.init)))
     }
 
@@ -58,7 +58,7 @@ struct ContactsController: Sendable {
         let input = try await JSONBody.decode(Input.self, from: request, limit: Self.maxBodyBytes)
         guard let name = input.name else { throw GatewayError.invalidRequest("name is required") }
         guard let pubkey = input.pubkey else { throw GatewayError.invalidRequest("pubkey is required") }
-        let record = try await Self.call {
+        let record = try await ErrorStatus.answering {
             let draft = try ContactDraft(name: name, pubkey: pubkey, relays: input.relays ?? [], transport: input.transport)
             return try await owners.addContact(draft)
         }
@@ -67,7 +67,7 @@ struct ContactsController: Sendable {
 
     func show(_ context: GatewayContext) async throws -> Response {
         let id = try Self.id(context)
-        guard let record = try await Self.call({ try await owners.contact(id: id) }) else { throw ErrorStatus.gatewayError(OwnerError.contactNotFound) }
+        guard let record = try await ErrorStatus.answering({ try await owners.contact(id: id) }) else { throw ErrorStatus.gatewayError(OwnerError.contactNotFound) }
         return try JSONBody.response(Contact(record))
     }
 
@@ -77,7 +77,7 @@ struct ContactsController: Sendable {
         guard input.name != nil || input.pubkey != nil || input.relays != nil || input.transport != nil else {
             throw GatewayError.invalidRequest("nothing to change: give name, pubkey, relays or transport")
         }
-        let record = try await Self.call {
+        let record = try await ErrorStatus.answering {
             let changes = try ContactChanges(name: input.name, pubkey: input.pubkey, relays: input.relays, transport: input.transport)
             return try await owners.updateContact(id: id, changes)
         }
@@ -86,7 +86,7 @@ struct ContactsController: Sendable {
 
     func delete(_ context: GatewayContext) async throws -> Response {
         let id = try Self.id(context)
-        try await Self.call { try await owners.deleteContact(id: id) }
+        try await ErrorStatus.answering { try await owners.deleteContact(id: id) }
         return Response(status: .noContent, headers: [.cacheControl: "no-store"])
     }
 
@@ -95,13 +95,5 @@ struct ContactsController: Sendable {
             throw ErrorStatus.gatewayError(OwnerError.contactNotFound)
         }
         return id
-    }
-
-    static func call<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as OwnerError {
-            throw ErrorStatus.gatewayError(error)
-        }
     }
 }

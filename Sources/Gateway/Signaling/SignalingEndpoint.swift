@@ -73,17 +73,12 @@ struct SignalingEndpoint: Sendable {
             else { throw CallError.rejected(.tokenInvalid) }
             return SignalingAdmission(room: room, peerId: peerId, ip: ip)
         } catch {
-            let refusal = Self.refusal(for: error)
+            let refusal = ErrorStatus.gatewayError(error)
             if ["token_invalid", "token_used", "token_expired", "token_revoked"].contains(refusal.code) {
                 abuse.recordFailure(ip: ip, now: now)
             }
             throw refusal
         }
-    }
-
-    /// The refusal's status and body, from the one table in `ErrorStatus`.
-    static func refusal(for error: any Error) -> GatewayError {
-        ErrorStatus.gatewayError(error)
     }
 
     // MARK: - The socket
