@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "crow-calls", targets: ["CrowCalls"]),
         .executable(name: "crow-ledger", targets: ["CrowLedger"]),
         .executable(name: "crow-bench", targets: ["CrowBench"]),
+        .executable(name: "crow-testkit", targets: ["CrowTestKit"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Projections", targets: ["Projections"]),
         .library(name: "Decisions", targets: ["Decisions"]),
@@ -57,6 +58,27 @@ let package = Package(
                 .embedInCode("0002_projections.sql"),
                 .embedInCode("0003_events_refuse_replace.sql"),
                 .embedInCode("0004_owner.sql"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The web client (pages, styles, ES modules), embedded in the binary. No build step.
+        .target(
+            name: "WebAssets",
+            path: "Web",
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("call.html"),
+                .embedInCode("panel.html"),
+                .embedInCode("calls.css"),
+                .embedInCode("toast.css"),
+                .embedInCode("common.js"),
+                .embedInCode("call.js"),
+                .embedInCode("mesh.js"),
+                .embedInCode("media.js"),
+                .embedInCode("panel.js"),
+                .embedInCode("toast.js"),
+                .embedInCode("icon.svg"),
+                .embedInCode("mode-test-canvas.js"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,6 +148,7 @@ let package = Package(
                 "Decisions",
                 "CallStore",
                 "OwnerStore",
+                "WebAssets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -188,6 +211,18 @@ let package = Package(
             ],
             path: "tools/bench",
             exclude: ["README.md", "python"],
+            swiftSettings: swiftSettings
+        ),
+        // Appends what later parts (the Nostr inbox) will append, for the browser suite and benchmarks.
+        .executableTarget(
+            name: "CrowTestKit",
+            dependencies: [
+                "Ledger",
+                "Decisions",
+                "CallStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "tools/testkit",
             swiftSettings: swiftSettings
         ),
         // Helpers shared by the test targets: temporary directories, the built binaries, running a tool,

@@ -75,6 +75,16 @@ public final class CallStore: Sendable {
         public var position: Int64
     }
 
+    /// A room link that would admit someone now (`previewLink`).
+    public struct LinkPreview: Sendable, Hashable {
+        public var roomCode: String
+        public var hostName: String
+        public var role: TokenRole
+        public var maxPeers: Int
+        public var peerCount: Int
+        public var expiresAt: Int64
+    }
+
     /// Commands on `ledger`, which must carry the call projections (`CallProjector`).
     public init(ledger: EventStore, settings: CallSettings) {
         self.ledger = ledger
@@ -212,6 +222,43 @@ public final class CallStore: Sendable {
         var admitted = admission
         admitted.position = recorded.last?.position ?? 0
         return admitted
+    }
+
+    /// What a room link would do if it were used now, without using it: the same checks, in the same
+    /// order, as `admit`, on one snapshot, with nothing appended. The call page asks this when it loads
+    /// (a used or expired link is explained before anyone clicks Join) and again after a refused join,
+    /// because a browser's WebSocket API does not show the HTTP answer to a refused upgrade.
+    public func previewLink(room code: String, token secret: String) async throws(CallError) -> LinkPreview {
+        let settings = self.settings
+        let presented = Secrets.hash(secret)
+        do {
+            return try await ledger.read { db in
+                let room = try StateLoader.room(code, in: db)
+                let token = try StateLoader.token(hash: presented, in: db)
+                _ = try RoomDecisions.admit(
+                    roomCode: code,
+                    room: room,
+                    token: token,
+                    presentedHash: presented,
+                    peerId: Secrets.identifier(),
+                    displayName: "",
+                    now: settings.clock()
+                )
+                guard let room, let token else { throw Rejection.tokenInvalid }
+                return LinkPreview(
+                    roomCode: code,
+                    hostName: room.room.hostName,
+                    role: token.value.role,
+                    maxPeers: room.room.maxPeers,
+                    peerCount: room.peers.count,
+                    expiresAt: token.value.expiresAt
+                )
+            }
+        } catch let rejection as Rejection {
+            throw .rejected(rejection)
+        } catch {
+            throw .ledger(.storage(String(describing: error)))
+        }
     }
 
     public func leave(room code: String, peerId: String, reason: LeaveReason) async throws(CallError) {

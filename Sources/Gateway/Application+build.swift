@@ -100,6 +100,7 @@ public func buildApplication(
             maxStreams: configuration.maxStreams,
             streams: CallsStreamController.StreamCount()
         ).addRoutes(to: api)
+        try WebClientController(store: store, abuse: abuse, configuration: configuration).addRoutes(to: router)
         // Reached only by requests that are not WebSocket upgrades.
         router.get("calls/ws") { _, _ -> Response in
             throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket", headers: [.upgrade: "websocket"])

@@ -1,5 +1,6 @@
 import Foundation
 public import Ledger
+import WebAssets
 
 /// A setting that could not be used. The message names the setting, so the operator knows what to fix.
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -67,6 +68,14 @@ public struct GatewayConfiguration: Sendable {
     public var maxStreams = 2048
     /// How often signaling checks grace periods; shorter in tests.
     public var signalingTick: Duration = .seconds(1)
+    /// Extra call modes offered on the call page (`CROW_CALLS_MODES`, comma separated): built-in names
+    /// (`test-canvas`) or `<name>.js` files in `callModesDirectory`. None by default.
+    public var callModes: [String] = []
+    /// `CROW_CALLS_MODES_DIR`: a folder of mode modules, read once at start.
+    public var callModesDirectory: String?
+    /// How often open pages poll the bell, in seconds (`CROW_CALLS_BELL_INTERVAL`, 60). The live stream
+    /// is the fast path; the poll is the fallback when a proxy blocks the stream.
+    public var bellPollInterval = 60
 
     public init() {}
 
@@ -126,6 +135,13 @@ public struct GatewayConfiguration: Sendable {
         if let raw = value("CROW_CALLS_LOGIN_WINDOW") {
             configuration.loginWindow = Int64(try parseInt(raw, setting: "CROW_CALLS_LOGIN_WINDOW", range: 1...86_400)) * 1000
         }
+        if let raw = value("CROW_CALLS_MODES") {
+            configuration.callModes = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let raw = value("CROW_CALLS_MODES_DIR") { configuration.callModesDirectory = raw }
+        if let raw = value("CROW_CALLS_BELL_INTERVAL") {
+            configuration.bellPollInterval = try parseInt(raw, setting: "CROW_CALLS_BELL_INTERVAL", range: 1...3600)
+        }
         if let raw = value("CROW_CALLS_SYNCHRONOUS") {
             guard let mode = SynchronousMode(rawValue: raw.uppercased()) else {
                 throw ConfigurationError(setting: "CROW_CALLS_SYNCHRONOUS", value: raw, reason: "use FULL or NORMAL")
@@ -162,6 +178,23 @@ public struct GatewayConfiguration: Sendable {
         }
         if !turnURLs.isEmpty && (turnSecret ?? "").isEmpty {
             throw ConfigurationError(setting: "CROW_TURN_SECRET", value: "", reason: "TURN URLs need the TURN secret")
+        }
+        guard (1...3600).contains(bellPollInterval) else {
+            throw ConfigurationError(setting: "CROW_CALLS_BELL_INTERVAL", value: "\(bellPollInterval)", reason: "must be 1 to 3600")
+        }
+        for name in callModes {
+            guard CallModeName.isValid(name) else {
+                throw ConfigurationError(setting: "CROW_CALLS_MODES", value: name, reason: "a mode name is 1 to 40 of a-z, 0-9 and -")
+            }
+            guard WebAssets.builtInModes[name] != nil || callModesDirectory.map({ CallModeName.file(name, in: $0) }).map({
+                FileManager.default.isReadableFile(atPath: $0)
+            }) == true else {
+                throw ConfigurationError(
+                    setting: "CROW_CALLS_MODES",
+                    value: name,
+                    reason: "is neither built in (\(WebAssets.builtInModes.keys.sorted().joined(separator: ", "))) nor a readable <name>.js in CROW_CALLS_MODES_DIR"
+                )
+            }
         }
         if let gatewayURL {
             guard let url = URL(string: gatewayURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),

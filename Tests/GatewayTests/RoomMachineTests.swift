@@ -30,8 +30,8 @@ import Testing
         #expect(first == [.send(1, .welcome(peerId: "ada", resume: "r1", peers: [], maxPeers: 4, iceServers: []))])
         _ = room.admitted(peerId: "bob", name: "Bob", now: 1)
         let second = room.attach(peerId: "bob", connection: 2, resume: "r2", iceServers: [], now: 1)
-        let ada = PeerInfo(peerId: "ada", name: "Ada", audio: true, video: true, screen: false)
-        let bob = PeerInfo(peerId: "bob", name: "Bob", audio: true, video: true, screen: false)
+        let ada = PeerInfo(peerId: "ada", name: "Ada", audio: true, video: false, screen: false)
+        let bob = PeerInfo(peerId: "bob", name: "Bob", audio: true, video: false, screen: false)
         #expect(second == [.send(2, .welcome(peerId: "bob", resume: "r2", peers: [ada], maxPeers: 4, iceServers: [])), .send(1, .peerJoined(bob))])
     }
 
@@ -50,8 +50,8 @@ import Testing
     @Test func stateChangesAreBroadcastToTheOthers() {
         var room = Self.twoPeers()
         let actions = room.receive(.state(audio: false, video: nil, screen: true, name: nil), on: 2, now: 3)
-        #expect(actions == [.send(1, .state(from: "bob", media: MediaState(audio: false, video: true, screen: true), name: "Bob"))])
-        #expect(room.seat("bob")?.media == MediaState(audio: false, video: true, screen: true))
+        #expect(actions == [.send(1, .state(from: "bob", media: MediaState(audio: false, video: false, screen: true), name: "Bob"))])
+        #expect(room.seat("bob")?.media == MediaState(audio: false, video: false, screen: true))
     }
 
     @Test func aRenameIsCleanedBeforeOthersSeeIt() {
@@ -81,7 +81,7 @@ import Testing
         #expect(room.detached(2, now: 10).isEmpty)
         #expect(room.tick(now: 10 + 19_999).isEmpty)
         let resumed = room.attach(peerId: "bob", connection: 3, resume: "r3", iceServers: [], now: 15_000)
-        let ada = PeerInfo(peerId: "ada", name: "Ada", audio: true, video: true, screen: false)
+        let ada = PeerInfo(peerId: "ada", name: "Ada", audio: true, video: false, screen: false)
         // Only the resumer hears anything: a welcome with the same peer id and the others.
         #expect(resumed == [.send(3, .welcome(peerId: "bob", resume: "r3", peers: [ada], maxPeers: 4, iceServers: []))])
         #expect(room.tick(now: 60_000).isEmpty)

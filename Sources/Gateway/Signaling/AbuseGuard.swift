@@ -54,6 +54,12 @@ public final class AbuseGuard: Sendable {
         state.withLock { $0.failures.retryAfter(ip, now: now) }
     }
 
+    /// The refusals that count as a failed join: a wrong, used, expired or revoked token or secret.
+    /// A full room or an ended call is not an attempt to guess anything.
+    public static func isFailedJoin(_ code: String) -> Bool {
+        ["token_invalid", "token_used", "token_expired", "token_revoked"].contains(code)
+    }
+
     public func recordFailure(ip: String, now: Int64) {
         state.withLock { $0.failures.record(ip, now: now) }
     }

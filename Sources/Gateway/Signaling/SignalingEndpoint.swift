@@ -74,7 +74,7 @@ struct SignalingEndpoint: Sendable {
             return SignalingAdmission(room: room, peerId: peerId, ip: ip)
         } catch {
             let refusal = ErrorStatus.gatewayError(error)
-            if ["token_invalid", "token_used", "token_expired", "token_revoked"].contains(refusal.code) {
+            if AbuseGuard.isFailedJoin(refusal.code) {
                 abuse.recordFailure(ip: ip, now: now)
             }
             throw refusal

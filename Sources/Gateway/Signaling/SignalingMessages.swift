@@ -1,13 +1,14 @@
 import Foundation
 public import Ledger
 
-/// What a participant announces about their media.
+/// What a participant announces about their media. A new seat starts as the call page starts a call:
+/// microphone on, camera off, no screen, so a late joiner never shows a camera tile that has no video.
 public struct MediaState: Sendable, Hashable, Codable {
     public var audio: Bool
     public var video: Bool
     public var screen: Bool
 
-    public init(audio: Bool = true, video: Bool = true, screen: Bool = false) {
+    public init(audio: Bool = true, video: Bool = false, screen: Bool = false) {
         self.audio = audio
         self.video = video
         self.screen = screen

@@ -1,0 +1,153 @@
+import CallStore
+import Decisions
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WebAssets
+
+/// The web client's routes (docs/WEB.md): the call page, the Calls panel, their scripts and styles, the
+/// toast banner, the extra call modes, and the one guest read the call page needs (`/calls/link`).
+///
+/// The pages are static files: everything they show comes from the JSON API, so no server-side
+/// template ever interpolates untrusted text into HTML.
+struct WebClientController: Sendable {
+    let store: CallStore
+    let abuse: AbuseGuard
+    let configuration: GatewayConfiguration
+    let assets: [String: StaticFile]
+    /// Mode name → its module, for the modes switched on in configuration.
+    let modes: [String: StaticFile]
+
+    /// Pages may run only the gateway's own scripts and styles, talk only to the gateway (HTTP and its
+    /// WebSocket: CSP's `'self'` covers `ws:`/`wss:` to the same host), and show camera and screen
+    /// streams. No inline script or style anywhere.
+    static let pagePolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    static let pageHeaders: HTTPFields = [
+        .contentSecurityPolicy: pagePolicy,
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        HTTPField.Name("X-Frame-Options")!: "DENY",
+        HTTPField.Name("Permissions-Policy")!: "camera=(self), microphone=(self), display-capture=(self)",
+        HTTPField.Name("Cross-Origin-Opener-Policy")!: "same-origin",
+    ]
+
+    init(store: CallStore, abuse: AbuseGuard, configuration: GatewayConfiguration) throws {
+        self.store = store
+        self.abuse = abuse
+        self.configuration = configuration
+        self.assets = WebAssets.all.mapValues { StaticFile(contentType: $0.contentType, bytes: $0.bytes) }
+        var modes: [String: StaticFile] = [:]
+        for name in configuration.callModes {
+            if let builtIn = WebAssets.builtInModes[name], let asset = WebAssets.all[builtIn] {
+                modes[name] = StaticFile(contentType: asset.contentType, bytes: asset.bytes)
+            } else if let directory = configuration.callModesDirectory {
+                let path = CallModeName.file(name, in: directory)
+                guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
+                    throw ConfigurationError(setting: "CROW_CALLS_MODES", value: name, reason: "\(path) cannot be read or is over 1 MiB")
+                }
+                modes[name] = StaticFile(contentType: "text/javascript; charset=utf-8", bytes: Array(data))
+            }
+        }
+        self.modes = modes
+    }
+
+    func addRoutes(to router: Router<GatewayContext>) {
+        router.get("calls") { request, context in page(request, context: context) }
+        router.get("calls/assets/:name") { request, context -> Response in
+            guard let name = context.parameters.get("name"), let file = assets[name], !name.hasSuffix(".html") else {
+                return Response(status: .notFound)
+            }
+            return file.response(to: request, store: true)
+        }
+        router.get("calls/toast.js") { request, _ -> Response in
+            assets["toast.js"]!.response(to: request, store: true)
+        }
+        router.get("calls/modes/:file") { request, context -> Response in
+            guard let file = context.parameters.get("file"), file.hasSuffix(".js"), let mode = modes[String(file.dropLast(3))] else {
+                return Response(status: .notFound)
+            }
+            return mode.response(to: request, store: true)
+        }
+        router.get("calls/client.json") { _, _ in try clientSettings() }
+        router.get("calls/link") { request, context in try await previewLink(request, context: context) }
+    }
+
+    /// `/calls?room=…&token=…` is the call page for whoever holds the link; `/calls` alone is the
+    /// owner's panel, and sends anyone else to sign in.
+    func page(_ request: Request, context: GatewayContext) -> Response {
+        if request.uri.queryParameters["room"] != nil {
+            return assets["call.html"]!.response(to: request, headers: Self.pageHeaders)
+        }
+        guard context.owner != nil else {
+            return Response(status: .seeOther, headers: [.location: "/login", .cacheControl: "no-store"])
+        }
+        return assets["panel.html"]!.response(to: request, headers: Self.pageHeaders)
+    }
+
+    /// What every page needs to know about this gateway. Nothing secret: the call page reads it too.
+    func clientSettings() throws -> Response {
+        struct Mode: Encodable {
+            var name: String
+            var module: String
+        }
+        struct Settings: Encodable {
+            var bellPollSeconds: Int
+            /// Whether a contact's Call button sends an invite (the Nostr outbox). Not in this build.
+            var invites: Bool
+            var maxPeers: Int
+            var modes: [Mode]
+        }
+        return try JSONBody.response(
+            Settings(
+                bellPollSeconds: configuration.bellPollInterval,
+                invites: false,
+                maxPeers: configuration.maxPeers,
+                modes: configuration.callModes.map { Mode(name: $0, module: "/calls/modes/\($0).js") }
+            )
+        )
+    }
+
+    /// `GET /calls/link?room=&token=`: what the link would do if used now, without using it. Refusals
+    /// are those of a join (same codes, same statuses) and count as failed joins for the throttle, so
+    /// this is no better an oracle for guessing tokens than `/calls/ws` itself.
+    func previewLink(_ request: Request, context: GatewayContext) async throws -> Response {
+        let ip = context.clientIP
+        let now = store.settings.clock()
+        if let wait = abuse.blockedFor(ip: ip, now: now) { throw GatewayError.rateLimited(retryAfter: wait) }
+        let query = request.uri.queryParameters
+        guard let room = query["room"].map(String.init), TextRules.isRoomCode(room) else {
+            throw GatewayError.invalidRequest("room is missing or malformed")
+        }
+        guard let token = query["token"].map(String.init), (1...256).contains(token.utf8.count) else {
+            throw GatewayError.invalidRequest("token is missing or malformed")
+        }
+        struct Preview: Encodable {
+            var roomCode: String
+            var hostName: String
+            var role: String
+            var maxPeers: Int
+            var peerCount: Int
+            var expiresAt: Int64
+        }
+        do {
+            let preview = try await store.previewLink(room: room, token: token)
+            return try JSONBody.response(
+                Preview(
+                    roomCode: preview.roomCode,
+                    hostName: preview.hostName,
+                    role: preview.role.rawValue,
+                    maxPeers: preview.maxPeers,
+                    peerCount: preview.peerCount,
+                    expiresAt: preview.expiresAt
+                )
+            )
+        } catch {
+            let refusal = ErrorStatus.gatewayError(error)
+            if AbuseGuard.isFailedJoin(refusal.code) {
+                abuse.recordFailure(ip: ip, now: now)
+            }
+            throw refusal
+        }
+    }
+}

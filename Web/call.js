@@ -1,0 +1,435 @@
+// The call page, /calls?room=<code>&token=<token>: the pre-join screen, the call, and the end screen.
+// Loading the page never uses the token: only Join does (by opening the signaling socket with it).
+import { api, ApiError, el, formatDuration } from './common.js';
+import { LocalMedia, describeMediaError } from './media.js';
+import { Mesh } from './mesh.js';
+
+const params = new URLSearchParams(location.search);
+const room = params.get('room') || '';
+const token = params.get('token') || '';
+const sessionKey = `crow-call:${room}`;
+const $ = (id) => document.getElementById(id);
+
+const media = new LocalMedia();
+let mesh = null;
+let stopMeter = () => {};
+let joinedAt = 0;
+let settings = { modes: [], maxPeers: 4 };
+const modes = [];
+
+/** Plain sentences for every refusal a join can meet (docs/SIGNALING.md). */
+function explain(code, retryAfter) {
+  switch (code) {
+    case 'room_full':
+      return ['This call is full', 'Every seat in this call is taken. Try again when someone leaves.'];
+    case 'token_used':
+      return ['This link was already used', 'Each link lets one person in, once, and this one has been used. Ask the person who invited you for a new link.'];
+    case 'token_expired':
+      return ['This link has expired', 'Ask the person who invited you for a new link.'];
+    case 'token_revoked':
+      return ['This link was withdrawn', 'The host withdrew this link. Ask them for a new one.'];
+    case 'room_ended':
+      return ['This call has ended', 'The call this link was for is over.'];
+    case 'room_not_found':
+    case 'token_invalid':
+    case 'invalid_request':
+      return ['This link is not valid', 'Check that you copied the whole link, or ask for a new one.'];
+    case 'rate_limited':
+      return ['Too many attempts', `Too many failed attempts came from your network. Wait ${retryAfter || 60} seconds and try again.`];
+    case 'unreachable':
+      return ['The call server cannot be reached', 'Check your network connection, then try again.'];
+    case 'storage_error':
+      return ['The call server has a problem', 'It cannot read its records right now. Try again in a minute.'];
+    default:
+      return ['Cannot join this call', `The gateway refused the join (${code}).`];
+  }
+}
+
+function show(section) {
+  for (const id of ['loading', 'notice', 'prejoin', 'incall', 'ended']) $(id).hidden = id !== section;
+  document.body.dataset.screen = section;
+}
+
+function notice(title, text, { retry } = {}) {
+  $('notice-title').textContent = title;
+  $('notice-text').textContent = text;
+  $('notice-retry').hidden = !retry;
+  $('notice-retry').onclick = retry || null;
+  show('notice');
+}
+
+function noticeFor(error) {
+  const [title, text] = explain(error.code, error.retryAfter);
+  notice(title, text, { retry: error.code === 'unreachable' || error.code === 'rate_limited' ? () => location.reload() : null });
+}
+
+function saveSession(extra = {}) {
+  const saved = loadSession() || {};
+  sessionStorage.setItem(sessionKey, JSON.stringify({ ...saved, ...extra }));
+}
+
+function loadSession() {
+  try {
+    return JSON.parse(sessionStorage.getItem(sessionKey) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+// MARK: - Pre-join
+
+async function start() {
+  if (!room) return notice('This link is not complete', 'The address has no room code. Open the full link you were sent.');
+  if (!window.isSecureContext) {
+    notice(
+      'This page needs HTTPS',
+      `Browsers give the microphone and camera only to secure pages. Open this call over HTTPS (https://${location.host}…), or on localhost.`,
+    );
+    return;
+  }
+  settings = await api('/calls/client.json').catch(() => settings);
+  await loadModes();
+  const saved = loadSession();
+  if (saved && saved.resume) return resumeAfterReload(saved);
+  if (!token) return notice('This link is not complete', 'The address has no token. Open the full link you were sent.');
+  let preview;
+  try {
+    preview = await api(`/calls/link?${new URLSearchParams({ room, token })}`);
+  } catch (error) {
+    return noticeFor(error);
+  }
+  showPrejoin(preview);
+}
+
+function showPrejoin(preview) {
+  const input = $('display-name');
+  input.value = localStorage.getItem('crow-calls:name') || (preview.role === 'host' ? preview.hostName : '');
+  $('prejoin-host').textContent =
+    preview.role === 'host'
+      ? `You are hosting this call. ${preview.peerCount} of ${preview.maxPeers} people are in it.`
+      : `${preview.hostName} invited you. ${preview.peerCount} of ${preview.maxPeers} people are in the call.`;
+  show('prejoin');
+  input.focus();
+  media
+    .openMicrophone()
+    .then(() => {
+      stopMeter = media.meter((level) => ($('mic-meter').value = level));
+    })
+    .catch((error) => warn(describeMediaError(error, 'microphone') + ' You can still join and listen.'));
+  $('preview-camera').addEventListener('click', togglePreview);
+  $('join').addEventListener('click', join);
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') join();
+  });
+}
+
+function warn(text) {
+  $('prejoin-warning').textContent = text;
+  $('prejoin-warning').hidden = !text;
+}
+
+async function togglePreview() {
+  const button = $('preview-camera');
+  if (media.cameraTrack) {
+    media.stopCamera();
+  } else {
+    try {
+      await media.startCamera();
+    } catch (error) {
+      return warn(describeMediaError(error, 'camera'));
+    }
+  }
+  const on = Boolean(media.cameraTrack);
+  button.setAttribute('aria-pressed', String(on));
+  button.textContent = on ? 'Turn camera preview off' : 'Turn camera preview on';
+  $('preview-video').hidden = !on;
+  $('preview-placeholder').hidden = on;
+  $('preview-video').srcObject = on ? new MediaStream([media.cameraTrack]) : null;
+}
+
+async function join() {
+  const button = $('join');
+  if (button.disabled) return;
+  button.disabled = true;
+  button.textContent = 'Joining…';
+  const name = $('display-name').value.trim().slice(0, 64);
+  if (name) localStorage.setItem('crow-calls:name', name);
+  // Video stays off until the camera is turned on in the call.
+  if (media.cameraTrack) media.stopCamera();
+  $('preview-video').srcObject = null;
+  if (!media.audioTrack) await media.openMicrophone().catch(() => {});
+  mesh = new Mesh({ room, media });
+  wireMesh();
+  try {
+    await mesh.connect({ token, name });
+  } catch {
+    // The browser hides why an upgrade was refused; the link check says.
+    mesh = null;
+    button.disabled = false;
+    button.textContent = 'Join Call';
+    try {
+      await api(`/calls/link?${new URLSearchParams({ room, token })}`);
+      return notice('Could not join', 'The call server did not accept the connection. Try again.', { retry: () => location.reload() });
+    } catch (error) {
+      return noticeFor(error);
+    }
+  }
+  stopMeter();
+  joinedAt = Date.now();
+  saveSession({ joinedAt, name });
+  enterCall();
+}
+
+async function resumeAfterReload(saved) {
+  $('loading').textContent = 'Reconnecting to the call…';
+  joinedAt = saved.joinedAt || Date.now();
+  if (saved.audio === false) media.setAudioEnabled(false);
+  await media.openMicrophone().catch(() => {});
+  mesh = new Mesh({ room, media });
+  wireMesh();
+  try {
+    await mesh.connect({ resume: saved.resume });
+  } catch {
+    sessionStorage.removeItem(sessionKey);
+    mesh = null;
+    media.stopAll();
+    return notice(
+      'You left this call',
+      'You were away too long to take your seat back, and your link has been used. Ask for a new link to join again.',
+    );
+  }
+  enterCall();
+}
+
+// MARK: - In the call
+
+function wireMesh() {
+  mesh.addEventListener('welcome', (event) => saveSession({ resume: event.detail.resume, peerId: event.detail.peerId }));
+  mesh.addEventListener('peers', render);
+  mesh.addEventListener('media', render);
+  mesh.addEventListener('reconnecting', () => status('Connection lost. Reconnecting…'));
+  mesh.addEventListener('reconnected', () => status(''));
+  mesh.addEventListener('ended', (event) => ended(event.detail.reason));
+  media.addEventListener('change', () => {
+    saveSession({ audio: media.audioEnabled });
+    updateControls();
+    render();
+  });
+}
+
+function enterCall() {
+  show('incall');
+  $('toggle-mic').onclick = () => media.setAudioEnabled(!media.audioEnabled);
+  $('toggle-camera').onclick = toggleCamera;
+  $('toggle-screen').hidden = !media.canShareScreen;
+  $('toggle-screen').onclick = toggleScreen;
+  $('hangup').onclick = hangUp;
+  for (const mode of modes) addModeButton(mode);
+  if (!media.audioTrack) status('No microphone: you can listen, and others cannot hear you.');
+  updateControls();
+  render();
+  window.addEventListener('pagehide', () => {
+    // A reload keeps the seat (the session has the resume secret); closing the tab lets the grace run out.
+  });
+}
+
+function status(text) {
+  $('call-status').textContent = text;
+}
+
+async function toggleCamera() {
+  if (media.cameraTrack) return media.stopCamera();
+  try {
+    await media.startCamera();
+  } catch (error) {
+    status(describeMediaError(error, 'camera'));
+  }
+}
+
+async function toggleScreen() {
+  if (media.screenTrack) return media.stopScreen();
+  try {
+    await media.startScreen();
+  } catch (error) {
+    if (error && error.name !== 'NotAllowedError') status(describeMediaError(error, 'screen capture'));
+  }
+}
+
+async function loadModes() {
+  for (const entry of settings.modes || []) {
+    try {
+      const module = await import(entry.module);
+      const mode = module.default;
+      if (mode && typeof mode.start === 'function') modes.push({ name: entry.name, label: String(mode.label || entry.name), start: mode.start.bind(mode) });
+    } catch (error) {
+      console.warn(`call mode ${entry.name} did not load`, error);
+    }
+  }
+}
+
+function addModeButton(mode) {
+  const button = el('button', { type: 'button', 'aria-label': mode.label, 'aria-pressed': 'false', 'data-mode': mode.name },
+    el('span', { class: 'icon', 'aria-hidden': 'true', text: '✨' }), el('span', { class: 'label', text: mode.label }));
+  button.addEventListener('click', async () => {
+    if (media.modeHandle && button.getAttribute('aria-pressed') === 'true') return media.stopMode();
+    try {
+      await media.startMode(mode);
+      for (const other of document.querySelectorAll('[data-mode]')) other.setAttribute('aria-pressed', 'false');
+      button.setAttribute('aria-pressed', 'true');
+    } catch (error) {
+      status(error.message || `The mode ${mode.label} failed.`);
+    }
+  });
+  media.addEventListener('change', () => {
+    if (!media.modeHandle) button.setAttribute('aria-pressed', 'false');
+  });
+  $('mode-buttons').append(button);
+}
+
+function updateControls() {
+  const state = media.state;
+  const mic = $('toggle-mic');
+  mic.setAttribute('aria-pressed', String(state.audio));
+  mic.disabled = !media.audioTrack;
+  mic.querySelector('.label').textContent = state.audio ? 'Mute' : 'Unmute';
+  mic.classList.toggle('off', !state.audio);
+  const camera = $('toggle-camera');
+  camera.setAttribute('aria-pressed', String(Boolean(media.cameraTrack)));
+  camera.querySelector('.label').textContent = media.cameraTrack ? 'Stop camera' : 'Camera';
+  const screen = $('toggle-screen');
+  screen.setAttribute('aria-pressed', String(state.screen));
+  screen.querySelector('.label').textContent = state.screen ? 'Stop sharing' : 'Share';
+}
+
+/** One tile per participant, self first; each shows the name and what their media is doing. */
+function render() {
+  if (!mesh) return;
+  const grid = $('grid');
+  const wanted = [{ id: 'self', self: true }, ...[...mesh.peers.keys()].map((id) => ({ id, self: false }))];
+  const keep = new Set(wanted.map((w) => w.id));
+  for (const tile of [...grid.children]) if (!keep.has(tile.dataset.peer)) tile.remove();
+  for (const { id, self } of wanted) {
+    let tile = grid.querySelector(`[data-peer="${CSS.escape(id)}"]`);
+    if (!tile) {
+      tile = makeTile(id, self);
+      grid.append(tile);
+    }
+    updateTile(tile, self ? selfInfo() : mesh.peers.get(id), self ? null : mesh.links.get(id));
+  }
+  grid.dataset.count = String(wanted.length);
+  const others = mesh.peers.size;
+  if (!mesh.ended && !$('call-status').textContent.startsWith('Connection lost')) {
+    status(others === 0 ? 'Waiting for others to join…' : '');
+  }
+}
+
+function selfInfo() {
+  const saved = loadSession() || {};
+  return { name: `${saved.name || 'You'} (you)`, ...media.state };
+}
+
+function makeTile(id, self) {
+  const video = el('video', { autoplay: true, playsinline: true, class: 'tile-video' });
+  video.muted = self;
+  const tile = el('figure', { class: 'tile', 'data-peer': id },
+    video,
+    el('div', { class: 'avatar', 'aria-hidden': 'true' }),
+    el('figcaption', {},
+      el('span', { class: 'name' }),
+      el('span', { class: 'badges' },
+        el('span', { class: 'badge mic-off', text: 'Muted', hidden: true }),
+        el('span', { class: 'badge cam-on', text: 'Camera', hidden: true }),
+        el('span', { class: 'badge screen-on', text: 'Screen', hidden: true }),
+        el('span', { class: 'badge conn', hidden: true }))));
+  if (!self) {
+    video.addEventListener('loadedmetadata', () => video.play().catch(() => offerSound(video)));
+  }
+  return tile;
+}
+
+function offerSound(video) {
+  if (document.getElementById('allow-sound')) return;
+  const button = el('button', { id: 'allow-sound', type: 'button', class: 'primary', text: 'Allow sound' });
+  button.addEventListener('click', () => {
+    for (const v of document.querySelectorAll('.tile-video')) v.play().catch(() => {});
+    button.remove();
+  });
+  $('call-status').after(button);
+  video.dataset.blocked = 'true';
+}
+
+function updateTile(tile, info, link) {
+  if (!info) return;
+  const video = tile.querySelector('video');
+  const self = tile.dataset.peer === 'self';
+  const stream = self ? (media.videoTrack ? new MediaStream([media.videoTrack]) : null) : link ? link.stream : null;
+  if (self) {
+    const track = media.videoTrack;
+    if (!track) video.srcObject = null;
+    else if (!video.srcObject || video.srcObject.getVideoTracks()[0] !== track) video.srcObject = stream;
+  } else if (stream && video.srcObject !== stream) {
+    video.srcObject = stream;
+  }
+  const showsVideo = Boolean(info.video || info.screen);
+  tile.classList.toggle('has-video', showsVideo);
+  tile.classList.toggle('screen', Boolean(info.screen));
+  tile.querySelector('.name').textContent = info.name || 'Guest';
+  tile.querySelector('.avatar').textContent = initials(info.name || 'Guest');
+  tile.querySelector('.mic-off').hidden = info.audio !== false;
+  tile.querySelector('.cam-on').hidden = !info.video;
+  tile.querySelector('.screen-on').hidden = !info.screen;
+  tile.setAttribute('aria-label', `${info.name || 'Guest'}: microphone ${info.audio === false ? 'off' : 'on'}, camera ${info.video ? 'on' : 'off'}${info.screen ? ', sharing screen' : ''}`);
+  tile.dataset.audio = String(info.audio !== false);
+  tile.dataset.video = String(Boolean(info.video));
+  tile.dataset.screen = String(Boolean(info.screen));
+  const conn = tile.querySelector('.conn');
+  if (link) {
+    const state = link.state;
+    tile.dataset.connection = state;
+    conn.hidden = state === 'connected';
+    conn.textContent = state === 'failed' || state === 'disconnected' ? 'Reconnecting' : 'Connecting';
+  }
+}
+
+function initials(name) {
+  const parts = name.replace(/\(you\)$/, '').trim().split(/\s+/).filter(Boolean);
+  return (parts.slice(0, 2).map((part) => [...part][0]).join('') || '?').toUpperCase();
+}
+
+async function hangUp() {
+  if (mesh) mesh.leave();
+  ended('hangup');
+}
+
+function ended(reason) {
+  media.stopAll();
+  stopMeter();
+  sessionStorage.removeItem(sessionKey);
+  const texts = {
+    hangup: ['You left the call', ''],
+    closed: ['Call ended', 'The host ended the call.'],
+    expired: ['Call ended', 'The call reached its time limit.'],
+    ended: ['Call ended', 'This call has ended.'],
+    elsewhere: ['Call continued elsewhere', 'You joined this call from another tab or device, so this one left it.'],
+    lost: ['Connection lost', 'The connection to the call was lost and could not be restored.'],
+  };
+  const [title, text] = texts[reason] || texts.ended;
+  $('ended-title').textContent = title;
+  $('ended-text').textContent = text;
+  $('ended-duration').textContent = joinedAt ? `Duration ${formatDuration(Date.now() - joinedAt)}` : '';
+  for (const video of document.querySelectorAll('video')) video.srcObject = null;
+  show('ended');
+}
+
+// For the browser tests and for debugging in the console: the live objects of this page.
+window.crowCall = {
+  get mesh() {
+    return mesh;
+  },
+  media,
+};
+
+start().catch((error) => {
+  console.error(error);
+  noticeFor(error instanceof ApiError ? error : { code: 'unreachable' });
+});

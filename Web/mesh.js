@@ -1,0 +1,349 @@
+// The call's connections: one WebSocket to the gateway for signaling, and one RTCPeerConnection to each
+// other participant (a full mesh). Media goes browser to browser; the gateway only relays descriptions
+// and candidates.
+//
+// Negotiation is "perfect negotiation": either side may make an offer at any time, and when two offers
+// cross, the polite side (the one with the smaller peer id) rolls its own back and answers. The side
+// that sets up a connection first (the newcomer, or whoever reloaded) adds one audio and one video
+// transceiver; the other side answers on them. Camera, screen and mode video are swapped on the video
+// sender with replaceTrack, so toggling them never renegotiates. A connection that fails gets an ICE
+// restart.
+
+const SESSION = crypto.getRandomValues(new Uint32Array(2)).join('-');
+
+/** One other participant: their RTCPeerConnection and the MediaStream we receive from them. */
+export class PeerLink extends EventTarget {
+  constructor({ peerId, selfId, iceServers, media, send, initiator }) {
+    super();
+    this.peerId = peerId;
+    this.polite = selfId < peerId;
+    this.media = media;
+    this.send = send;
+    this.remoteSession = null;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.queue = Promise.resolve();
+    this.stream = new MediaStream();
+    this.restartTimer = null;
+    this.closed = false;
+    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    this.pc.addEventListener('negotiationneeded', () => this.offer());
+    this.pc.addEventListener('icecandidate', ({ candidate }) => {
+      if (candidate) this.send({ candidate: candidate.toJSON(), session: SESSION });
+    });
+    this.pc.addEventListener('track', ({ track }) => {
+      for (const old of this.stream.getTracks()) if (old.kind === track.kind && old !== track) this.stream.removeTrack(old);
+      if (!this.stream.getTracks().includes(track)) this.stream.addTrack(track);
+      this.dispatchEvent(new Event('media'));
+    });
+    this.pc.addEventListener('connectionstatechange', () => this.watchConnection());
+    if (initiator) {
+      this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+      this.pc.addTransceiver('video', { direction: 'sendrecv' });
+      this.applyTracks();
+    }
+  }
+
+  get state() {
+    return this.pc.connectionState;
+  }
+
+  /** The first negotiated transceiver of a kind: both sides agree on it, even after crossed offers. */
+  primary(kind) {
+    const all = this.pc.getTransceivers().filter((t) => t.receiver.track && t.receiver.track.kind === kind && !t.stopped);
+    return all.find((t) => t.mid !== null) || all[0] || null;
+  }
+
+  /** Puts this participant's current microphone and video on the senders. */
+  applyTracks() {
+    if (this.closed) return;
+    for (const kind of ['audio', 'video']) {
+      const transceiver = this.primary(kind);
+      if (!transceiver) continue;
+      if (transceiver.direction !== 'sendrecv' && transceiver.direction !== 'stopped') transceiver.direction = 'sendrecv';
+      const track = kind === 'audio' ? this.media.audioTrack : this.media.videoTrack;
+      if (transceiver.sender.track !== track) transceiver.sender.replaceTrack(track || null).catch(() => {});
+    }
+  }
+
+  async offer() {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.send({ description: this.pc.localDescription.toJSON(), session: SESSION });
+    } catch (error) {
+      console.warn('offer failed', error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /** Handles a description or candidate from this peer, one at a time in arrival order. */
+  receive(data) {
+    this.queue = this.queue.then(() => this.handle(data)).catch((error) => console.warn('signal failed', error));
+    return this.queue;
+  }
+
+  async handle({ description, candidate }) {
+    if (this.closed) return;
+    if (description) {
+      const collision = description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
+      this.ignoreOffer = !this.polite && collision;
+      if (this.ignoreOffer) return;
+      await this.pc.setRemoteDescription(description);
+      if (description.type === 'offer') {
+        this.applyTracks();
+        await this.pc.setLocalDescription();
+        this.send({ description: this.pc.localDescription.toJSON(), session: SESSION });
+      } else {
+        this.applyTracks();
+      }
+    } else if (candidate) {
+      try {
+        await this.pc.addIceCandidate(candidate);
+      } catch (error) {
+        if (!this.ignoreOffer) throw error;
+      }
+    }
+  }
+
+  /** A failed connection gets an ICE restart at once; a disconnected one after 4 s without recovery. */
+  watchConnection() {
+    this.dispatchEvent(new Event('statechange'));
+    clearTimeout(this.restartTimer);
+    if (this.closed) return;
+    if (this.pc.connectionState === 'failed') this.pc.restartIce();
+    else if (this.pc.connectionState === 'disconnected') {
+      this.restartTimer = setTimeout(() => {
+        if (!this.closed && this.pc.connectionState === 'disconnected') this.pc.restartIce();
+      }, 4000);
+    }
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    this.pc.close();
+  }
+}
+
+/** A refusal or loss of the signaling socket, explained by code (docs/SIGNALING.md). */
+export class SignalingClosed extends Error {
+  constructor(code, reason) {
+    super(reason || `closed with ${code}`);
+    this.code = code;
+  }
+}
+
+/**
+ * The call: signaling socket plus mesh. Events: `welcome`, `peers` (someone came, went or changed),
+ * `media` (a remote stream changed), `reconnecting`, `ended` (detail: {reason}).
+ */
+export class Mesh extends EventTarget {
+  constructor({ room, media }) {
+    super();
+    this.room = room;
+    this.media = media;
+    this.links = new Map();
+    this.peers = new Map();
+    this.selfId = null;
+    this.resume = null;
+    this.iceServers = [];
+    this.maxPeers = 0;
+    this.socket = null;
+    this.leaving = false;
+    this.ended = false;
+    this.retries = 0;
+    this.retryTimer = null;
+    this.media.addEventListener('change', () => {
+      for (const link of this.links.values()) link.applyTracks();
+      this.sendState();
+    });
+  }
+
+  /** Opens the socket. Resolves on the first `welcome`; rejects with SignalingClosed when the gateway
+   *  refuses the join (the browser does not show why: the caller asks `/calls/link`). */
+  connect({ token, resume, name }) {
+    const params = new URLSearchParams({ room: this.room });
+    if (token) {
+      params.set('token', token);
+      if (name) params.set('name', name);
+    } else params.set('resume', resume);
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(`${scheme}//${location.host}/calls/ws?${params}`);
+    this.socket = socket;
+    return new Promise((resolve, reject) => {
+      let welcomed = false;
+      socket.addEventListener('message', (event) => {
+        let message;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        if (message.type === 'welcome' && !welcomed) {
+          welcomed = true;
+          this.onWelcome(message);
+          resolve(message);
+        } else this.onMessage(message);
+      });
+      socket.addEventListener('close', (event) => {
+        if (this.socket !== socket) return;
+        if (!welcomed) reject(new SignalingClosed(event.code, event.reason));
+        else this.onClose(event);
+      });
+    });
+  }
+
+  onWelcome(message) {
+    const reload = this.selfId === null;
+    this.selfId = message.peerId;
+    this.resume = message.resume;
+    this.iceServers = message.iceServers || [];
+    this.maxPeers = message.maxPeers;
+    this.retries = 0;
+    const present = new Set(message.peers.map((peer) => peer.peerId));
+    for (const peerId of [...this.links.keys()]) if (!present.has(peerId)) this.drop(peerId);
+    for (const peer of message.peers) {
+      this.peers.set(peer.peerId, peer);
+      // A first welcome (a join or a page reload) sets up every connection; a resume after a dropped
+      // socket keeps the ones that are still carrying media.
+      if (reload || !this.links.has(peer.peerId)) this.link(peer.peerId, true);
+    }
+    this.sendState();
+    this.dispatchEvent(new CustomEvent('welcome', { detail: message }));
+    this.dispatchEvent(new Event('peers'));
+  }
+
+  onMessage(message) {
+    switch (message.type) {
+      case 'peer-joined':
+        this.peers.set(message.peerId, message);
+        this.link(message.peerId, false);
+        this.dispatchEvent(new Event('peers'));
+        break;
+      case 'peer-left':
+        this.drop(message.peerId);
+        this.dispatchEvent(new Event('peers'));
+        break;
+      case 'state': {
+        const peer = this.peers.get(message.from);
+        if (peer) {
+          Object.assign(peer, { audio: message.audio, video: message.video, screen: message.screen, name: message.name });
+          this.dispatchEvent(new Event('peers'));
+        }
+        break;
+      }
+      case 'signal': {
+        const data = message.data || {};
+        let link = this.links.get(message.from);
+        // A new session id means the peer reloaded its page: its old connection is gone for good.
+        if (link && data.session && link.remoteSession && link.remoteSession !== data.session) {
+          this.drop(message.from, { keepPeer: true });
+          link = null;
+        }
+        if (!link) link = this.link(message.from, false);
+        if (data.session) link.remoteSession = data.session;
+        link.receive(data);
+        break;
+      }
+      case 'room-closed':
+        this.finish(message.reason === 'expired' ? 'expired' : 'closed');
+        break;
+      case 'error':
+        console.warn('signaling error', message.code, message.message);
+        break;
+    }
+  }
+
+  link(peerId, initiator) {
+    const existing = this.links.get(peerId);
+    if (existing) {
+      if (!initiator) return existing;
+      existing.close();
+    }
+    const link = new PeerLink({
+      peerId,
+      selfId: this.selfId,
+      iceServers: this.iceServers,
+      media: this.media,
+      initiator,
+      send: (data) => this.send({ type: 'signal', to: peerId, data }),
+    });
+    link.addEventListener('media', () => this.dispatchEvent(new Event('media')));
+    link.addEventListener('statechange', () => this.dispatchEvent(new Event('peers')));
+    this.links.set(peerId, link);
+    this.dispatchEvent(new Event('media'));
+    return link;
+  }
+
+  drop(peerId, { keepPeer = false } = {}) {
+    const link = this.links.get(peerId);
+    if (link) link.close();
+    this.links.delete(peerId);
+    if (!keepPeer) this.peers.delete(peerId);
+    this.dispatchEvent(new Event('media'));
+  }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  sendState() {
+    this.send({ type: 'state', ...this.media.state });
+  }
+
+  rename(name) {
+    this.send({ type: 'state', name });
+  }
+
+  /** The socket dropped: resume with the secret (the gateway keeps the seat for its grace period). */
+  onClose(event) {
+    if (this.leaving || this.ended) return;
+    if (event.code === 4000) return this.finish('closed');
+    if (event.code === 4410) return this.finish('ended');
+    if (event.code === 4409) return this.finish('elsewhere');
+    this.dispatchEvent(new Event('reconnecting'));
+    const delay = Math.min(4000, 250 * 2 ** this.retries);
+    this.retries += 1;
+    this.retryTimer = setTimeout(() => this.reconnect(), delay);
+  }
+
+  async reconnect() {
+    if (this.leaving || this.ended) return;
+    try {
+      await this.connect({ resume: this.resume });
+      this.dispatchEvent(new Event('reconnected'));
+    } catch (error) {
+      // 1006 without a welcome: the gateway is unreachable, or it refused the secret (the seat's grace
+      // is over). Keep trying for a while; the caller's timer decides when to give up.
+      if (this.retries > 12) this.finish('lost');
+      else this.onClose({ code: error.code || 1006 });
+    }
+  }
+
+  /** Hang up: tell the gateway (it records `peer.left(hangup)`), then close everything. */
+  leave() {
+    this.leaving = true;
+    this.send({ type: 'leave' });
+    this.teardown();
+  }
+
+  finish(reason) {
+    if (this.ended) return;
+    this.ended = true;
+    this.teardown();
+    this.dispatchEvent(new CustomEvent('ended', { detail: { reason } }));
+  }
+
+  teardown() {
+    clearTimeout(this.retryTimer);
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+    if (this.socket && this.socket.readyState <= WebSocket.OPEN) {
+      // Close after the leave has been written; a closing socket still flushes what it queued.
+      this.socket.close(1000, 'left');
+    }
+  }
+}

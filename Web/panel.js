@@ -1,0 +1,302 @@
+// The Calls panel, /calls for the signed-in owner: incoming calls, live rooms, contacts with Call
+// buttons, call history and settings. Everything comes from the JSON API (docs/API.md); names and
+// links from other machines are shown as text.
+import { api, ApiError, copyText, el, formatDuration, formatTime, openTabSoon, safeURL } from './common.js';
+
+const $ = (id) => document.getElementById(id);
+let settings = { invites: false, bellPollSeconds: 60 };
+let historyCursor = null;
+
+function ownerName() {
+  return (localStorage.getItem('crow-calls:name') || '').trim() || 'Host';
+}
+
+function problem(error) {
+  if (error instanceof ApiError && error.code === 'unauthorized') {
+    location.assign('/login');
+    return;
+  }
+  const box = $('panel-error');
+  box.textContent = error ? error.message || String(error) : '';
+  box.hidden = !error;
+}
+
+// MARK: - Incoming
+
+async function loadIncoming() {
+  const { calls } = await api('/api/calls/incoming');
+  const list = $('incoming-list');
+  list.replaceChildren(...calls.map(incomingRow));
+  $('incoming-empty').hidden = calls.length > 0;
+}
+
+function incomingRow(call) {
+  const url = safeURL(call.joinUrl);
+  const act = (action) => async () => {
+    const go = action === 'accept' && url ? openTabSoon() : null;
+    try {
+      if (!(action === 'accept' && call.status === 'accepted')) {
+        await api(`/api/calls/incoming/${encodeURIComponent(call.id)}/${action}`, { method: 'POST' });
+      }
+      if (go) go(url);
+      problem(null);
+    } catch (error) {
+      if (go) go(null);
+      problem(error);
+    }
+    loadIncoming().catch(problem);
+  };
+  return el('li', { 'data-invite': call.id },
+    el('div', { class: 'grow' },
+      el('div', { class: 'title', text: call.senderName || 'Someone' }),
+      el('div', { class: 'muted small', text: `${formatTime(call.receivedAt)} · room ${call.roomCode}` })),
+    el('span', { class: `pill ${call.status}`, text: call.status }),
+    call.status === 'missed' ? null : el('button', { type: 'button', class: 'primary', onclick: act('accept'), text: 'Join', disabled: !url }),
+    el('button', { type: 'button', onclick: act('dismiss'), text: 'Dismiss' }),
+    call.status === 'ringing' ? el('button', { type: 'button', class: 'link', onclick: act('decline'), text: 'Decline' }) : null);
+}
+
+// MARK: - Live rooms
+
+async function loadRooms() {
+  const { rooms } = await api('/api/rooms');
+  const details = await Promise.all(rooms.map((room) => api(`/api/rooms/${room.code}`).catch(() => ({ room, peers: [] }))));
+  $('rooms-list').replaceChildren(...details.map(roomRow));
+  $('rooms-empty').hidden = rooms.length > 0;
+}
+
+function roomRow({ room, peers }) {
+  const linkArea = el('div', { class: 'full', hidden: true });
+  const names = peers.map((peer) => peer.name).join(', ');
+  const copy = async () => {
+    try {
+      const guest = await api(`/api/rooms/${room.code}/invites`, { method: 'POST', body: {} });
+      showLink(linkArea, guest.callUrl, 'New single-use guest link');
+    } catch (error) {
+      problem(error);
+    }
+  };
+  const close = async () => {
+    if (!confirm(`End the call in room ${room.code}? Everyone in it is disconnected.`)) return;
+    try {
+      await api(`/api/rooms/${room.code}/close`, { method: 'POST' });
+    } catch (error) {
+      problem(error);
+    }
+    loadRooms().catch(problem);
+  };
+  return el('li', { 'data-room': room.code },
+    el('div', { class: 'grow' },
+      el('div', { class: 'title', text: `${room.hostName} · ${room.peerCount} of ${room.maxPeers}` }),
+      el('div', { class: 'muted small', text: names ? `In the call: ${names}` : 'Nobody is in the call yet.' })),
+    el('button', { type: 'button', onclick: copy, text: 'Copy link' }),
+    el('button', { type: 'button', class: 'link', onclick: close, text: 'End' }),
+    linkArea);
+}
+
+/** Shows a guest link with a copy button; copies it at once when the browser allows. */
+async function showLink(area, url, caption) {
+  const input = el('input', { type: 'text', class: 'link-box', readonly: true, value: url, 'aria-label': caption });
+  const note = el('span', { class: 'copied', role: 'status' });
+  const copyAgain = el('button', { type: 'button', text: 'Copy', onclick: async () => {
+    note.textContent = (await copyText(url)) ? 'Copied' : 'Select the link and copy it';
+  } });
+  area.replaceChildren(el('div', { class: 'muted small', text: caption }), input, el('div', { class: 'row' }, copyAgain, note));
+  area.hidden = false;
+  note.textContent = (await copyText(url)) ? 'Copied to the clipboard' : '';
+  input.select();
+}
+
+// MARK: - Contacts
+
+async function loadContacts() {
+  const { contacts } = await api('/api/contacts');
+  $('contacts-list').replaceChildren(...contacts.map(contactRow));
+  $('contacts-empty').hidden = contacts.length > 0;
+  $('invites-note').hidden = settings.invites || contacts.length === 0;
+}
+
+function contactRow(contact) {
+  const linkArea = el('div', { class: 'full', hidden: true });
+  const row = el('li', { 'data-contact': contact.id },
+    el('div', { class: 'grow' },
+      el('div', { class: 'title', text: contact.name }),
+      el('div', { class: 'muted small', text: `${contact.npub.slice(0, 16)}…${contact.npub.slice(-6)} · ${contact.transport}` }),
+      settings.invites ? null : el('div', { class: 'muted small', text: 'Invites not configured' })),
+    el('button', { type: 'button', class: 'primary', text: 'Call', onclick: () => callContact(contact, linkArea) }),
+    el('button', { type: 'button', text: 'Edit', onclick: () => editContact(row, contact) }),
+    el('button', { type: 'button', class: 'link', text: 'Remove', onclick: () => removeContact(contact) }),
+    linkArea);
+  return row;
+}
+
+/**
+ * Calls a contact. This is the seam for invites: with the Nostr outbox (`settings.invites`), the room is
+ * created with `contact` and the gateway delivers the invite. Without it, the room is created, the call
+ * opens in a new tab, and the owner gets a guest link to send the contact some other way.
+ */
+async function callContact(contact, linkArea) {
+  const go = openTabSoon();
+  try {
+    if (settings.invites) {
+      const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName(), contact: contact.id } });
+      go(room.callUrl);
+    } else {
+      const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName() } });
+      const guest = await api(`/api/rooms/${room.roomCode}/invites`, { method: 'POST', body: { label: contact.name } });
+      go(room.callUrl);
+      showLink(linkArea, guest.callUrl, `Send this link to ${contact.name}: it lets them in once.`);
+    }
+    problem(null);
+    loadRooms().catch(problem);
+  } catch (error) {
+    go(null);
+    problem(error);
+  }
+}
+
+function editContact(row, contact) {
+  const name = el('input', { type: 'text', value: contact.name, 'aria-label': 'Name', maxlength: 200 });
+  const pubkey = el('input', { type: 'text', value: contact.npub, 'aria-label': 'Public key', spellcheck: 'false' });
+  const relays = el('textarea', { rows: 2, 'aria-label': 'Relays, one per line', spellcheck: 'false' });
+  relays.value = contact.relays.join('\n');
+  const transport = el('select', { 'aria-label': 'Invite transport' },
+    el('option', { value: 'nip17', text: 'NIP-17 direct message', selected: contact.transport === 'nip17' }),
+    el('option', { value: 'crow', text: 'Crow gateway inbox', selected: contact.transport === 'crow' }));
+  const error = el('p', { class: 'error', role: 'alert', hidden: true });
+  const form = el('form', { class: 'form-grid full', novalidate: true },
+    el('div', {}, name), el('div', {}, pubkey), el('div', { class: 'full' }, relays), el('div', {}, transport),
+    el('div', { class: 'full' }, error,
+      el('div', { class: 'row' },
+        el('button', { type: 'submit', class: 'primary', text: 'Save' }),
+        el('button', { type: 'button', text: 'Cancel', onclick: () => loadContacts().catch(problem) }))));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api(`/api/contacts/${contact.id}`, { method: 'PATCH', body: {
+        name: name.value, pubkey: pubkey.value.trim(), relays: lines(relays.value), transport: transport.value,
+      } });
+      await loadContacts();
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
+  });
+  row.replaceChildren(form);
+  name.focus();
+}
+
+async function removeContact(contact) {
+  if (!confirm(`Remove ${contact.name} from your contacts?`)) return;
+  try {
+    await api(`/api/contacts/${contact.id}`, { method: 'DELETE' });
+  } catch (error) {
+    problem(error);
+  }
+  loadContacts().catch(problem);
+}
+
+function lines(text) {
+  return text.split('\n').map((line) => line.trim()).filter(Boolean);
+}
+
+async function addContact(event) {
+  event.preventDefault();
+  const form = event.target;
+  const error = $('contact-error');
+  try {
+    await api('/api/contacts', { method: 'POST', body: {
+      name: form.elements.name.value,
+      pubkey: form.elements.pubkey.value.trim(),
+      relays: lines(form.elements.relays.value),
+      transport: form.elements.transport.value,
+    } });
+    form.reset();
+    error.hidden = true;
+    await loadContacts();
+  } catch (failure) {
+    error.textContent = failure.message;
+    error.hidden = false;
+  }
+}
+
+// MARK: - History
+
+const outcomes = {
+  ongoing: 'In progress', answered: 'Answered', unanswered: 'Nobody joined', ringing: 'Ringing',
+  accepted: 'Accepted', declined: 'Declined', dismissed: 'Dismissed', missed: 'Missed',
+};
+
+async function loadHistory({ more = false } = {}) {
+  const query = new URLSearchParams({ limit: '20' });
+  if (more && historyCursor) query.set('before', historyCursor);
+  const page = await api(`/api/calls/history?${query}`);
+  const rows = page.calls.map((call) => el('tr', { 'data-call': call.callId },
+    el('td', { text: formatTime(call.startedAt) }),
+    el('td', {}, el('div', { text: call.counterpart || '—' }),
+      el('div', { class: 'muted small', text: call.direction === 'incoming' ? 'Incoming' : 'Outgoing' })),
+    el('td', { class: 'opt', text: call.participants.join(', ') || '—' }),
+    el('td', { text: outcomes[call.outcome] || call.outcome }),
+    el('td', { class: 'opt', text: call.durationMs ? formatDuration(call.durationMs) : '—' })));
+  if (more) $('history-rows').append(...rows);
+  else $('history-rows').replaceChildren(...rows);
+  historyCursor = page.next || null;
+  $('history-more').hidden = !historyCursor;
+  $('history-empty').hidden = $('history-rows').children.length > 0;
+}
+
+// MARK: - Start
+
+async function newCall() {
+  const go = openTabSoon();
+  try {
+    const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName() } });
+    go(room.callUrl);
+    loadRooms().catch(problem);
+  } catch (error) {
+    go(null);
+    problem(error);
+  }
+}
+
+function setupSettings() {
+  const input = $('owner-name');
+  input.value = localStorage.getItem('crow-calls:name') || '';
+  input.addEventListener('change', () => {
+    localStorage.setItem('crow-calls:name', input.value.trim().slice(0, 64));
+    $('owner-name-saved').hidden = false;
+    setTimeout(() => ($('owner-name-saved').hidden = true), 1500);
+  });
+  $('settings-invites').textContent = settings.invites
+    ? 'Invites to contacts are delivered over Nostr.'
+    : 'Nostr invites are not configured on this gateway yet. Relays, push notifications and this gateway’s npub will be set here.';
+  $('settings-bell').textContent = `Open pages check for incoming calls instantly over a live stream, and every ${settings.bellPollSeconds} s as a fallback.`;
+}
+
+async function start() {
+  settings = await api('/calls/client.json').catch(() => settings);
+  setupSettings();
+  $('new-call').addEventListener('click', newCall);
+  $('contact-form').addEventListener('submit', addContact);
+  $('history-more').addEventListener('click', () => loadHistory({ more: true }).catch(problem));
+  await Promise.all([loadIncoming(), loadRooms(), loadContacts(), loadHistory()]).catch(problem);
+  // The toast script relays every change of the incoming calls (stream or bell).
+  let pending = null;
+  window.addEventListener('crow-calls:change', (event) => {
+    if (event.detail.type === 'bell' && pending) return;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      pending = null;
+      loadIncoming().catch(problem);
+      if (event.detail.type !== 'bell') loadHistory().catch(problem);
+    }, 100);
+  });
+  // Rooms and "missed" (a call ringing out writes no event) are refreshed while the panel is visible.
+  setInterval(() => {
+    if (document.visibilityState !== 'visible') return;
+    loadRooms().catch(problem);
+    loadIncoming().catch(problem);
+  }, 10000);
+}
+
+start().catch(problem);
