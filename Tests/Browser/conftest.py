@@ -26,7 +26,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("CROW_BIN_DIR", ROOT / ".build" / "debug"))
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The README's screenshots are retaken by every run; they replace docs/screenshots only when asked
+# (CROW_UPDATE_SCREENSHOTS=1), so a test run leaves the working tree clean.
+SCREENSHOTS = ROOT / ("docs/screenshots" if os.environ.get("CROW_UPDATE_SCREENSHOTS") == "1" else ".build/screenshots")
 PASSWORD = "correct horse battery staple"
 
 

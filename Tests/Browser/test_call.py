@@ -44,3 +44,160 @@ def test_two_browsers_connect_with_audio_and_no_video_until_the_camera_is_on(gat
     until(lambda: tile_state(bob, ada_id)["video"] == "true", 10, "Ada's camera to show on Bob's tile")
     # Bob's camera is still off: Ada decodes nothing.
     assert all(l["videoFrames"] == 0 for l in stats(ada)["links"])
+
+
+def test_four_browsers_mesh_with_state_for_a_late_joiner_and_a_fifth_is_refused(gateway, browsers):
+    room = gateway.room("Ada")
+    code = room["roomCode"]
+    ada, bob, cy = browsers(), browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(code), "Bob")
+    join(cy, gateway.guest_link(code), "Cy")
+    until(lambda: all_connected([ada, bob, cy], 3), 60, "three browsers in a full mesh")
+    ada_id = stats(ada)["self"]
+    # Ada mutes before Dee arrives; Dee must see it from the welcome alone.
+    ada.find_element(By.CSS_SELECTOR, "[aria-label='Microphone']").click()
+    until(lambda: tile_state(bob, ada_id)["audio"] == "false", 10, "Bob to see Ada muted")
+    for driver in (ada, bob):
+        driver.find_element(By.CSS_SELECTOR, "[aria-label='Camera']").click()
+    until(lambda: video_frames_grow(cy, 3), 45, "Cy to decode Ada's and Bob's video")
+    screenshot(cy, "call.png")
+
+    dee = browsers()
+    join(dee, gateway.guest_link(code), "Dee")
+    assert tile_state(dee, ada_id)["audio"] == "false"
+    until(lambda: all_connected([ada, bob, cy, dee], 4), 60, "four browsers in a full mesh (6 connections)")
+    for driver in (cy, dee):
+        driver.find_element(By.CSS_SELECTOR, "[aria-label='Camera']").click()
+    for driver in (ada, bob, cy, dee):
+        until(lambda: video_frames_grow(driver, 4), 60, "video decoded on every connection")
+    assert ada.find_element(By.ID, "grid").get_attribute("data-count") == "4"
+
+    fifth = browsers()
+    fifth.get(gateway.guest_link(code))
+    wait(fifth, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the room-full notice")
+    assert fifth.find_element(By.ID, "notice-title").text == "This call is full"
+
+
+def test_a_used_link_says_so_and_the_page_never_spends_a_token(gateway, browsers):
+    room = gateway.room("Ada")
+    link = gateway.guest_link(room["roomCode"])
+    bob = browsers()
+    # Loading the page (even twice) does not use the token.
+    bob.get(link)
+    wait(bob, lambda d: d.find_element(By.ID, "join").is_displayed())
+    bob.get(link)
+    wait(bob, lambda d: d.find_element(By.ID, "join").is_displayed())
+    details = gateway.api("GET", f"/api/rooms/{room['roomCode']}")
+    assert [t["status"] for t in details["tokens"] if t["role"] == "guest"] == ["issued"]
+    join(bob, link, "Bob")
+    eve = browsers()
+    eve.get(link)
+    wait(eve, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the used-link notice")
+    assert eve.find_element(By.ID, "notice-title").text == "This link was already used"
+    # A link for a room that does not exist, and one cut short.
+    eve.get(gateway.base + "/calls?room=aaaaaaaaaaaa&token=" + "x" * 43)
+    wait(eve, lambda d: d.find_element(By.ID, "notice-title").text == "This link is not valid")
+
+
+def test_the_join_race_is_explained_after_the_refused_upgrade(gateway, browsers):
+    """The page was loaded while the link was good; someone else used it before Join was clicked."""
+    room = gateway.room("Ada")
+    link = gateway.guest_link(room["roomCode"])
+    bob, eve = browsers(), browsers()
+    eve.get(link)
+    wait(eve, lambda d: d.find_element(By.ID, "join").is_displayed())
+    join(bob, link, "Bob")
+    eve.find_element(By.ID, "join").click()
+    wait(eve, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the refusal notice")
+    assert eve.find_element(By.ID, "notice-title").text == "This link was already used"
+
+
+def test_hang_up_drops_the_peer_everywhere_and_the_ledger_records_it(gateway, browsers):
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    bob_id = stats(bob)["self"]
+    time.sleep(1.2)
+    bob.find_element(By.CSS_SELECTOR, "[aria-label='Hang up']").click()
+    wait(bob, lambda d: d.find_element(By.ID, "ended").is_displayed())
+    assert bob.find_element(By.ID, "ended-duration").text.startswith("Duration 0:0")
+    # Every track is stopped.
+    assert bob.execute_script("return window.crowCall.media.audioTrack") is None
+    until(lambda: stats(ada)["links"] == [], 10, "Ada to drop Bob's connection")
+    until(lambda: tile_state(ada, bob_id) is None, 10, "Bob's tile to go")
+    left = until(lambda: [e for e in gateway.events("peer.left") if e["data"]["peerId"] == bob_id], 10, "peer.left")
+    assert left[0]["data"]["reason"] == "hangup"
+
+
+def test_a_reload_mid_call_resumes_the_same_seat_and_media_flows_again(gateway, browsers):
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    bob_id = stats(bob)["self"]
+    bob.refresh()
+    wait(bob, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="the call screen after reload")
+    assert stats(bob)["self"] == bob_id
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect again")
+    before = stats(bob)["links"][0]["audioPackets"]
+    until(lambda: stats(bob)["links"][0]["audioPackets"] > before + 20, 20, "audio to flow again")
+    # Nobody left: no peer.left for Bob, and Ada still has exactly one tile for him.
+    assert not [e for e in gateway.events("peer.left") if e["data"]["peerId"] == bob_id]
+    assert ada.execute_script(f"return document.querySelectorAll('[data-peer=\"{bob_id}\"]').length") == 1
+
+
+def test_screen_share_replaces_the_video_and_the_other_side_decodes_it(gateway, browsers):
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    ada_id = stats(ada)["self"]
+    share = ada.find_element(By.CSS_SELECTOR, "[aria-label='Share screen']")
+    assert share.is_displayed()
+    share.click()
+    until(lambda: ada.execute_script("return Boolean(window.crowCall.media.screenTrack)"), 10, "the screen capture")
+    label = ada.execute_script("return window.crowCall.media.screenTrack.label")
+    assert label  # headless Chromium's fake capture source (from --use-fake-ui-for-media-stream)
+    until(lambda: tile_state(bob, ada_id)["screen"] == "true", 10, "the screen badge on Bob's side")
+    until(lambda: video_frames_grow(bob, 2), 30, "Bob to decode the shared screen")
+    sent = ada.execute_script(
+        "const l = [...window.crowCall.mesh.links.values()][0];"
+        "return l.primary('video').sender.track === window.crowCall.media.screenTrack;"
+    )
+    assert sent
+    share.click()
+    until(lambda: tile_state(bob, ada_id)["screen"] == "false", 10, "the share to stop")
+
+
+def test_the_pre_join_meter_moves_and_the_test_mode_video_reaches_the_other_side(gateway, browsers):
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    ada.get(room["callUrl"])
+    wait(ada, lambda d: d.find_element(By.ID, "join").is_displayed())
+    assert "hosting" in ada.find_element(By.ID, "prejoin-host").text
+    levels = set()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(levels) < 3:
+        levels.add(round(float(ada.find_element(By.ID, "mic-meter").get_attribute("value")), 3))
+        time.sleep(0.1)
+    assert len(levels) >= 3 and max(levels) > 0, levels
+    ada.find_element(By.ID, "preview-camera").click()
+    wait(ada, lambda d: d.find_element(By.ID, "preview-video").is_displayed())
+    screenshot(ada, "prejoin.png")
+    ada.find_element(By.ID, "join").click()
+    wait(ada, lambda d: d.find_element(By.ID, "incall").is_displayed())
+    # The camera preview does not carry into the call: video starts off.
+    assert ada.execute_script("return window.crowCall.media.state.video") is False
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    mode = ada.find_element(By.CSS_SELECTOR, "[aria-label='Test pattern']")
+    mode.click()
+    until(lambda: video_frames_grow(bob, 2), 30, "Bob to decode the test pattern")
+    ada_id = stats(ada)["self"]
+    assert tile_state(bob, ada_id)["video"] == "true"
+    assert mode.get_attribute("aria-pressed") == "true"
