@@ -3,11 +3,16 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The small server-rendered pages of owner authentication (setup, login). No script at all; a strict
-/// CSP; every interpolated string goes through `OwnerHTML.escape`.
+/// The small server-rendered pages of owner authentication (setup, login). No script, except the
+/// gateway's own toast banner on the signed-in page; a strict CSP; every interpolated string goes
+/// through `OwnerHTML.escape`.
 enum OwnerHTML {
     static let contentSecurityPolicy =
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    /// The signed-in page may run `/calls/toast.js` (and load its stylesheet and talk to the bell and
+    /// the stream), nothing else.
+    static let toastPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     /// Text for element content and double-quoted attribute values.
     static func escape(_ text: String) -> String {
@@ -31,7 +36,8 @@ enum OwnerHTML {
         title: String,
         body: String,
         status: HTTPResponse.Status = .ok,
-        headers extra: HTTPFields = [:]
+        headers extra: HTTPFields = [:],
+        toast: Bool = false
     ) -> Response {
         let html = """
             <!doctype html>
@@ -41,6 +47,7 @@ enum OwnerHTML {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="referrer" content="no-referrer">
             <title>\(escape(title)) · Crow Calls</title>
+            \(toast ? "<script src=\"/calls/toast.js\" defer></script>" : "")
             <style>
             body{font:16px/1.5 system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#1b1b1f;background:#f7f7f9}
             h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}
@@ -60,7 +67,7 @@ enum OwnerHTML {
             """
         var headers = extra
         headers[.contentType] = "text/html; charset=utf-8"
-        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[.contentSecurityPolicy] = toast ? toastPolicy : contentSecurityPolicy
         headers[.cacheControl] = "no-store"
         headers[.xContentTypeOptions] = "nosniff"
         headers[referrerPolicy] = "no-referrer"
@@ -129,7 +136,8 @@ enum OwnerHTML {
                     <form method="post" action="/logout"><button type="submit">Sign out</button></form>
                     """,
                 status: status,
-                headers: headers
+                headers: headers,
+                toast: true
             )
         }
         let notice =
