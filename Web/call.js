@@ -269,7 +269,7 @@ async function loadModes() {
 
 function addModeButton(mode) {
   const button = el('button', { type: 'button', 'aria-label': mode.label, 'aria-pressed': 'false', 'data-mode': mode.name },
-    el('span', { class: 'icon', 'aria-hidden': 'true', text: '✨' }), el('span', { class: 'label', text: mode.label }));
+    modeIcon(), el('span', { class: 'label', text: mode.label }));
   button.addEventListener('click', async () => {
     if (media.modeHandle && button.getAttribute('aria-pressed') === 'true') return media.stopMode();
     try {
@@ -284,6 +284,18 @@ function addModeButton(mode) {
     if (!media.modeHandle) button.setAttribute('aria-pressed', 'false');
   });
   $('mode-buttons').append(button);
+}
+
+/** A sparkle, drawn with DOM calls (the page allows no inline markup from scripts). */
+function modeIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  for (const [k, v] of Object.entries({ class: 'icon', 'aria-hidden': 'true', viewBox: '0 0 24 24', width: '22', height: '22',
+    fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linejoin': 'round' })) svg.setAttribute(k, v);
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M12 3l2 6 6 2-6 2-2 6-2-6-6-2 6-2z');
+  svg.append(path);
+  return svg;
 }
 
 function updateControls() {

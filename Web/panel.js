@@ -6,6 +6,8 @@ import { api, ApiError, copyText, el, formatDuration, formatTime, openTabSoon, s
 const $ = (id) => document.getElementById(id);
 let settings = { invites: false, bellPollSeconds: 60 };
 let historyCursor = null;
+/** Guest links shown under a room or contact, kept across the lists' refreshes (key → [url, caption]). */
+const shownLinks = new Map();
 
 function ownerName() {
   return (localStorage.getItem('crow-calls:name') || '').trim() || 'Host';
@@ -71,7 +73,7 @@ function roomRow({ room, peers }) {
   const copy = async () => {
     try {
       const guest = await api(`/api/rooms/${room.code}/invites`, { method: 'POST', body: {} });
-      showLink(linkArea, guest.callUrl, 'New single-use guest link');
+      showLink(linkArea, `room:${room.code}`, guest.callUrl, 'New single-use guest link');
     } catch (error) {
       problem(error);
     }
@@ -85,6 +87,7 @@ function roomRow({ room, peers }) {
     }
     loadRooms().catch(problem);
   };
+  restoreLink(linkArea, `room:${room.code}`);
   return el('li', { 'data-room': room.code },
     el('div', { class: 'grow' },
       el('div', { class: 'title', text: `${room.hostName} · ${room.peerCount} of ${room.maxPeers}` }),
@@ -95,7 +98,19 @@ function roomRow({ room, peers }) {
 }
 
 /** Shows a guest link with a copy button; copies it at once when the browser allows. */
-async function showLink(area, url, caption) {
+async function showLink(area, key, url, caption) {
+  shownLinks.set(key, [url, caption]);
+  renderLink(area, url, caption);
+  area.querySelector('[role=status]').textContent = (await copyText(url)) ? 'Copied to the clipboard' : '';
+  area.querySelector('input').select();
+}
+
+function restoreLink(area, key) {
+  const shown = shownLinks.get(key);
+  if (shown) renderLink(area, ...shown);
+}
+
+function renderLink(area, url, caption) {
   const input = el('input', { type: 'text', class: 'link-box', readonly: true, value: url, 'aria-label': caption });
   const note = el('span', { class: 'copied', role: 'status' });
   const copyAgain = el('button', { type: 'button', text: 'Copy', onclick: async () => {
@@ -103,8 +118,6 @@ async function showLink(area, url, caption) {
   } });
   area.replaceChildren(el('div', { class: 'muted small', text: caption }), input, el('div', { class: 'row' }, copyAgain, note));
   area.hidden = false;
-  note.textContent = (await copyText(url)) ? 'Copied to the clipboard' : '';
-  input.select();
 }
 
 // MARK: - Contacts
@@ -118,6 +131,7 @@ async function loadContacts() {
 
 function contactRow(contact) {
   const linkArea = el('div', { class: 'full', hidden: true });
+  restoreLink(linkArea, `contact:${contact.id}`);
   const row = el('li', { 'data-contact': contact.id },
     el('div', { class: 'grow' },
       el('div', { class: 'title', text: contact.name }),
@@ -145,7 +159,7 @@ async function callContact(contact, linkArea) {
       const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName() } });
       const guest = await api(`/api/rooms/${room.roomCode}/invites`, { method: 'POST', body: { label: contact.name } });
       go(room.callUrl);
-      showLink(linkArea, guest.callUrl, `Send this link to ${contact.name}: it lets them in once.`);
+      showLink(linkArea, `contact:${contact.id}`, guest.callUrl, `Send this link to ${contact.name}: it lets them in once.`);
     }
     problem(null);
     loadRooms().catch(problem);

@@ -1,0 +1,123 @@
+"""The Calls panel in real Chromium: sign-in redirect, contacts, calling, live rooms, incoming, history."""
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from conftest import screenshot, until, wait
+
+NPUB = "npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6"
+
+
+def open_panel(driver, gateway):
+    driver.get(gateway.base + "/calls")
+    wait(driver, lambda d: d.find_element(By.ID, "contacts").is_displayed(), message="the panel")
+
+
+def contact_names(driver):
+    # Read in one script: the list is re-rendered while the test looks at it.
+    return driver.execute_script("return [...document.querySelectorAll('#contacts-list .title')].map(e => e.textContent)")
+
+
+def test_the_panel_needs_the_owner(gateway, browsers):
+    stranger = browsers()
+    stranger.get(gateway.base + "/calls")
+    until(lambda: stranger.current_url.endswith("/login"), 10, "the redirect to sign in")
+
+
+def test_contacts_can_be_added_edited_and_removed_with_the_apis_errors_shown(gateway, browsers):
+    owner = browsers(gateway.base, gateway.session)
+    open_panel(owner, gateway)
+    form = owner.find_element(By.ID, "contact-form")
+    form.find_element(By.ID, "contact-name").send_keys("Grace")
+    form.find_element(By.ID, "contact-pubkey").send_keys("npub1notakey")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    error = owner.find_element(By.ID, "contact-error")
+    wait(owner, lambda d: error.is_displayed(), message="the validation error")
+    assert "pubkey" in error.text.lower() or "key" in error.text.lower()
+    assert contact_names(owner) == []
+
+    form.find_element(By.ID, "contact-pubkey").clear()
+    form.find_element(By.ID, "contact-pubkey").send_keys(NPUB)
+    form.find_element(By.ID, "contact-relays").send_keys("wss://relay.example")
+    Select(form.find_element(By.ID, "contact-transport")).select_by_value("crow")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(owner, lambda d: contact_names(d) == ["Grace"], message="the new contact")
+    assert not error.is_displayed()
+    assert "Invites not configured" in owner.find_element(By.ID, "contacts-list").text
+
+    owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Edit']").click()
+    name = owner.find_element(By.CSS_SELECTOR, "#contacts-list input[aria-label='Name']")
+    name.clear()
+    name.send_keys("Grace Hopper")
+    owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Save']").click()
+    wait(owner, lambda d: contact_names(d) == ["Grace Hopper"], message="the renamed contact")
+    stored = gateway.api("GET", "/api/contacts")["contacts"]
+    assert [(c["name"], c["transport"], c["relays"]) for c in stored] == [("Grace Hopper", "crow", ["wss://relay.example"])]
+
+    owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Remove']").click()
+    owner.switch_to.alert.accept()
+    wait(owner, lambda d: contact_names(d) == [], message="the contact to go")
+    assert gateway.api("GET", "/api/contacts")["contacts"] == []
+
+
+def test_call_opens_the_call_and_gives_a_guest_link_and_live_rooms_show_who_is_in(gateway, browsers):
+    gateway.api("POST", "/api/contacts", {"name": "Linus", "pubkey": NPUB}, expect=201)
+    owner = browsers(gateway.base, gateway.session)
+    open_panel(owner, gateway)
+    panel_tab = owner.current_window_handle
+    owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Call']").click()
+    until(lambda: len(owner.window_handles) == 2, 10, "the call tab")
+    guest_url = wait(owner, lambda d: d.execute_script(
+        "const b = document.querySelector('#contacts-list .link-box'); return b && b.value"), message="the guest link")
+    assert "/calls?room=" in guest_url and "&token=" in guest_url
+    call_tab = [h for h in owner.window_handles if h != panel_tab][0]
+    owner.switch_to.window(call_tab)
+    wait(owner, lambda d: d.find_element(By.ID, "join").is_displayed(), message="the host's pre-join screen")
+    assert "hosting" in owner.find_element(By.ID, "prejoin-host").text
+    owner.find_element(By.ID, "join").click()
+    wait(owner, lambda d: d.find_element(By.ID, "incall").is_displayed())
+
+    # The guest link works for someone else.
+    guest = browsers()
+    guest.get(guest_url)
+    wait(guest, lambda d: d.find_element(By.ID, "join").is_displayed())
+    guest.find_element(By.ID, "display-name").send_keys("Linus")
+    guest.find_element(By.ID, "join").click()
+    wait(guest, lambda d: d.find_element(By.ID, "incall").is_displayed())
+
+    owner.switch_to.window(panel_tab)
+    owner.refresh()
+    wait(owner, lambda d: "Linus" in d.find_element(By.ID, "rooms-list").text, message="who is in the room")
+    owner.find_element(By.XPATH, "//li[@data-room]//button[text()='Copy link']").click()
+    fresh = wait(owner, lambda d: d.execute_script(
+        "const b = document.querySelector('#rooms-list .link-box'); return b && b.value"), message="a new guest link")
+    assert fresh != guest_url and "/calls?room=" in fresh
+    screenshot(owner, "panel.png")
+
+
+def test_incoming_calls_arrive_live_and_can_be_declined_and_history_pages(gateway, browsers):
+    owner = browsers(gateway.base, gateway.session)
+    open_panel(owner, gateway)
+    wait(owner, lambda d: d.execute_script("return Boolean(window.crowToast)"))
+    time.sleep(0.5)
+    call = gateway.incoming("Barbara")
+    row = f"#incoming-list [data-invite='{call}']"
+    wait(owner, lambda d: d.find_elements(By.CSS_SELECTOR, row), 5, "the live incoming row")
+    owner.find_element(By.XPATH, f"//li[@data-invite='{call}']//button[text()='Decline']").click()
+    wait(owner, lambda d: not d.find_elements(By.CSS_SELECTOR, row), 5, "the declined call to leave the list")
+    until(lambda: [e for e in gateway.events("invite.declined") if e["data"]["inviteId"] == call], 5, "invite.declined")
+
+    # History pages 20 at a time, newest first, and "Load more" neither skips nor repeats.
+    for n in range(22):
+        gateway.room(f"Host {n}")
+    owner.refresh()
+    wait(owner, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history-rows tr")) == 20, message="the first page")
+    more = owner.find_element(By.ID, "history-more")
+    assert more.is_displayed()
+    first_ids = [r.get_attribute("data-call") for r in owner.find_elements(By.CSS_SELECTOR, "#history-rows tr")]
+    more.click()
+    total = len(gateway.api("GET", "/api/calls/history?limit=200")["calls"])
+    wait(owner, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history-rows tr")) == total, message="every call")
+    all_ids = [r.get_attribute("data-call") for r in owner.find_elements(By.CSS_SELECTOR, "#history-rows tr")]
+    assert all_ids[:20] == first_ids and len(set(all_ids)) == total
