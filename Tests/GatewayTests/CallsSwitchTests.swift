@@ -20,6 +20,8 @@ import Testing
                 (HTTPRequest.Method.get, "/api/rooms"), (.post, "/api/rooms"), (.get, "/api/rooms/abcdefghjkmn"),
                 (.post, "/api/rooms/abcdefghjkmn/close"), (.get, "/api/calls/history"), (.get, "/api/calls/incoming"),
                 (.get, "/api/notifications/poll"), (.get, "/api/calls/stream"), (.get, "/calls/ws"),
+                (.get, "/calls"), (.get, "/calls?room=abcdefghjkmn&token=x"), (.get, "/calls/toast.js"),
+                (.get, "/calls/assets/call.js"), (.get, "/calls/client.json"), (.get, "/calls/link?room=abcdefghjkmn&token=x"),
             ] {
                 try await client.execute(uri: uri, method: method, headers: bearer, body: ByteBuffer(string: "{}")) { response in
                     #expect(response.status == .notFound, "\(method) \(uri)")
