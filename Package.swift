@@ -197,7 +197,9 @@ let package = Package(
             dependencies: [
                 "Ledger",
                 "Projections",
+                "Decisions",
                 "CallStore",
+                "OwnerStore",
                 "Gateway",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,8 +2,8 @@ import Foundation
 
 /// A server under test, run as a child process so its memory (RSS) and CPU time are its own.
 ///
-/// Every server prints a line ending in `listening on port <n>` once it accepts connections; `start`
-/// waits for it. Standard error is passed through. Standard output is drained until the end (a full
+/// Every server prints a line ending in `listening on port <n>` (or, for `crow-calls serve`,
+/// `listening on http://<host>:<n> …`) once it accepts connections; `start` waits for it. Standard error is passed through. Standard output is drained until the end (a full
 /// pipe would stall the child) and only its last few KiB are kept, for error messages.
 final class SignalingServerProcess: @unchecked Sendable {
     let name: String
@@ -62,6 +62,14 @@ final class SignalingServerProcess: @unchecked Sendable {
 
     private func listeningPort() -> Int? {
         let text = recentOutput
+        // `crow-calls serve` says "listening on http://127.0.0.1:<n> (ledger: …)".
+        if let range = text.range(of: "listening on http://") {
+            let address = text[range.upperBound...].prefix { !$0.isWhitespace }
+            guard address.count < text.distance(from: range.upperBound, to: text.endIndex),
+                let colon = address.lastIndex(of: ":")
+            else { return nil }
+            return Int(address[address.index(after: colon)...]).flatMap { (1...65535).contains($0) ? $0 : nil }
+        }
         guard let range = text.range(of: "listening on port ") else { return nil }
         let digits = text[range.upperBound...].prefix { $0.isNumber }
         guard digits.count < text.distance(from: range.upperBound, to: text.endIndex) else { return nil }  // line complete

@@ -34,6 +34,9 @@ struct IncomingCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The link the call is joined with.")
     var joinURL: String?
 
+    @Flag(name: .long, help: "Also print the time the call was recorded (unix ms), after the id.")
+    var timed = false
+
     func run() async throws {
         let store = try CallStore(
             ledger: LedgerConfiguration(path: (dataDir as NSString).appendingPathComponent("ledger.sqlite")),
@@ -55,6 +58,6 @@ struct IncomingCommand: AsyncParsableCommand {
                 receivedAt: now
             )
         )
-        print(id)
+        print(timed ? "\(id) \(now)" : id)
     }
 }
