@@ -104,10 +104,11 @@ async function start() {
 function showPrejoin(preview) {
   const input = $('display-name');
   input.value = localStorage.getItem('crow-calls:name') || (preview.role === 'host' ? preview.hostName : '');
-  $('prejoin-host').textContent =
-    preview.role === 'host'
-      ? `You are hosting this call. ${preview.peerCount} of ${preview.maxPeers} people are in it.`
-      : `${preview.hostName} invited you. ${preview.peerCount} of ${preview.maxPeers} people are in the call.`;
+  const present =
+    preview.peerCount === 0
+      ? 'Nobody is in the call yet.'
+      : `${preview.peerCount} of ${preview.maxPeers} ${preview.peerCount === 1 ? 'person is' : 'people are'} in the call.`;
+  $('prejoin-host').textContent = preview.role === 'host' ? `You are hosting this call. ${present}` : `${preview.hostName} invited you. ${present}`;
   show('prejoin');
   input.focus();
   media
@@ -225,16 +226,25 @@ function enterCall() {
   $('toggle-screen').onclick = toggleScreen;
   $('hangup').onclick = hangUp;
   for (const mode of modes) addModeButton(mode);
-  if (!media.audioTrack) status('No microphone: you can listen, and others cannot hear you.');
+  if (!media.audioTrack) alertUser('No microphone: you can listen, but the others cannot hear you.', 0);
   updateControls();
   render();
-  window.addEventListener('pagehide', () => {
-    // A reload keeps the seat (the session has the resume secret); closing the tab lets the grace run out.
-  });
 }
 
+/** The line above the tiles: waiting for others, or reconnecting. */
 function status(text) {
   $('call-status').textContent = text;
+}
+
+let alertTimer = null;
+
+/** A problem the person should read (a denied camera, a failed mode); hides after `ms` (0: stays). */
+function alertUser(text, ms = 8000) {
+  const box = $('call-alert');
+  box.textContent = text;
+  box.hidden = !text;
+  clearTimeout(alertTimer);
+  if (ms > 0) alertTimer = setTimeout(() => (box.hidden = true), ms);
 }
 
 async function toggleCamera() {
@@ -242,7 +252,7 @@ async function toggleCamera() {
   try {
     await media.startCamera();
   } catch (error) {
-    status(describeMediaError(error, 'camera'));
+    alertUser(describeMediaError(error, 'camera'));
   }
 }
 
@@ -251,7 +261,8 @@ async function toggleScreen() {
   try {
     await media.startScreen();
   } catch (error) {
-    if (error && error.name !== 'NotAllowedError') status(describeMediaError(error, 'screen capture'));
+    // Cancelling the browser's picker is not an error worth a message.
+    if (error && error.name !== 'NotAllowedError') alertUser(describeMediaError(error, 'screen capture'));
   }
 }
 
@@ -277,7 +288,7 @@ function addModeButton(mode) {
       for (const other of document.querySelectorAll('[data-mode]')) other.setAttribute('aria-pressed', 'false');
       button.setAttribute('aria-pressed', 'true');
     } catch (error) {
-      status(error.message || `The mode ${mode.label} failed.`);
+      alertUser(error.message || `The mode ${mode.label} failed.`);
     }
   });
   media.addEventListener('change', () => {

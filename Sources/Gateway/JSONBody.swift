@@ -33,14 +33,18 @@ enum JSONBody {
     }
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encode(value)
-        return Response(
+        response(encoded: ByteBuffer(bytes: try encode(value)), status: status)
+    }
+
+    /// A JSON answer whose body is encoded already.
+    static func response(encoded body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
             status: status,
             headers: [
                 .contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             ],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
+            body: .init(byteBuffer: body)
         )
     }
 

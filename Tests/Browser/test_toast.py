@@ -56,7 +56,6 @@ def test_a_toast_arrives_over_the_stream_within_two_seconds_and_names_stay_text(
     second = gateway.incoming("Grace Hopper")
     until(lambda: len(toasts(owner)) == 2, 3, "two stacked toasts")
     screenshot(owner, "toast.png")
-    screenshot(owner, "panel.png")
     # Dismiss removes only that one, and records it.
     owner.find_element(By.CSS_SELECTOR, f".crow-toast[data-invite='{invite}'] .crow-toast-dismiss").click()
     until(lambda: [t["id"] for t in toasts(owner)] == [second], 5, "one toast left")

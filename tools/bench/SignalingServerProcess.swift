@@ -21,11 +21,18 @@ final class SignalingServerProcess: @unchecked Sendable {
 
     /// Starts the child and returns once it printed its port.
     static func start(
-        name: String, executable: String, arguments: [String], timeout: Duration = .seconds(60)
+        name: String,
+        executable: String,
+        arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Duration = .seconds(60)
     ) async throws -> (server: SignalingServerProcess, port: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardError = FileHandle.standardError
         let stdout = Pipe()
         process.standardOutput = stdout

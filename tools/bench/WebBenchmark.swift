@@ -47,7 +47,8 @@ struct WebBenchmark: AsyncParsableCommand {
         let (server, port) = try await SignalingServerProcess.start(
             name: "crow-calls",
             executable: bin + "/crow-calls",
-            arguments: ["serve", "--port", "0", "--data-dir", dataDir]
+            arguments: ["serve", "--port", "0", "--data-dir", dataDir],
+            environment: ["LOG_LEVEL": "warning"]
         )
         var report = WebReport()
         do {

@@ -1,6 +1,7 @@
 import CallStore
 import Foundation
 import Hummingbird
+import NIOCore
 import Projections
 
 /// `GET /api/notifications/poll`: the bell that every open page of the instance polls. It reads the
@@ -12,6 +13,7 @@ import Projections
 /// `?since=` for clients that cannot set headers) and finds nothing new gets an empty 304.
 struct BellController: Sendable {
     let store: CallStore
+    let cache = BellCache()
 
     struct Answer: Encodable {
         var cursor: String
@@ -27,6 +29,29 @@ struct BellController: Sendable {
 
     func poll(_ request: Request) async throws -> Response {
         let now = store.settings.clock()
+        let answer: BellCache.Entry
+        if let cached = cache.answer(head: store.feed.head, now: now) {
+            answer = cached
+        } else {
+            answer = try await read(now: now)
+        }
+        let etag = "\"\(answer.cursor)\""
+        let headers: HTTPFields = [.eTag: etag, .cacheControl: "private, no-cache"]
+        let since = request.uri.queryParameters["since"].map(String.init)
+        if since == answer.cursor || request.headers[.ifNoneMatch].map({ Self.matches($0, etag) }) == true {
+            return Response(status: .notModified, headers: headers)
+        }
+        var response = JSONBody.response(encoded: answer.body)
+        response.headers[.eTag] = etag
+        response.headers[.cacheControl] = "private, no-cache"
+        return response
+    }
+
+    /// Reads the bell from the projections and keeps the answer for the polls that follow.
+    func read(now: Int64) async throws -> BellCache.Entry {
+        // The head is read first: an append that lands during the read moves the head past it, so the
+        // answer is read again on the next poll rather than kept too long.
+        let head = store.feed.head
         let ringWindow = store.settings.ringWindow
         let (bell, ringing) = try await ErrorStatus.answering {
             try await store.read { db in
@@ -34,18 +59,16 @@ struct BellController: Sendable {
             }
         }
         let cursor = Self.cursor(position: bell.position, ringing: ringing.map(\.inviteId))
-        let etag = "\"\(cursor)\""
-        let headers: HTTPFields = [.eTag: etag, .cacheControl: "private, no-cache"]
-        let since = request.uri.queryParameters["since"].map(String.init)
-        if since == cursor || request.headers[.ifNoneMatch].map({ Self.matches($0, etag) }) == true {
-            return Response(status: .notModified, headers: headers)
-        }
-        var response = try JSONBody.response(
-            Answer(cursor: cursor, unread: max(0, bell.unread), ringing: ringing.map { RingingCall($0, ringWindow: ringWindow) })
+        let calls = ringing.map { RingingCall($0, ringWindow: ringWindow) }
+        let body = try JSONBody.encode(Answer(cursor: cursor, unread: max(0, bell.unread), ringing: calls))
+        let entry = BellCache.Entry(
+            head: head,
+            validUntil: calls.map(\.expiresAt).min() ?? Int64.max,
+            cursor: cursor,
+            body: ByteBuffer(bytes: body)
         )
-        response.headers[.eTag] = etag
-        response.headers[.cacheControl] = "private, no-cache"
-        return response
+        cache.keep(entry)
+        return entry
     }
 
     /// The bell's position and the ringing calls, as a short opaque text (FNV-1a of the ids).
