@@ -26,7 +26,9 @@ public enum Secrets {
 
     /// What the ledger stores in place of a secret: lowercase hex SHA-256 of its UTF-8 bytes.
     public static func hash(_ secret: String) -> String {
-        hex(Array(SHA256.hash(data: Data(secret.utf8))))
+        var text = secret
+        let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        return digest.withUnsafeBytes { hex($0) }
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
@@ -35,13 +37,20 @@ public enum Secrets {
     }
 
     public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
+        bytes.withUnsafeBytes { hex($0) }
+    }
+
+    /// Hex without intermediate arrays: the owner middleware hashes a secret on every request.
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { digits in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0xF)]
+                }
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -125,6 +125,11 @@ extension OwnerStore {
 
     /// The id of the live session whose cookie value is `secret`; nil when unknown or expired.
     public func ownerSessionID(secret: String) async throws(OwnerError) -> String? {
+        try await ownerSession(secret: secret)?.id
+    }
+
+    /// The live session whose cookie value is `secret`, with its expiry; nil when unknown or expired.
+    public func ownerSession(secret: String) async throws(OwnerError) -> (id: String, expiresAt: Int64)? {
         let now = clock()
         let presented = Secrets.hash(secret)
         return try await ownerRead { db in
@@ -137,7 +142,7 @@ extension OwnerStore {
                 ConstantTime.equals(row["secret_hash"] as String, presented),
                 (row["expires_at"] as Int64) > now
             else { return nil }
-            return row["session_id"] as String
+            return (row["session_id"] as String, row["expires_at"] as Int64)
         }
     }
 

@@ -15,6 +15,8 @@ final class BellCache: Sendable {
         /// Unix ms at which a ringing call rings out; the answer is stale from then on.
         var validUntil: Int64
         var cursor: String
+        /// `"<cursor>"`, the answer's `ETag`.
+        var etag: String
         var body: ByteBuffer
     }
 

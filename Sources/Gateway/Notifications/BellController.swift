@@ -35,9 +35,9 @@ struct BellController: Sendable {
         } else {
             answer = try await read(now: now)
         }
-        let etag = "\"\(answer.cursor)\""
+        let etag = answer.etag
         let headers: HTTPFields = [.eTag: etag, .cacheControl: "private, no-cache"]
-        let since = request.uri.queryParameters["since"].map(String.init)
+        let since = request.uri.query == nil ? nil : request.uri.queryParameters["since"].map(String.init)
         if since == answer.cursor || request.headers[.ifNoneMatch].map({ Self.matches($0, etag) }) == true {
             return Response(status: .notModified, headers: headers)
         }
@@ -65,6 +65,7 @@ struct BellController: Sendable {
             head: head,
             validUntil: calls.map(\.expiresAt).min() ?? Int64.max,
             cursor: cursor,
+            etag: "\"\(cursor)\"",
             body: ByteBuffer(bytes: body)
         )
         cache.keep(entry)
@@ -87,7 +88,8 @@ struct BellController: Sendable {
 
     /// `If-None-Match` holds one or more entity tags, or `*`.
     static func matches(_ header: String, _ etag: String) -> Bool {
-        header.split(separator: ",").contains { tag in
+        if header == etag { return true }  // what browsers and the toast send
+        return header.split(separator: ",").contains { tag in
             let tag = tag.trimmingCharacters(in: .whitespaces)
             return tag == "*" || tag == etag || tag == "W/" + etag
         }

@@ -1,6 +1,7 @@
-import OwnerStore
 import CallStore
+import Decisions
 import Hummingbird
+import OwnerStore
 
 /// Recognises owner credentials on every request mounted after it: `Authorization: Bearer <api token>`
 /// or the `crow_session` cookie. A valid one sets `context.owner`; an invalid one leaves it nil (routes
@@ -14,24 +15,44 @@ struct OwnerAuthMiddleware: RouterMiddleware {
 
     let owners: OwnerStore
     let origins: OwnerOriginPolicy
+    let credentials: OwnerCredentialCache
+    let clock: @Sendable () -> Int64
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let bearer = OwnerOriginPolicy.bearerSecret(in: request), let id = try await lookup({ try await owners.ownerAPITokenID(secret: bearer) }) {
-            context.owner = .apiToken(id: id)
-        } else if let cookie = OwnerOriginPolicy.sessionSecret(in: request),
-            let id = try await lookup({ try await owners.ownerSessionID(secret: cookie) })
-        {
+        if let bearer = OwnerOriginPolicy.bearerSecret(in: request), let owner = try await apiToken(bearer) {
+            context.owner = owner
+        } else if let cookie = OwnerOriginPolicy.sessionSecret(in: request), let owner = try await session(cookie) {
             if OwnerOriginPolicy.changesState(request.method) && !origins.matches(request) {
-                context.logger.notice("refused a cookie-authenticated request without a matching Origin", metadata: ["session": "\(id)"])
+                context.logger.notice("refused a cookie-authenticated request without a matching Origin", metadata: ["session": "\(owner)"])
                 throw GatewayError.forbiddenOrigin
             }
-            context.owner = .session(id: id)
+            context.owner = owner
         }
         return try await next(request, context)
     }
 
-    private func lookup(_ body: () async throws -> String?) async throws -> String? {
+    private func apiToken(_ secret: String) async throws -> OwnerPrincipal? {
+        let hash = Secrets.hash(secret)
+        let now = clock()
+        if let known = credentials.principal(hash: hash, now: now) { return known }
+        let stamp = credentials.stamp()
+        guard let id = try await lookup({ try await owners.ownerAPITokenID(secret: secret) }) else { return nil }
+        credentials.remember(hash: hash, principal: .apiToken(id: id), stamp: stamp, now: now)
+        return .apiToken(id: id)
+    }
+
+    private func session(_ secret: String) async throws -> OwnerPrincipal? {
+        let hash = Secrets.hash(secret)
+        let now = clock()
+        if let known = credentials.principal(hash: hash, now: now) { return known }
+        let stamp = credentials.stamp()
+        guard let session = try await lookup({ try await owners.ownerSession(secret: secret) }) else { return nil }
+        credentials.remember(hash: hash, principal: .session(id: session.id), stamp: stamp, now: now, expiresAt: session.expiresAt)
+        return .session(id: session.id)
+    }
+
+    private func lookup<T>(_ body: () async throws -> T?) async throws -> T? {
         do {
             return try await body()
         } catch is OwnerError {

@@ -80,9 +80,18 @@ struct OwnerOriginPolicy: Sendable {
     /// The Bearer token of an `Authorization` header, if it has the shape of one.
     static func bearerSecret(in request: Request) -> String? {
         guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        // Byte by byte, without Foundation or generic collection adapters: this runs on every request
+        // that carries credentials. The scheme is case-insensitive; spaces and tabs around the
+        // token are allowed.
+        let bytes = Array(header.utf8)
+        let scheme = Array("bearer".utf8)
+        guard bytes.count > scheme.count, bytes[scheme.count] == 0x20 else { return nil }
+        for index in scheme.indices where bytes[index] | 0x20 != scheme[index] { return nil }
+        var start = scheme.count
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let token = String(decoding: bytes[start..<end], as: UTF8.self)
         return isBearerSecret(token) ? token : nil
     }
 

@@ -1,5 +1,6 @@
 import OwnerStore
 import CallStore
+import Decisions
 import Foundation
 import Hummingbird
 import Logging
@@ -12,6 +13,8 @@ import NIOCore
 struct OwnerRoutes: Sendable {
     let owners: OwnerStore
     let origins: OwnerOriginPolicy
+    /// Told of a sign-out at once, so the cookie stops working on the very next request.
+    let credentials: OwnerCredentialCache
     let throttle: LoginThrottle
     let hasher: OwnerPasswordHasher
     /// Milliseconds.
@@ -149,6 +152,7 @@ struct OwnerRoutes: Sendable {
         guard origins.allowsIfPresent(request) else { throw GatewayError.forbiddenOrigin }
         if let secret = OwnerOriginPolicy.sessionSecret(in: request) {
             try await call { try await owners.endOwnerSession(secret: secret) }
+            credentials.forget(hash: Secrets.hash(secret))
         }
         if case .session(let id) = context.owner { context.logger.notice("owner signed out", metadata: ["session": "\(id)"]) }
         var headers: HTTPFields = [.cacheControl: "no-store"]

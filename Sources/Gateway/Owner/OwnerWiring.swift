@@ -7,10 +7,12 @@ import Hummingbird
 /// the middleware covers them (Hummingbird applies router middleware to routes added after it).
 func addOwnerRoutes(to router: Router<GatewayContext>, owners: OwnerStore, clock: @escaping @Sendable () -> Int64, configuration: GatewayConfiguration) {
     let origins = OwnerOriginPolicy(configuration: configuration)
-    router.add(middleware: OwnerAuthMiddleware(owners: owners, origins: origins))
+    let credentials = OwnerCredentialCache(ledgerPath: configuration.ledgerPath)
+    router.add(middleware: OwnerAuthMiddleware(owners: owners, origins: origins, credentials: credentials, clock: clock))
     OwnerRoutes(
         owners: owners,
         origins: origins,
+        credentials: credentials,
         throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow, clock: clock),
         hasher: OwnerPasswordHasher(),
         sessionLifetime: configuration.sessionLifetime

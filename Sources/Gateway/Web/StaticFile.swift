@@ -14,7 +14,7 @@ struct StaticFile: Sendable {
         self.contentType = contentType
         self.body = ByteBuffer(bytes: bytes)
         let digest = SHA256.hash(data: bytes)
-        self.etag = "\"" + digest.prefix(12).map { byte in String(byte, radix: 16).leftPadded() }.joined() + "\""
+        self.etag = "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
     }
 
     /// The file, or 304 when the request already has this version. Pages are `no-store` (they are small
@@ -33,8 +33,4 @@ struct StaticFile: Sendable {
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
-}
-
-extension String {
-    fileprivate func leftPadded() -> String { count == 1 ? "0" + self : self }
 }

@@ -15,6 +15,9 @@ struct WebClientController: Sendable {
     let abuse: AbuseGuard
     let configuration: GatewayConfiguration
     let assets: [String: StaticFile]
+    let callPage: StaticFile
+    let panelPage: StaticFile
+    let toast: StaticFile
     /// Mode name → its module, for the modes switched on in configuration.
     let modes: [String: StaticFile]
 
@@ -36,7 +39,14 @@ struct WebClientController: Sendable {
         self.store = store
         self.abuse = abuse
         self.configuration = configuration
-        self.assets = WebAssets.all.mapValues { StaticFile(contentType: $0.contentType, bytes: $0.bytes) }
+        let assets = WebAssets.all.mapValues { StaticFile(contentType: $0.contentType, bytes: $0.bytes) }
+        guard let callPage = assets["call.html"], let panelPage = assets["panel.html"], let toast = assets["toast.js"] else {
+            preconditionFailure("the web client's pages are missing from WebAssets.all")
+        }
+        self.assets = assets
+        self.callPage = callPage
+        self.panelPage = panelPage
+        self.toast = toast
         var modes: [String: StaticFile] = [:]
         for name in configuration.callModes {
             if let builtIn = WebAssets.builtInModes[name], let asset = WebAssets.all[builtIn] {
@@ -61,7 +71,7 @@ struct WebClientController: Sendable {
             return file.response(to: request, store: true)
         }
         router.get("calls/toast.js") { request, _ -> Response in
-            assets["toast.js"]!.response(to: request, store: true)
+            toast.response(to: request, store: true)
         }
         router.get("calls/modes/:file") { request, context -> Response in
             guard let file = context.parameters.get("file"), file.hasSuffix(".js"), let mode = modes[String(file.dropLast(3))] else {
@@ -77,12 +87,12 @@ struct WebClientController: Sendable {
     /// owner's panel, and sends anyone else to sign in.
     func page(_ request: Request, context: GatewayContext) -> Response {
         if request.uri.queryParameters["room"] != nil {
-            return assets["call.html"]!.response(to: request, headers: Self.pageHeaders)
+            return callPage.response(to: request, headers: Self.pageHeaders)
         }
         guard context.owner != nil else {
             return Response(status: .seeOther, headers: [.location: "/login", .cacheControl: "no-store"])
         }
-        return assets["panel.html"]!.response(to: request, headers: Self.pageHeaders)
+        return panelPage.response(to: request, headers: Self.pageHeaders)
     }
 
     /// What every page needs to know about this gateway. Nothing secret: the call page reads it too.
