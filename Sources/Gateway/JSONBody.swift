@@ -38,15 +38,13 @@ enum JSONBody {
 
     /// A JSON answer whose body is encoded already.
     static func response(encoded body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status,
-            headers: [
-                .contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
-                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            ],
-            body: .init(byteBuffer: body)
-        )
+        Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
+
+    /// The headers of every JSON answer (docs/API.md, Conventions).
+    static let headers: HTTPFields = [
+        .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .xContentTypeOptions: "nosniff",
+    ]
 
     private static func field(_ context: DecodingError.Context) -> String {
         context.codingPath.map(\.stringValue).joined(separator: ".").nilIfEmpty ?? "the body"

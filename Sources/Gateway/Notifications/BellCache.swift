@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import Synchronization
 
@@ -18,6 +19,9 @@ final class BellCache: Sendable {
         /// `"<cursor>"`, the answer's `ETag`.
         var etag: String
         var body: ByteBuffer
+        /// The headers of the 200 and 304 answers, built once per answer rather than once per poll.
+        var headers: HTTPFields
+        var notModifiedHeaders: HTTPFields
     }
 
     private let entry = Mutex<Entry?>(nil)

@@ -35,16 +35,11 @@ struct BellController: Sendable {
         } else {
             answer = try await read(now: now)
         }
-        let etag = answer.etag
-        let headers: HTTPFields = [.eTag: etag, .cacheControl: "private, no-cache"]
         let since = request.uri.query == nil ? nil : request.uri.queryParameters["since"].map(String.init)
-        if since == answer.cursor || request.headers[.ifNoneMatch].map({ Self.matches($0, etag) }) == true {
-            return Response(status: .notModified, headers: headers)
+        if since == answer.cursor || request.headers[.ifNoneMatch].map({ Self.matches($0, answer.etag) }) == true {
+            return Response(status: .notModified, headers: answer.notModifiedHeaders)
         }
-        var response = JSONBody.response(encoded: answer.body)
-        response.headers[.eTag] = etag
-        response.headers[.cacheControl] = "private, no-cache"
-        return response
+        return Response(status: .ok, headers: answer.headers, body: .init(byteBuffer: answer.body))
     }
 
     /// Reads the bell from the projections and keeps the answer for the polls that follow.
@@ -61,12 +56,19 @@ struct BellController: Sendable {
         let cursor = Self.cursor(position: bell.position, ringing: ringing.map(\.inviteId))
         let calls = ringing.map { RingingCall($0, ringWindow: ringWindow) }
         let body = try JSONBody.encode(Answer(cursor: cursor, unread: max(0, bell.unread), ringing: calls))
+        let etag = "\"\(cursor)\""
+        let notModified: HTTPFields = [.eTag: etag, .cacheControl: "private, no-cache"]
+        var headers = JSONBody.headers
+        headers[.eTag] = etag
+        headers[.cacheControl] = "private, no-cache"
         let entry = BellCache.Entry(
             head: head,
             validUntil: calls.map(\.expiresAt).min() ?? Int64.max,
             cursor: cursor,
-            etag: "\"\(cursor)\"",
-            body: ByteBuffer(bytes: body)
+            etag: etag,
+            body: ByteBuffer(bytes: body),
+            headers: headers,
+            notModifiedHeaders: notModified
         )
         cache.keep(entry)
         return entry
