@@ -125,15 +125,18 @@ class Gateway:
         self.dir.cleanup()
 
 
-def chromium(base=None, session=None):
+def chromium(base=None, session=None, grant_media=True):
+    """Headless Chromium with fake camera and microphone. With `grant_media`, it also says yes to every
+    media permission prompt; without it, headless Chromium says no (as a person who denies it)."""
     options = Options()
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if grant_media:
+        options.add_argument("--use-fake-ui-for-media-stream")
     for flag in (
         "--headless=new",
         "--no-sandbox",
         "--disable-dev-shm-usage",
         "--disable-gpu",
-        "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         "--autoplay-policy=no-user-gesture-required",
         "--window-size=1280,800",
@@ -161,8 +164,8 @@ def browsers():
     """Makes browsers on demand; all are closed after the test."""
     made = []
 
-    def make(base=None, session=None):
-        driver = chromium(base, session)
+    def make(base=None, session=None, grant_media=True):
+        driver = chromium(base, session, grant_media)
         made.append(driver)
         return driver
 

@@ -201,3 +201,55 @@ def test_the_pre_join_meter_moves_and_the_test_mode_video_reaches_the_other_side
     ada_id = stats(ada)["self"]
     assert tile_state(bob, ada_id)["video"] == "true"
     assert mode.get_attribute("aria-pressed") == "true"
+
+
+def ufrags(driver):
+    """The remote ICE ufrag of each connection (it changes with every ICE restart)."""
+    return driver.execute_script(
+        "return [...window.crowCall.mesh.links.values()].map(l => {"
+        " const m = (l.pc.remoteDescription && l.pc.remoteDescription.sdp || '').match(/a=ice-ufrag:(\\S+)/);"
+        " return m ? m[1] : null; });"
+    )
+
+
+def test_ice_restarts_renegotiate_even_when_both_sides_restart_at_once(gateway, browsers):
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    before = ufrags(ada)
+    restart = "for (const l of window.crowCall.mesh.links.values()) l.pc.restartIce();"
+    ada.execute_script(restart)
+    until(lambda: ufrags(ada) != before and all_connected([ada, bob], 2), 30, "one side's ICE restart")
+    # Both restart in the same instant: the offers cross, and perfect negotiation settles it.
+    before = ufrags(ada), ufrags(bob)
+    ada.execute_script(restart)
+    bob.execute_script(restart)
+    until(lambda: (ufrags(ada), ufrags(bob)) != before and all_connected([ada, bob], 2), 30, "crossed ICE restarts")
+    states = [d.execute_script("return [...window.crowCall.mesh.links.values()].map(l => l.pc.signalingState)") for d in (ada, bob)]
+    assert states == [["stable"], ["stable"]]
+    base = stats(bob)["links"][0]["audioPackets"]
+    until(lambda: stats(bob)["links"][0]["audioPackets"] > base + 20, 20, "audio after the restarts")
+
+
+def test_a_dropped_socket_resumes_without_anyone_noticing(gateway, browsers):
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    bob_id = stats(bob)["self"]
+    first_socket = bob.execute_script("window.firstSocket = window.crowCall.mesh.socket; return true")
+    assert first_socket
+    # The socket drops (as on a network change); media keeps flowing and the page resumes the seat.
+    bob.execute_script("window.crowCall.mesh.socket.close(4001, 'network change')")
+    until(lambda: bob.execute_script(
+        "const m = window.crowCall.mesh; return m.socket !== window.firstSocket && m.socket.readyState === 1"), 20,
+        "a new socket")
+    assert stats(bob)["self"] == bob_id
+    assert tile_state(ada, bob_id) is not None
+    # The resumed socket works: a mute reaches Ada.
+    bob.find_element(By.CSS_SELECTOR, "[aria-label='Microphone']").click()
+    until(lambda: tile_state(ada, bob_id)["audio"] == "false", 10, "the mute over the resumed socket")
+    assert not [e for e in gateway.events("peer.left") if e["data"]["peerId"] == bob_id]

@@ -23,8 +23,8 @@ struct OwnerAuthMiddleware: RouterMiddleware {
         if let bearer = OwnerOriginPolicy.bearerSecret(in: request), let owner = try await apiToken(bearer) {
             context.owner = owner
         } else if let cookie = OwnerOriginPolicy.sessionSecret(in: request), let owner = try await session(cookie) {
-            if OwnerOriginPolicy.changesState(request.method) && !origins.matches(request) {
-                context.logger.notice("refused a cookie-authenticated request without a matching Origin", metadata: ["session": "\(owner)"])
+            if OwnerOriginPolicy.changesState(request.method) && !origins.matches(request), case .session(let id) = owner {
+                context.logger.notice("refused a cookie-authenticated request without a matching Origin", metadata: ["session": "\(id)"])
                 throw GatewayError.forbiddenOrigin
             }
             context.owner = owner

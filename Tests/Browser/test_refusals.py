@@ -1,0 +1,56 @@
+"""Messages the call page gives when something outside it fails: a denied microphone, a throttled
+network, an unreachable gateway. Each test has its own gateway, because they break it on purpose."""
+import pytest
+from selenium.webdriver.common.by import By
+
+from conftest import Gateway, wait
+
+
+@pytest.fixture
+def own_gateway():
+    served = Gateway()
+    yield served
+    served.stop()
+
+
+def test_a_denied_microphone_is_explained_and_joining_to_listen_still_works(own_gateway, browsers):
+    gateway = own_gateway
+    room = gateway.room("Ada")
+    guest = browsers(grant_media=False)
+    guest.get(gateway.guest_link(room["roomCode"]))
+    warning = guest.find_element(By.ID, "prejoin-warning")
+    wait(guest, lambda d: warning.is_displayed(), message="the microphone warning")
+    assert "microphone was denied" in warning.text and "still join" in warning.text
+    guest.find_element(By.ID, "join").click()
+    wait(guest, lambda d: d.find_element(By.ID, "incall").is_displayed())
+    alert = guest.find_element(By.ID, "call-alert")
+    assert alert.is_displayed() and "No microphone" in alert.text
+    assert guest.find_element(By.CSS_SELECTOR, "[aria-label='Microphone']").get_attribute("disabled") is not None
+
+
+def test_too_many_bad_links_from_one_network_are_throttled_with_a_clear_message(own_gateway, browsers):
+    gateway = own_gateway
+    room = gateway.room("Ada")
+    page = browsers()
+    for n in range(10):
+        page.get(f"{gateway.base}/calls?room={room['roomCode']}&token=wrong{n}")
+        wait(page, lambda d: d.find_element(By.ID, "notice").is_displayed())
+        assert page.find_element(By.ID, "notice-title").text == "This link is not valid"
+    page.get(gateway.guest_link(room["roomCode"]))
+    wait(page, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the throttle notice")
+    assert page.find_element(By.ID, "notice-title").text == "Too many attempts"
+    assert "seconds" in page.find_element(By.ID, "notice-text").text
+    assert page.find_element(By.ID, "notice-retry").is_displayed()
+
+
+def test_an_unreachable_gateway_is_said_plainly(own_gateway, browsers):
+    gateway = own_gateway
+    room = gateway.room("Ada")
+    page = browsers()
+    page.get(gateway.guest_link(room["roomCode"]))
+    wait(page, lambda d: d.find_element(By.ID, "join").is_displayed())
+    gateway.process.terminate()
+    gateway.process.wait(30)
+    page.find_element(By.ID, "join").click()
+    wait(page, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the unreachable notice")
+    assert page.find_element(By.ID, "notice-title").text == "The call server cannot be reached"
