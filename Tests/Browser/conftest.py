@@ -125,7 +125,7 @@ class Gateway:
         self.dir.cleanup()
 
 
-def chromium(base=None, session=None, grant_media=True):
+def chromium(base=None, session=None, grant_media=True, extra_flags=()):
     """Headless Chromium with fake camera and microphone. With `grant_media`, it also says yes to every
     media permission prompt; without it, headless Chromium says no (as a person who denies it)."""
     options = Options()
@@ -141,6 +141,7 @@ def chromium(base=None, session=None, grant_media=True):
         "--autoplay-policy=no-user-gesture-required",
         "--window-size=1280,800",
         "--disable-features=MediaSessionService",
+        *extra_flags,
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -164,8 +165,8 @@ def browsers():
     """Makes browsers on demand; all are closed after the test."""
     made = []
 
-    def make(base=None, session=None, grant_media=True):
-        driver = chromium(base, session, grant_media)
+    def make(base=None, session=None, grant_media=True, extra_flags=()):
+        driver = chromium(base, session, grant_media, extra_flags)
         made.append(driver)
         return driver
 

@@ -54,3 +54,17 @@ def test_an_unreachable_gateway_is_said_plainly(own_gateway, browsers):
     page.find_element(By.ID, "join").click()
     wait(page, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the unreachable notice")
     assert page.find_element(By.ID, "notice-title").text == "The call server cannot be reached"
+
+
+def test_a_page_that_is_not_a_secure_context_points_to_https(gateway, browsers):
+    room = gateway.room("Ada")
+    link = gateway.guest_link(room["roomCode"])
+    # The same gateway under a name that is not localhost, over plain http: not a secure context.
+    page = browsers(extra_flags=("--host-resolver-rules=MAP calls.insecure.test 127.0.0.1",))
+    page.get(link.replace("127.0.0.1", "calls.insecure.test"))
+    wait(page, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the HTTPS notice")
+    assert page.execute_script("return window.isSecureContext") is False
+    assert page.find_element(By.ID, "notice-title").text == "This page needs HTTPS"
+    assert "https://calls.insecure.test" in page.find_element(By.ID, "notice-text").text
+    # The link was not used: it still admits someone on a secure page.
+    assert [t["status"] for t in gateway.api("GET", f"/api/rooms/{room['roomCode']}")["tokens"] if t["role"] == "guest"] == ["issued"]
