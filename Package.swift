@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Decisions", targets: ["Decisions"]),
         .library(name: "CallStore", targets: ["CallStore"]),
         .library(name: "OwnerStore", targets: ["OwnerStore"]),
+        .library(name: "Nostr", targets: ["Nostr"]),
         .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
@@ -119,12 +120,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Nostr: keys, NIP-01 events, NIP-44, NIP-04 (receive), on libsecp256k1, libcrypto and
+        // swift-crypto. The only module that imports the C shims.
+        .target(
+            name: "Nostr",
+            dependencies: [
+                "CSecp256k1",
+                "COpenSSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The owner's account, sessions, API tokens and contacts (ordinary tables in the ledger's file).
         .target(
             name: "OwnerStore",
             dependencies: [
                 "Ledger",
                 "Decisions",
+                "Nostr",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -251,6 +264,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "NostrTests",
+            dependencies: ["Nostr", "TestSupport"],
+            exclude: ["Vectors"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DecisionsTests",
             dependencies: ["Ledger", "Projections", "Decisions"],
             swiftSettings: swiftSettings
@@ -258,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "CallStore", "OwnerStore", "CallSimulation", "Ledger", "Projections", "Decisions", "TestSupport",
+                "Gateway", "CallStore", "OwnerStore", "CallSimulation", "Ledger", "Projections", "Decisions", "Nostr", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Decisions
 import Foundation
 import GRDB
+import Nostr
 public import Ledger
 
 /// One of the owner's contacts.

@@ -1,0 +1,149 @@
+import Crypto
+import Foundation
+
+/// A NIP-01 event. `id` is the SHA-256 of the canonical serialization, and `sig` the author's BIP-340
+/// signature of the id.
+public struct NostrEvent: Sendable, Hashable, Codable {
+    public var id: String
+    public var pubkey: String
+    public var createdAt: Int64
+    public var kind: Int
+    public var tags: [[String]]
+    public var content: String
+    public var sig: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, pubkey, kind, tags, content, sig
+        case createdAt = "created_at"
+    }
+
+    /// Decodes an event; `id` and `sig` may be absent (a NIP-59 rumor has no signature).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(String.self, forKey: .id) ?? ""
+        pubkey = try container.decode(String.self, forKey: .pubkey)
+        createdAt = try container.decode(Int64.self, forKey: .createdAt)
+        kind = try container.decode(Int.self, forKey: .kind)
+        tags = try container.decode([[String]].self, forKey: .tags)
+        content = try container.decode(String.self, forKey: .content)
+        sig = try container.decodeIfPresent(String.self, forKey: .sig) ?? ""
+    }
+
+    /// Encodes the event; an empty `sig` (a rumor) is left out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(pubkey, forKey: .pubkey)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(tags, forKey: .tags)
+        try container.encode(content, forKey: .content)
+        if !sig.isEmpty { try container.encode(sig, forKey: .sig) }
+    }
+
+    /// Parses an event from JSON text (at most `limit` bytes).
+    public static func parse(_ text: String, limit: Int = 262_144) -> NostrEvent? {
+        guard text.utf8.count <= limit else { return nil }
+        return try? JSONDecoder().decode(NostrEvent.self, from: Data(text.utf8))
+    }
+
+    public init(id: String, pubkey: String, createdAt: Int64, kind: Int, tags: [[String]], content: String, sig: String) {
+        self.id = id
+        self.pubkey = pubkey
+        self.createdAt = createdAt
+        self.kind = kind
+        self.tags = tags
+        self.content = content
+        self.sig = sig
+    }
+
+    /// A signed event by `author`.
+    public static func signed(
+        by author: NostrSecretKey,
+        kind: Int,
+        tags: [[String]],
+        content: String,
+        createdAt: Int64? = nil
+    ) -> NostrEvent {
+        let createdAt = createdAt ?? NostrTime.now()
+        var event = NostrEvent(id: "", pubkey: author.publicKey.hex, createdAt: createdAt, kind: kind, tags: tags, content: content, sig: "")
+        let id = event.computedID()
+        event.id = Hex.encode(id)
+        event.sig = Hex.encode(author.sign(id))
+        return event
+    }
+
+    /// An event without id and signature, as NIP-59 rumors are (the id is filled in, the sig is not).
+    public static func unsigned(pubkey: String, kind: Int, tags: [[String]], content: String, createdAt: Int64) -> NostrEvent {
+        var event = NostrEvent(id: "", pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content, sig: "")
+        event.id = Hex.encode(event.computedID())
+        return event
+    }
+
+    /// The id this event's fields give: SHA-256 of `[0,pubkey,created_at,kind,tags,content]`.
+    public func computedID() -> [UInt8] {
+        Array(SHA256.hash(data: Array(Self.canonical(pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content).utf8)))
+    }
+
+    /// Whether the id matches the fields and the signature is the pubkey's over it.
+    public var isValid: Bool {
+        guard let id = Hex.decode(id, count: 32), id == computedID(),
+            let key = Hex.decode(pubkey, count: 32).flatMap({ NostrPublicKey(bytes: $0) }),
+            let signature = Hex.decode(sig, count: 64)
+        else { return false }
+        return key.verify(signature: signature, message: id)
+    }
+
+    /// The NIP-01 serialization: no white space; in strings only `"`, `\`, and control characters are
+    /// escaped (`\n \r \t \b \f` by name, others as `\u00xx`); `/` and non-ASCII are written as they are.
+    public static func canonical(pubkey: String, createdAt: Int64, kind: Int, tags: [[String]], content: String) -> String {
+        var out = "[0,"
+        appendString(pubkey, to: &out)
+        out += ",\(createdAt),\(kind),["
+        for (index, tag) in tags.enumerated() {
+            if index > 0 { out += "," }
+            out += "["
+            for (position, item) in tag.enumerated() {
+                if position > 0 { out += "," }
+                appendString(item, to: &out)
+            }
+            out += "]"
+        }
+        out += "],"
+        appendString(content, to: &out)
+        out += "]"
+        return out
+    }
+
+    static func appendString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case let control where control.value < 0x20:
+                let hex = String(control.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// The event as JSON for a relay (`/` unescaped, like every other Nostr implementation).
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// The values of the tags named `name` (their second item).
+    public func tagValues(_ name: String) -> [String] {
+        tags.compactMap { $0.count >= 2 && $0[0] == name ? $0[1] : nil }
+    }
+}
