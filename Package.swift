@@ -38,7 +38,7 @@ let package = Package(
     ],
     targets: [
         // System-library shims. libsecp256k1 (BIP-340, x-only keys, ECDH) and OpenSSL's libcrypto
-        // (ChaCha20, AES-CBC) are used by the Nostr module; the shims are checked by a link test.
+        // (ChaCha20, AES-CBC), used by the Nostr module only (its vector tests exercise them).
         .systemLibrary(
             name: "CSecp256k1",
             pkgConfig: "libsecp256k1",
@@ -250,7 +250,7 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "Projections", "Decisions", "CallStore", "CallSimulation", "CSecp256k1", "COpenSSL", "TestSupport",
+                "Ledger", "Projections", "Decisions", "CallStore", "CallSimulation", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
