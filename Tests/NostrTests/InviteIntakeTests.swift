@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import Nostr
+
+/// The receive rules: what reaches the ledger, and why everything else is dropped.
+@Suite struct InviteIntakeTests {
+    let me = NostrSecretKey.generate()
+    let ada = NostrSecretKey.generate()
+    let stranger = NostrSecretKey.generate()
+    static let invite = CrowEnvelope.roomInvite(
+        .init(roomCode: "avfrmh45xpr3", joinURL: "https://ada.example/calls?room=avfrmh45xpr3&token=abc", hostName: "Ada", hostCrowID: "crow-1")
+    )
+
+    func isContact(_ hex: String) -> Bool { hex == ada.publicKey.hex }
+
+    func open(_ event: NostrEvent) -> Result<InviteIntake.Opened, InviteIntake.Drop> {
+        InviteIntake.open(event, me: me, isContact: isContact)
+    }
+
+    @Test func bothWiresDeliverTheEnvelopeFromAContact() throws {
+        for wire in [InviteWire.crow, .nip17] {
+            let event = try InviteWire.event(Self.invite, wire: wire, from: ada, to: me.publicKey, now: 1_800_000_000)
+            let opened = try open(event).get()
+            #expect(opened.envelope == Self.invite)
+            #expect(opened.sender == ada.publicKey)
+            #expect(opened.wire == wire)
+            #expect(opened.eventId == event.id)
+            #expect(opened.sentAt == 1_800_000_000)
+        }
+        // The answers travel the same way.
+        for answer in [CrowEnvelope.roomClosed(roomCode: "r1"), .callDeclined(roomCode: "r1"), .callCancelled(roomCode: "r1"), .callBusy(roomCode: "r1")] {
+            let event = try InviteWire.event(answer, wire: .nip17, from: ada, to: me.publicKey)
+            #expect(try open(event).get().envelope == answer)
+        }
+    }
+
+    @Test func hostileEventsAreDroppedWithTheirReason() throws {
+        let good = try InviteWire.event(Self.invite, wire: .crow, from: ada, to: me.publicKey)
+        // A forged signature, a wrong id.
+        var forged = good
+        forged.sig = NostrEvent.signed(by: stranger, kind: 4, tags: good.tags, content: good.content).sig
+        #expect(open(forged) == .failure(.badSignature))
+        var wrongID = good
+        wrongID.id = String(repeating: "ab", count: 32)
+        #expect(open(wrongID) == .failure(.badSignature))
+        // Someone who is not a contact, on both wires.
+        #expect(open(try InviteWire.event(Self.invite, wire: .crow, from: stranger, to: me.publicKey)) == .failure(.stranger))
+        #expect(open(try InviteWire.event(Self.invite, wire: .nip17, from: stranger, to: me.publicKey)) == .failure(.stranger))
+        // Addressed to someone else.
+        #expect(open(try InviteWire.event(Self.invite, wire: .crow, from: ada, to: stranger.publicKey)) == .failure(.notForUs))
+        // Another kind.
+        #expect(open(NostrEvent.signed(by: ada, kind: 1, tags: [["p", me.publicKey.hex]], content: "hi")) == .failure(.unsupportedKind))
+        // Oversized content is refused before any cryptography.
+        let huge = NostrEvent.signed(by: ada, kind: 4, tags: [["p", me.publicKey.hex]], content: String(repeating: "A", count: 40_000))
+        #expect(open(huge) == .failure(.tooLarge))
+        // A contact's event that does not decrypt.
+        #expect(open(NostrEvent.signed(by: ada, kind: 4, tags: [["p", me.publicKey.hex]], content: "AgAAAA==")) == .failure(.cannotDecrypt))
+        // A `javascript:` join URL, and other bad links.
+        for url in ["javascript:alert(1)", "data:text/html,hi", "http://evil.example/calls", "https://user:pw@ada.example/", "file:///etc/passwd", "https://ada.example/\u{0}x"] {
+            let envelope = CrowEnvelope.roomInvite(.init(roomCode: "r1", joinURL: url, hostName: "Ada"))
+            // The encoder does not judge URLs; a hostile sender can put anything in the envelope.
+            let event = try InviteWire.event(envelope, wire: .nip17, from: ada, to: me.publicKey)
+            #expect(open(event) == .failure(.badJoinURL), "\(url)")
+        }
+        // Not a Crow envelope at all.
+        let other = try NIP17.message("{\"type\":\"chat\",\"text\":\"hi\"}", from: ada, to: me.publicKey)
+        #expect(open(other) == .failure(.badEnvelope))
+    }
+
+    @Test func aSealThatImpersonatesAContactIsDropped() throws {
+        let rumor = NostrEvent.unsigned(pubkey: ada.publicKey.hex, kind: 14, tags: [["p", me.publicKey.hex]], content: Self.invite.json(), createdAt: 1)
+        let seal = NostrEvent.signed(
+            by: stranger, kind: 13, tags: [],
+            content: try NIP44.encrypt(rumor.json(), conversationKey: try NIP44.conversationKey(stranger, me.publicKey))
+        )
+        let oneTime = NostrSecretKey.generate()
+        let wrap = NostrEvent.signed(
+            by: oneTime, kind: 1059, tags: [["p", me.publicKey.hex]],
+            content: try NIP44.encrypt(seal.json(), conversationKey: try NIP44.conversationKey(oneTime, me.publicKey))
+        )
+        #expect(open(wrap) == .failure(.authorMismatch))
+    }
+
+    @Test func nip04FromOldClientsIsRead() throws {
+        let key = try #require(ada.sharedX(with: me.publicKey))
+        let iv = [UInt8](repeating: 7, count: 16)
+        let plain = Array(Self.invite.json().utf8)
+        let pad = 16 - plain.count % 16
+        let cipher = try #require(StreamCipher.aes256CBCEncryptForTests(key: key, iv: iv, plain + [UInt8](repeating: UInt8(pad), count: pad)))
+        let content = Data(cipher).base64EncodedString() + "?iv=" + Data(iv).base64EncodedString()
+        let event = NostrEvent.signed(by: ada, kind: 4, tags: [["p", me.publicKey.hex]], content: content)
+        let opened = try open(event).get()
+        #expect(opened.wire == .nip04 && opened.envelope == Self.invite)
+    }
+
+    @Test func envelopesAreStrictAndBounded() {
+        let valid = #"{"type":"crow_social","version":1,"subtype":"room_invite","payload":{"room_code":"abc","join_url":"https://a.example/calls?room=abc","host_name":"Ada"}}"#
+        #expect((try? CrowEnvelope.parse(valid)) == .roomInvite(.init(roomCode: "abc", joinURL: "https://a.example/calls?room=abc", hostName: "Ada")))
+        let refusals: [(String, CrowEnvelope.Refusal)] = [
+            (String(repeating: " ", count: 9000), .tooLarge),
+            ("not json", .notJSON),
+            (#"{"type":"other","version":1}"#, .notCrow),
+            (#"{"type":"crow_social","version":2,"subtype":"room_invite","payload":{}}"#, .notCrow),
+            (#"{"type":"crow_social","version":1,"subtype":"party","payload":{"room_code":"a"}}"#, .unknownSubtype),
+            (#"{"type":"crow_social","version":1,"subtype":"room_invite","payload":{"room_code":"a b","join_url":"https://x","host_name":"A"}}"#, .badField),
+            (#"{"type":"crow_social","version":1,"subtype":"room_invite","payload":{"room_code":"a","join_url":7,"host_name":"A"}}"#, .badField),
+            (#"{"type":"crow_social","version":1,"subtype":"room_invite","payload":{"room_code":"a","host_name":"A"}}"#, .badField),
+            (#"{"type":"crow_social","version":1,"subtype":"room_invite","payload":{"room_code":"a","join_url":"https://x","host_name":""}}"#, .badField),
+        ]
+        for (text, refusal) in refusals {
+            #expect(throws: refusal, "\(text.prefix(60))") { try CrowEnvelope.parse(text) }
+        }
+        // Our JSON is Crow's: type, version, subtype, payload, `/` unescaped.
+        let json = Self.invite.json()
+        #expect(json.hasPrefix(#"{"payload":{"host_crow_id":"crow-1","host_name":"Ada","join_url":"https://ada.example/calls?room=avfrmh45xpr3&token=abc","room_code":"avfrmh45xpr3"},"subtype":"room_invite","type":"crow_social","version":1}"#))
+    }
+
+    @Test func joinURLsAreHTTPSOrPrivateHTTP() {
+        for good in ["https://calls.example.net/calls?room=a", "http://127.0.0.1:8444/calls?room=a", "http://localhost:8444/x", "http://100.101.102.103:8444/x", "http://box.tail1234.ts.net/x", "HTTPS://Example.net/x"] {
+            #expect(JoinURLRule.isAcceptable(good), "\(good)")
+        }
+        for bad in ["http://192.168.1.2/x", "http://100.128.0.1/x", "http://10.0.0.1/x", "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "https:///nohost", "https://a b/x", "ftp://a/x", "//a/x", ""] {
+            #expect(!JoinURLRule.isAcceptable(bad), "\(bad)")
+        }
+    }
+}
