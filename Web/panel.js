@@ -283,13 +283,16 @@ function setupSettings() {
   });
   $('settings-invites').textContent = settings.invites
     ? 'Invites to contacts are delivered over Nostr.'
-    : 'Nostr invites are not configured on this gateway yet. Relays, push notifications and this gateway’s npub will be set here.';
+    : 'Nostr invites are not configured on this gateway yet. Relays and push notifications will be set here.';
   $('settings-bell').textContent = `Open pages check for incoming calls instantly over a live stream, and every ${settings.bellPollSeconds} s as a fallback.`;
 }
 
 async function start() {
   settings = await api('/calls/client.json').catch(() => settings);
   setupSettings();
+  api('/api/owner')
+    .then((owner) => ($('identity-npub').textContent = owner.npub || ''))
+    .catch(problem);
   $('new-call').addEventListener('click', newCall);
   $('contact-form').addEventListener('submit', addContact);
   $('history-more').addEventListener('click', () => loadHistory({ more: true }).catch(problem));

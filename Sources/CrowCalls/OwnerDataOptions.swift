@@ -11,8 +11,8 @@ struct OwnerDataOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (CROW_CALLS_DATA, default ./data).")
     var dataDirectory: String?
 
-    /// Opens `<data dir>/ledger.sqlite`, creating it (with every migration) when it does not exist yet.
-    func openOwners() throws -> OwnerStore {
+    /// The environment's configuration with `--data-dir` applied.
+    func configuration() throws -> GatewayConfiguration {
         var configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
@@ -21,7 +21,12 @@ struct OwnerDataOptions: ParsableArguments {
         }
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         guard !configuration.dataDirectory.isEmpty else { throw ValidationError("--data-dir must not be empty") }
-        let path = configuration.ledgerPath
+        return configuration
+    }
+
+    /// Opens `<data dir>/ledger.sqlite`, creating it (with every migration) when it does not exist yet.
+    func openOwners() throws -> OwnerStore {
+        let path = try configuration().ledgerPath
         if !FileManager.default.fileExists(atPath: path) {
             FileHandle.standardError.write(Data("note: creating a new ledger at \(path)\n".utf8))
         }

@@ -9,6 +9,7 @@ public import Logging
 import OwnerStore
 import Projections
 import NIOSSL
+import Nostr
 
 /// The composition root: everything the gateway runs is built here, for `crow-calls serve` and for tests.
 ///
@@ -38,6 +39,17 @@ public func buildApplication(
         )
     )
     let owners = OwnerStore(ledger: ledger, clock: LedgerClock.systemMilliseconds)
+    // The gateway's Nostr identity: made on first start, beside the ledger unless configured.
+    let identity: NostrSecretKey
+    do {
+        let loaded = try NostrIdentity.loadOrCreate(at: configuration.nostrKeyPath)
+        identity = loaded.key
+        if loaded.created {
+            logger.notice("created the gateway's Nostr identity", metadata: ["npub": "\(identity.publicKey.npub)"])
+        }
+    } catch {
+        throw ConfigurationError(setting: "CROW_NOSTR_KEY_FILE", value: configuration.nostrKeyPath, reason: error.reason)
+    }
     let recovered = try await store.recoverAfterRestart()
     if recovered > 0 {
         logger.notice("closed seats left open by an unclean stop", metadata: ["peers": "\(recovered)"])
@@ -85,7 +97,7 @@ public func buildApplication(
 
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
-    addOwnerRoutes(to: router, owners: owners, clock: store.settings.clock, configuration: configuration)
+    addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
     HealthController(store: store, metrics: metrics).addRoutes(to: router)
     let webSocketRouter = Router(context: GatewayContext.self)
     // With calls switched off, none of the calls routes exist (404); health, metrics, the owner's

@@ -73,6 +73,8 @@ public struct GatewayConfiguration: Sendable {
     public var callModes: [String] = []
     /// `CROW_CALLS_MODES_DIR`: a folder of mode modules, read once at start.
     public var callModesDirectory: String?
+    /// `CROW_NOSTR_KEY_FILE`: the gateway's Nostr key. Default `<data>/nostr.key`, made on first start.
+    public var nostrKeyFile: String?
     /// How often open pages poll the bell, in seconds (`CROW_CALLS_BELL_INTERVAL`, 60). The live stream
     /// is the fast path; the poll is the fallback when a proxy blocks the stream.
     public var bellPollInterval = 60
@@ -80,6 +82,9 @@ public struct GatewayConfiguration: Sendable {
     public init() {}
 
     public var ledgerPath: String { (dataDirectory as NSString).appendingPathComponent("ledger.sqlite") }
+
+    /// Where the gateway's Nostr key lives.
+    public var nostrKeyPath: String { nostrKeyFile ?? (dataDirectory as NSString).appendingPathComponent("nostr.key") }
 
     /// Reads the environment variables listed in docs/CONFIGURATION.md.
     public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
@@ -139,6 +144,7 @@ public struct GatewayConfiguration: Sendable {
             configuration.callModes = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         if let raw = value("CROW_CALLS_MODES_DIR") { configuration.callModesDirectory = raw }
+        if let raw = value("CROW_NOSTR_KEY_FILE") { configuration.nostrKeyFile = raw }
         if let raw = value("CROW_CALLS_BELL_INTERVAL") {
             configuration.bellPollInterval = try parseInt(raw, setting: "CROW_CALLS_BELL_INTERVAL", range: 1...3600)
         }

@@ -55,6 +55,10 @@ def test_contacts_can_be_added_edited_and_removed_with_the_apis_errors_shown(gat
     stored = gateway.api("GET", "/api/contacts")["contacts"]
     assert [(c["name"], c["transport"], c["relays"]) for c in stored] == [("Grace Hopper", "crow", ["wss://relay.example"])]
 
+    # The settings show the gateway's own npub (what contacts add to call it).
+    npub = gateway.api("GET", "/api/owner")["npub"]
+    wait(owner, lambda d: d.find_element(By.ID, "identity-npub").text == npub, message="the gateway's npub")
+
     owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Remove']").click()
     owner.switch_to.alert.accept()
     wait(owner, lambda d: contact_names(d) == [], message="the contact to go")

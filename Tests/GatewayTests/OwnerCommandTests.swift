@@ -108,4 +108,32 @@ import Testing
         #expect(duplicate.status == 1)
         #expect(duplicate.stderr.contains("already exists"))
     }
+
+    @Test func identityPrintsTheKeyTheGatewayUses() async throws {
+        let harness = try H()
+        let first = try Self.run(["identity", "--data-dir", harness.dir.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("made a new Nostr key"))
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        let npub = try #require(lines.first { $0.hasPrefix("npub: ") }).dropFirst(6)
+        let hex = try #require(lines.first { $0.hasPrefix("hex:  ") }).dropFirst(6)
+        #expect(npub.hasPrefix("npub1") && hex.count == 64)
+        // The secret never appears on the terminal; the same key on every run.
+        #expect(!first.stdout.contains("nsec"))
+        let again = try Self.run(["identity", "--data-dir", harness.dir.path])
+        #expect(again.stdout == first.stdout && again.stderr.isEmpty)
+        let token = try await harness.apiToken()
+        let app = try await buildApplication(harness.configuration)
+        try await app.test(.live) { client in
+            try await client.execute(uri: "/api/owner", method: .get, headers: H.json(bearer: token)) { response in
+                #expect(H.object(response)["npub"] as? String == String(npub))
+                #expect(H.object(response)["pubkey"] as? String == String(hex))
+            }
+        }
+        // A key file others can read stops the gateway with the reason.
+        chmod(harness.configuration.nostrKeyPath, 0o644)
+        await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(harness.configuration) }
+        let refused = try Self.run(["identity", "--data-dir", harness.dir.path])
+        #expect(refused.status != 0 && refused.stderr.contains("chmod 600"))
+    }
 }

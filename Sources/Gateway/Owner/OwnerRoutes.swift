@@ -4,6 +4,7 @@ import Decisions
 import Foundation
 import Hummingbird
 import Logging
+import Nostr
 import NIOCore
 
 /// First-run setup, login, logout and `GET /api/owner`.
@@ -15,6 +16,8 @@ struct OwnerRoutes: Sendable {
     let origins: OwnerOriginPolicy
     /// Told of a sign-out at once, so the cookie stops working on the very next request.
     let credentials: OwnerCredentialCache
+    /// The gateway's Nostr public key, shown to the owner (contacts add it to call this gateway).
+    let identity: NostrPublicKey
     let throttle: LoginThrottle
     let hasher: OwnerPasswordHasher
     /// Milliseconds.
@@ -38,7 +41,7 @@ struct OwnerRoutes: Sendable {
         router.post("login") { request, context in try await login(request, context: context) }
         router.post("logout") { request, context in try await logout(request, context: context) }
         router.group("api/owner").add(middleware: RequireOwnerMiddleware()).get { _, context in
-            try JSONBody.response(["owner": Self.kind(of: context.owner)])
+            try JSONBody.response(["owner": Self.kind(of: context.owner), "npub": identity.npub, "pubkey": identity.hex])
         }
     }
 

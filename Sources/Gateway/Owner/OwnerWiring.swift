@@ -1,11 +1,18 @@
 import OwnerStore
 import CallStore
 import Hummingbird
+import Nostr
 
 /// Mounts owner authentication on the router: the middleware that recognises owner credentials, and
 /// the setup, login and logout routes. Called once by `buildApplication`, before the other routes, so
 /// the middleware covers them (Hummingbird applies router middleware to routes added after it).
-func addOwnerRoutes(to router: Router<GatewayContext>, owners: OwnerStore, clock: @escaping @Sendable () -> Int64, configuration: GatewayConfiguration) {
+func addOwnerRoutes(
+    to router: Router<GatewayContext>,
+    owners: OwnerStore,
+    identity: NostrPublicKey,
+    clock: @escaping @Sendable () -> Int64,
+    configuration: GatewayConfiguration
+) {
     let origins = OwnerOriginPolicy(configuration: configuration)
     let credentials = OwnerCredentialCache(ledgerPath: configuration.ledgerPath)
     router.add(middleware: OwnerAuthMiddleware(owners: owners, origins: origins, credentials: credentials, clock: clock))
@@ -13,6 +20,7 @@ func addOwnerRoutes(to router: Router<GatewayContext>, owners: OwnerStore, clock
         owners: owners,
         origins: origins,
         credentials: credentials,
+        identity: identity,
         throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow, clock: clock),
         hasher: OwnerPasswordHasher(),
         sessionLifetime: configuration.sessionLifetime
