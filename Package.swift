@@ -237,6 +237,7 @@ let package = Package(
                 "Ledger",
                 "Decisions",
                 "CallStore",
+                "Nostr",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "tools/testkit",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything (apt packages, the pinned Python test tools), builds, and runs every test suite:
-# the Swift tests, then the browser suite.
+# the Swift tests, the browser suite, then the Nostr interop suite.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tools/bootstrap.sh
@@ -12,3 +12,5 @@ swift test --skip-build "$@"
 if [ "${CROW_SKIP_BROWSER:-0}" != "1" ]; then
   .venv/bin/python -m pytest Tests/Browser -q
 fi
+# Interop with an independent Nostr implementation (nostr-sdk), through the built crow-testkit.
+.venv/bin/python -m pytest Tests/Interop -q

@@ -5,14 +5,15 @@ import Foundation
 import Ledger
 
 /// `crow-testkit`: writes what other parts of the system will write once they exist, so the browser
-/// suite and the benchmarks can drive the real gateway from outside. Today: an incoming call, as the
-/// Nostr inbox will record it. Not installed with the gateway; built with the tests.
+/// suite, the interop suite and the benchmarks can drive the real code from outside: an incoming call as
+/// the Nostr inbox will record it, and the Nostr module's invite building and receive rules. Not
+/// installed with the gateway; built with the tests.
 @main
 struct CrowTestKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crow-testkit",
         abstract: "Test helpers that append to a Crow Calls ledger (for the browser suite and benchmarks).",
-        subcommands: [IncomingCommand.self]
+        subcommands: [IncomingCommand.self, NostrInviteCommand.self, NostrOpenCommand.self]
     )
 }
 
