@@ -13,7 +13,7 @@ struct CrowTestKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crow-testkit",
         abstract: "Test helpers that append to a Crow Calls ledger (for the browser suite and benchmarks).",
-        subcommands: [IncomingCommand.self, NostrInviteCommand.self, NostrOpenCommand.self]
+        subcommands: [IncomingCommand.self, NostrInviteCommand.self, NostrOpenCommand.self, NostrPublishCommand.self]
     )
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import Nostr
 
 /// `crow-testkit nostr-invite`: an invite event from this key to a recipient, as the gateway's outbox
@@ -58,6 +59,30 @@ struct NostrOpenCommand: AsyncParsableCommand {
                 answer = ["ok": false, "drop": "not_an_event"]
             }
             let data = try JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// `crow-testkit nostr-publish --relay URL...`: publishes the event on stdin to each relay with the
+/// gateway's `RelayPublisher`; prints one JSON line per relay: `{"relay","accepted","message"}`.
+struct NostrPublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "nostr-publish", abstract: "Publish the event on stdin to relays.")
+
+    @Option(help: "A relay URL (ws:// or wss://); repeat for more.") var relay: [String]
+    @Option(help: "Seconds to wait for each relay's answer.") var timeout: Int = 10
+
+    func run() async throws {
+        guard let line = readLine(strippingNewline: true), let event = NostrEvent.parse(line) else {
+            throw ValidationError("stdin holds no event")
+        }
+        let publisher = RelayPublisher(timeout: .seconds(timeout))
+        for url in relay {
+            let outcome = await publisher.publish(event, to: url)
+            let data = try JSONSerialization.data(
+                withJSONObject: ["relay": outcome.relay, "accepted": outcome.accepted, "message": outcome.message],
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
             print(String(decoding: data, as: UTF8.self))
         }
     }
