@@ -145,8 +145,8 @@ function contactRow(contact) {
 }
 
 /**
- * Calls a contact. This is the seam for invites: with the Nostr outbox (`settings.invites`), the room is
- * created with `contact` and the gateway delivers the invite. Without it, the room is created, the call
+ * Calls a contact. With the Nostr outbox (`settings.invites`), the room is created with `contact` and the
+ * gateway delivers the invite; the row follows its delivery. Without it, the room is created, the call
  * opens in a new tab, and the owner gets a guest link to send the contact some other way.
  */
 async function callContact(contact, linkArea) {
@@ -155,6 +155,7 @@ async function callContact(contact, linkArea) {
     if (settings.invites) {
       const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName(), contact: contact.id } });
       go(room.callUrl);
+      followInvite(linkArea, room.roomCode, contact);
     } else {
       const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName() } });
       const guest = await api(`/api/rooms/${room.roomCode}/invites`, { method: 'POST', body: { label: contact.name } });
@@ -166,6 +167,37 @@ async function callContact(contact, linkArea) {
   } catch (error) {
     go(null);
     problem(error);
+  }
+}
+
+/** Shows how the invite's delivery goes, until it is settled; on failure offers a link to send by hand. */
+async function followInvite(area, roomCode, contact) {
+  const line = el('p', { class: 'muted small', role: 'status', text: `Sending the invite to ${contact.name}…` });
+  area.replaceChildren(line);
+  area.hidden = false;
+  for (let round = 0; round < 90; round += 1) {
+    let invite;
+    try {
+      invite = (await api(`/api/rooms/${roomCode}`)).invites[0];
+    } catch {
+      invite = null;
+    }
+    if (invite && invite.status === 'sent') {
+      line.textContent = `Invite delivered to ${invite.relaysOk} relay${invite.relaysOk === 1 ? '' : 's'}. ${contact.name} can join from their gateway.`;
+      return;
+    }
+    if (invite && invite.status !== 'pending') {
+      line.textContent = `The invite was not delivered: ${invite.error || invite.status}.`;
+      line.className = 'error';
+      const fallback = el('button', { type: 'button', text: 'Get a link to send instead', onclick: async () => {
+        const guest = await api(`/api/rooms/${roomCode}/invites`, { method: 'POST', body: { label: contact.name } }).catch(problem);
+        if (guest) showLink(area, `contact:${contact.id}`, guest.callUrl, `Send this link to ${contact.name}: it lets them in once.`);
+      } });
+      area.append(fallback);
+      return;
+    }
+    if (invite && invite.attempts > 0) line.textContent = `Sending the invite to ${contact.name}… (try ${invite.attempts + 1})`;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
@@ -282,8 +314,8 @@ function setupSettings() {
     setTimeout(() => ($('owner-name-saved').hidden = true), 1500);
   });
   $('settings-invites').textContent = settings.invites
-    ? 'Invites to contacts are delivered over Nostr.'
-    : 'Nostr invites are not configured on this gateway yet. Relays and push notifications will be set here.';
+    ? 'Calling a contact sends them an invite over Nostr, through their relays and the relays in CROW_NOSTR_RELAYS.'
+    : 'Nostr invites are not configured on this gateway yet.';
   $('settings-bell').textContent = `Open pages check for incoming calls instantly over a live stream, and every ${settings.bellPollSeconds} s as a fallback.`;
 }
 

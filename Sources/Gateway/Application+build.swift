@@ -104,7 +104,13 @@ public func buildApplication(
     // login and contacts stay.
     if configuration.enabled {
         let api = router.group("api").add(middleware: RequireOwnerMiddleware())
-        RoomsController(store: store, metrics: metrics, configuration: configuration).addRoutes(to: api)
+        RoomsController(
+            store: store,
+            owners: owners,
+            composer: InviteComposer(identity: identity),
+            metrics: metrics,
+            configuration: configuration
+        ).addRoutes(to: api)
         BellController(store: store).addRoutes(to: api)
         CallsStreamController(
             store: store,
@@ -153,6 +159,7 @@ public func buildApplication(
             LedgerService(store: store, logger: logger),
             LedgerFeedService(store: store, interval: .milliseconds(250), logger: logger),
             SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
+            InviteOutbox(store: store, owners: owners, relays: configuration.nostrRelays, publisher: RelayPublisher(logger: logger), logger: logger),
         ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

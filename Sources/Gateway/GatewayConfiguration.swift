@@ -73,6 +73,9 @@ public struct GatewayConfiguration: Sendable {
     public var callModes: [String] = []
     /// `CROW_CALLS_MODES_DIR`: a folder of mode modules, read once at start.
     public var callModesDirectory: String?
+    /// `CROW_NOSTR_RELAYS`: relays every invite is published to (besides the contact's own), and that
+    /// the gateway listens on. Comma-separated `ws://`/`wss://` URLs.
+    public var nostrRelays: [String] = []
     /// `CROW_NOSTR_KEY_FILE`: the gateway's Nostr key. Default `<data>/nostr.key`, made on first start.
     public var nostrKeyFile: String?
     /// How often open pages poll the bell, in seconds (`CROW_CALLS_BELL_INTERVAL`, 60). The live stream
@@ -145,6 +148,9 @@ public struct GatewayConfiguration: Sendable {
         }
         if let raw = value("CROW_CALLS_MODES_DIR") { configuration.callModesDirectory = raw }
         if let raw = value("CROW_NOSTR_KEY_FILE") { configuration.nostrKeyFile = raw }
+        if let raw = value("CROW_NOSTR_RELAYS") {
+            configuration.nostrRelays = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let raw = value("CROW_CALLS_BELL_INTERVAL") {
             configuration.bellPollInterval = try parseInt(raw, setting: "CROW_CALLS_BELL_INTERVAL", range: 1...3600)
         }
@@ -187,6 +193,9 @@ public struct GatewayConfiguration: Sendable {
         }
         guard (1...3600).contains(bellPollInterval) else {
             throw ConfigurationError(setting: "CROW_CALLS_BELL_INTERVAL", value: "\(bellPollInterval)", reason: "must be 1 to 3600")
+        }
+        for relay in nostrRelays where !RelayPublisher.isRelayURL(relay) {
+            throw ConfigurationError(setting: "CROW_NOSTR_RELAYS", value: relay, reason: "use ws:// or wss:// URLs")
         }
         for name in callModes {
             guard CallModeName.isValid(name) else {

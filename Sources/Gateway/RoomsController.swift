@@ -3,12 +3,16 @@ import Decisions
 import Foundation
 import Hummingbird
 import Ledger
+import Nostr
+import OwnerStore
 import Projections
 
 /// The owner's rooms API (docs/API.md). Each handler appends through `CallStore` or reads projections;
 /// nothing else touches the ledger. Secrets are returned once, at creation, and never again.
 struct RoomsController: Sendable {
     let store: CallStore
+    let owners: OwnerStore
+    let composer: InviteComposer
     let metrics: GatewayMetrics
     let configuration: GatewayConfiguration
 
@@ -23,11 +27,18 @@ struct RoomsController: Sendable {
         var contact: String?
     }
 
+    /// An invite queued for a contact: the outbox delivers it (docs/NOSTR.md).
+    struct QueuedInvite: Encodable {
+        var id: String
+        var status = "pending"
+    }
+
     struct Created: Encodable {
         var roomCode: String
         var hostToken: String
         var callUrl: String
         var expiresAt: Int64
+        var invite: QueuedInvite?
     }
 
     struct Link: Encodable {
@@ -35,6 +46,7 @@ struct RoomsController: Sendable {
         var tokenId: String
         var callUrl: String
         var expiresAt: Int64
+        var invite: QueuedInvite?
     }
 
     func addRoutes(to group: RouterGroup<GatewayContext>) {
@@ -52,20 +64,21 @@ struct RoomsController: Sendable {
 
     func create(_ request: Request, context: GatewayContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateRoom.self, from: request)
-        try Self.refuseContactInvites(body.contact)
         if let maxPeers = body.maxPeers, !(2...configuration.maxPeers).contains(maxPeers) {
             throw GatewayError.invalidRequest("maxPeers must be between 2 and \(configuration.maxPeers)")
         }
         let creator: RoomCreator = if case .apiToken = context.owner { .api } else { .panel }
         let hostName = body.hostName ?? "Host"
+        let guest = try await inviteRequest(contact: body.contact, label: nil, hostName: hostName, request: request)
         let room = try await ErrorStatus.answering {
-            try await metrics.timeAppend { try await store.createRoom(hostName: hostName, maxPeers: body.maxPeers, createdBy: creator) }
+            try await metrics.timeAppend { try await store.createRoom(hostName: hostName, maxPeers: body.maxPeers, createdBy: creator, guest: guest) }
         }
         let created = Created(
             roomCode: room.code,
             hostToken: room.hostToken.secret,
             callUrl: callURL(request, room: room.code, token: room.hostToken.secret),
-            expiresAt: room.hostToken.expiresAt
+            expiresAt: room.hostToken.expiresAt,
+            invite: room.guest?.inviteId.map { QueuedInvite(id: $0) }
         )
         return try JSONBody.response(created, status: .created)
     }
@@ -73,17 +86,40 @@ struct RoomsController: Sendable {
     func newLink(_ request: Request, context: GatewayContext) async throws -> Response {
         let code = try Self.roomCode(context)
         let body = try await JSONBody.decode(NewLink.self, from: request)
-        try Self.refuseContactInvites(body.contact)
+        var guestRequest = CallStore.GuestRequest(label: body.label)
+        if body.contact != nil {
+            let hostName = try await ErrorStatus.answering { try await store.read { db in try Queries.room(code, in: db)?.hostName } }
+            guard let hostName else { throw ErrorStatus.gatewayError(CallError.rejected(.roomNotFound)) }
+            guestRequest = try await inviteRequest(contact: body.contact, label: body.label, hostName: hostName, request: request) ?? guestRequest
+        }
         let guest = try await ErrorStatus.answering {
-            try await metrics.timeAppend { try await store.issueGuestToken(room: code, guest: CallStore.GuestRequest(label: body.label)) }
+            try await metrics.timeAppend { try await store.issueGuestToken(room: code, guest: guestRequest) }
         }
         let link = Link(
             token: guest.token.secret,
             tokenId: guest.token.id,
             callUrl: callURL(request, room: code, token: guest.token.secret),
-            expiresAt: guest.token.expiresAt
+            expiresAt: guest.token.expiresAt,
+            invite: guest.inviteId.map { QueuedInvite(id: $0) }
         )
         return try JSONBody.response(link, status: .created)
+    }
+
+    /// The guest link and queued invite for `contact` (an id, or the contact's public key as hex or
+    /// npub); nil without a contact.
+    func inviteRequest(contact: String?, label: String?, hostName: String, request: Request) async throws -> CallStore.GuestRequest? {
+        guard let contact else { return nil }
+        guard contact.utf8.count <= 200 else { throw GatewayError.invalidRequest("contact is too long") }
+        let record = try await ErrorStatus.answering { () -> ContactRecord? in
+            if let byID = try await owners.contact(id: contact) { return byID }
+            guard let hex = NostrKey.publicKeyHex(contact) else { return nil }
+            return try await owners.contact(pubkey: hex)
+        }
+        guard let record else {
+            throw GatewayError(.notFound, code: "contact_not_found", message: "no contact with this id or public key")
+        }
+        let draft = try composer.draft(for: record, hostName: hostName, baseURL: baseURL(request))
+        return CallStore.GuestRequest(label: label ?? record.name, invite: draft)
     }
 
     func show(context: GatewayContext) async throws -> Response {
@@ -207,17 +243,6 @@ struct RoomsController: Sendable {
 
     // MARK: - Helpers
 
-    /// Sending invites to contacts needs the Nostr outbox, which is not part of this build yet.
-    static func refuseContactInvites(_ contact: String?) throws {
-        guard contact == nil else {
-            throw GatewayError(
-                .notImplemented,
-                code: "invites_unavailable",
-                message: "inviting a contact needs the Nostr outbox, which this gateway does not have yet; create a link instead"
-            )
-        }
-    }
-
     static func roomCode(_ context: GatewayContext) throws -> String {
         guard let code = context.parameters.get("code"), TextRules.isRoomCode(code) else {
             throw GatewayError.invalidRequest("room code is malformed")
@@ -226,14 +251,17 @@ struct RoomsController: Sendable {
     }
 
     /// The page a participant opens. Loading it does not use the token; joining does.
-    func callURL(_ request: Request, room: String, token: String) -> String {
-        let base: String
+    /// The gateway's public base URL: `CROW_GATEWAY_URL`, or the request's own host.
+    func baseURL(_ request: Request) -> String {
         if let gatewayURL = configuration.gatewayURL {
-            base = gatewayURL.hasSuffix("/") ? String(gatewayURL.dropLast()) : gatewayURL
-        } else {
-            let scheme = configuration.tlsCertificate == nil ? "http" : "https"
-            base = "\(scheme)://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")"
+            return gatewayURL.hasSuffix("/") ? String(gatewayURL.dropLast()) : gatewayURL
         }
+        let scheme = configuration.tlsCertificate == nil ? "http" : "https"
+        return "\(scheme)://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")"
+    }
+
+    func callURL(_ request: Request, room: String, token: String) -> String {
+        let base = baseURL(request)
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "room", value: room), URLQueryItem(name: "token", value: token)]
         return "\(base)/calls?\(components.percentEncodedQuery ?? "")"
@@ -295,6 +323,10 @@ struct RoomView: Encodable, Sendable {
         var id, contactPubkey, transport: String
         var status: OutgoingInviteState
         var attempts: Int
+        /// Relays that took the invite.
+        var relaysOk: Int
+        /// Why the last delivery failed, for the panel.
+        var error: String?
         var updatedAt: Int64
     }
 
@@ -310,7 +342,10 @@ struct RoomView: Encodable, Sendable {
             Token(id: $0.tokenId, role: $0.role, status: $0.status(now: now), label: $0.label, expiresAt: $0.expiresAt, usedAt: $0.usedAt)
         }
         self.invites = invites.map {
-            Invite(id: $0.inviteId, contactPubkey: $0.contactPubkey, transport: $0.transport, status: $0.state, attempts: $0.attempts, updatedAt: $0.updatedAt)
+            Invite(
+                id: $0.inviteId, contactPubkey: $0.contactPubkey, transport: $0.transport, status: $0.state, attempts: $0.attempts,
+                relaysOk: $0.relaysOk, error: $0.lastError, updatedAt: $0.updatedAt
+            )
         }
     }
 }

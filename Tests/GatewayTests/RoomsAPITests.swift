@@ -92,7 +92,7 @@ import TestSupport
                 ("/api/rooms", .post, ByteBuffer(string: "{nope"), auth, 400, "invalid_request"),
                 ("/api/rooms", .post, try Self.body(["maxPeers": 99]), auth, 400, "invalid_request"),
                 ("/api/rooms", .post, try Self.body(["maxPeers": "four"]), auth, 400, "invalid_request"),
-                ("/api/rooms", .post, try Self.body(["contact": "npub1xyz"]), auth, 501, "invites_unavailable"),
+                ("/api/rooms", .post, try Self.body(["contact": "npub1xyz"]), auth, 404, "contact_not_found"),
                 ("/api/rooms", .post, ByteBuffer(string: String(repeating: " ", count: 20_000)), auth, 413, "invalid_request"),
                 ("/api/rooms/nosuchroom12", .get, nil, auth, 404, "room_not_found"),
                 ("/api/rooms/bad%20code!/close", .post, nil, auth, 400, "invalid_request"),

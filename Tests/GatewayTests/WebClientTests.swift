@@ -115,7 +115,7 @@ import Testing
             try await client.execute(uri: "/calls/client.json", method: .get) { response in
                 let body = H.object(response)
                 #expect(body["bellPollSeconds"] as? Int == 7)
-                #expect(body["invites"] as? Bool == false)
+                #expect(body["invites"] as? Bool == true)
                 let listed = (body["modes"] as? [[String: Any]])?.compactMap { $0["module"] as? String }
                 #expect(listed == ["/calls/modes/test-canvas.js", "/calls/modes/avatar.js"])
             }

@@ -21,9 +21,9 @@ def free_port():
 
 
 class Relay:
-    def __init__(self):
+    def __init__(self, port=None):
         self.dir = tempfile.TemporaryDirectory(prefix="crow-relay-")
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"ws://127.0.0.1:{self.port}"
         config = pathlib.Path(self.dir.name) / "config.yaml"
         # Gift-wrapped invites are larger than the default 4,096-character limit; gift wraps are
@@ -78,6 +78,8 @@ class Relay:
             raise AssertionError("no EOSE from the relay")
 
     def stop(self):
+        if self.dir is None:
+            return
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -85,3 +87,4 @@ class Relay:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.dir.cleanup()
+        self.dir = None

@@ -103,7 +103,7 @@ struct WebClientController: Sendable {
         }
         struct Settings: Encodable {
             var bellPollSeconds: Int
-            /// Whether a contact's Call button sends an invite (the Nostr outbox). Not in this build.
+            /// Whether a contact's Call button sends an invite through the Nostr outbox.
             var invites: Bool
             var maxPeers: Int
             var modes: [Mode]
@@ -111,7 +111,7 @@ struct WebClientController: Sendable {
         return try JSONBody.response(
             Settings(
                 bellPollSeconds: configuration.bellPollInterval,
-                invites: false,
+                invites: true,
                 maxPeers: configuration.maxPeers,
                 modes: configuration.callModes.map { Mode(name: $0, module: "/calls/modes/\($0).js") }
             )

@@ -1,0 +1,34 @@
+import CallStore
+import Foundation
+import Ledger
+import Nostr
+import OwnerStore
+
+/// Turns "call this contact" into the invite the outbox will deliver: the Crow envelope with a fresh
+/// guest link, signed and encrypted to the contact by the chosen wire, stored in `invite.requested`.
+/// The guest token exists only inside the encrypted event; the ledger never holds it in the clear.
+struct InviteComposer: Sendable {
+    let identity: NostrSecretKey
+
+    func draft(for contact: ContactRecord, hostName: String, baseURL: String) throws -> CallStore.InviteDraft {
+        guard let recipient = NostrPublicKey(contact.pubkey) else {
+            throw GatewayError(.unprocessableContent, code: "invalid_request", message: "the contact's public key is not a valid Nostr key")
+        }
+        let identity = self.identity
+        let wire: InviteWire = contact.transport == .crow ? .crow : .nip17
+        return CallStore.InviteDraft(contactPubkey: contact.pubkey, transport: contact.transport) { roomCode, secret in
+            var components = URLComponents()
+            components.queryItems = [URLQueryItem(name: "room", value: roomCode), URLQueryItem(name: "token", value: secret)]
+            let envelope = CrowEnvelope.roomInvite(
+                .init(
+                    roomCode: roomCode,
+                    joinURL: "\(baseURL)/calls?\(components.percentEncodedQuery ?? "")",
+                    hostName: hostName,
+                    hostCrowID: identity.publicKey.npub
+                )
+            )
+            let event = try InviteWire.event(envelope, wire: wire, from: identity, to: recipient)
+            return [try JSONDecoder().decode(JSONValue.self, from: Data(event.json().utf8))]
+        }
+    }
+}

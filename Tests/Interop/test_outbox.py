@@ -1,0 +1,113 @@
+"""The outbox end to end: the real gateway (`crow-calls serve`) invites a contact through a real relay
+process, and nostr-sdk, playing the contact, reads and opens the invite; its join link admits."""
+import json
+import pathlib
+import sys
+import time
+import urllib.parse
+
+import nostr_sdk as n
+import pytest
+
+from relay_support import Relay
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "PythonSupport"))
+from crow_gateway import Gateway  # noqa: E402
+
+
+def until(condition, timeout=30, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+@pytest.fixture
+def relay():
+    served = Relay()
+    yield served
+    served.stop()
+
+
+def invite_state(gateway, code):
+    invites = gateway.api("GET", f"/api/rooms/{code}")["invites"]
+    return invites[0] if invites else None
+
+
+def open_invite(keys, raw):
+    event = n.Event.from_json(json.dumps(raw))
+    assert event.verify()
+    if event.kind().as_u16() == 4:
+        return json.loads(n.nip44_decrypt(keys.secret_key(), event.author(), event.content()))
+    return json.loads(n.UnwrappedGift.from_gift_wrap(keys, event).rumor().content())
+
+
+def test_a_contact_is_invited_over_a_relay_in_both_formats_and_the_link_admits(relay):
+    gateway = Gateway(env={"CROW_NOSTR_RELAYS": relay.url})
+    try:
+        for transport in ("nip17", "crow"):
+            grace = n.Keys.generate()
+            contact = gateway.api("POST", "/api/contacts", {
+                "name": f"Grace {transport}", "pubkey": grace.public_key().to_bech32(), "transport": transport,
+            }, expect=201)
+            created = gateway.api("POST", "/api/rooms", {"hostName": "Ada", "contact": contact["id"]}, expect=201)
+            assert created["invite"]["status"] == "pending"
+            sent = until(lambda: (invite_state(gateway, created["roomCode"]) or {}).get("status") == "sent"
+                         and invite_state(gateway, created["roomCode"]), 20, "the invite to be sent")
+            assert sent["attempts"] == 1
+            stored = relay.events({"kinds": [4, 1059], "#p": [grace.public_key().to_hex()]})
+            assert len(stored) == 1 and stored[0]["kind"] == (1059 if transport == "nip17" else 4)
+            envelope = open_invite(grace, stored[0])
+            assert envelope["subtype"] == "room_invite"
+            payload = envelope["payload"]
+            assert payload["room_code"] == created["roomCode"] and payload["host_name"] == "Ada"
+            # The link in the invite is a fresh guest link to the room: it would admit Grace.
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(payload["join_url"]).query)
+            preview = gateway.http.get(gateway.base + "/calls/link", params={"room": query["room"][0], "token": query["token"][0]}, timeout=10)
+            assert preview.status_code == 200 and preview.json()["role"] == "guest"
+            # The token is in the encrypted event only, never in the ledger in the clear.
+            assert query["token"][0] not in json.dumps(gateway.events())
+        # A contact given by its npub works too; an unknown one is a clear 404.
+        gateway.api("POST", "/api/rooms", {"contact": grace.public_key().to_bech32()}, expect=201)
+        unknown = gateway.http.post(gateway.base + "/api/rooms", json={"contact": n.Keys.generate().public_key().to_hex()},
+                                    headers={"Origin": gateway.base}, timeout=10)
+        assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "contact_not_found"
+    finally:
+        gateway.stop()
+
+
+def test_no_relay_anywhere_fails_the_invite_with_the_reason():
+    gateway = Gateway()
+    try:
+        contact = gateway.api("POST", "/api/contacts", {"name": "Linus", "pubkey": n.Keys.generate().public_key().to_hex()}, expect=201)
+        created = gateway.api("POST", "/api/rooms", {"contact": contact["id"]}, expect=201)
+        failed = until(lambda: (invite_state(gateway, created["roomCode"]) or {}).get("status") == "failed", 20, "the failure")
+        assert failed
+        recorded = [e for e in gateway.events("invite.failed")]
+        assert recorded and "no relay" in recorded[0]["data"]["reason"]
+    finally:
+        gateway.stop()
+
+
+def test_an_invite_waits_for_a_relay_that_is_down_and_is_delivered_once_it_is_up():
+    relay = Relay()
+    url = relay.url
+    relay.stop()  # the relay is down when the invite is queued
+    gateway = Gateway(env={"CROW_NOSTR_RELAYS": url})
+    try:
+        grace = n.Keys.generate()
+        contact = gateway.api("POST", "/api/contacts", {"name": "Grace", "pubkey": grace.public_key().to_hex()}, expect=201)
+        created = gateway.api("POST", "/api/rooms", {"contact": contact["id"]}, expect=201)
+        time.sleep(2.5)
+        assert invite_state(gateway, created["roomCode"])["status"] == "pending"
+        relay = Relay(port=int(url.rsplit(":", 1)[1]))
+        sent = until(lambda: (invite_state(gateway, created["roomCode"]) or {}).get("status") == "sent"
+                     and invite_state(gateway, created["roomCode"]), 40, "delivery once the relay is up")
+        assert sent["attempts"] >= 2
+        assert len(relay.events({"#p": [grace.public_key().to_hex()]})) == 1
+    finally:
+        gateway.stop()
+        relay.stop()
