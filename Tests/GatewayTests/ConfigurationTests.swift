@@ -68,4 +68,18 @@ import Testing
         badURL.gatewayURL = "javascript:alert(1)"
         #expect(throws: ConfigurationError.self) { try badURL.validate() }
     }
+
+    @Test func nostrRelaysAreWebSocketURLs() throws {
+        let good = try GatewayConfiguration.fromEnvironment(["CROW_NOSTR_RELAYS": " wss://relay.example , ws://127.0.0.1:7777 "])
+        #expect(good.nostrRelays == ["wss://relay.example", "ws://127.0.0.1:7777"])
+        try good.validate()
+        for bad in ["https://relay.example", "wss://", "relay.example", "wss://user:pw@relay.example"] {
+            do {
+                try GatewayConfiguration.fromEnvironment(["CROW_NOSTR_RELAYS": "wss://ok.example,\(bad)"]).validate()
+                Issue.record("\(bad) was accepted")
+            } catch {
+                #expect(error.setting == "CROW_NOSTR_RELAYS" && error.value == bad)
+            }
+        }
+    }
 }
