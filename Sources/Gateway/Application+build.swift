@@ -123,6 +123,20 @@ public func buildApplication(
         router.get("calls/ws") { _, _ -> Response in
             throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket", headers: [.upgrade: "websocket"])
         }
+        // The Nostr inbox: other gateways deliver invites here directly (docs/NOSTR.md).
+        let nostrInbox = NostrInboxEndpoint(
+            inbox: InviteInbox(store: store, owners: owners, identity: identity, metrics: metrics, logger: logger),
+            abuse: abuse,
+            maxMessageBytes: configuration.maxMessageBytes
+        )
+        router.get("nostr") { _, _ -> Response in
+            throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket (NIP-01)", headers: [.upgrade: "websocket"])
+        }
+        webSocketRouter.ws("nostr") { request, context in
+            nostrInbox.shouldUpgrade(request, context: context)
+        } onUpgrade: { inbound, outbound, context in
+            try await nostrInbox.handle(inbound: inbound, outbound: outbound, context: context)
+        }
         webSocketRouter.ws("calls/ws") { request, context in
             await signaling.shouldUpgrade(request, context: context)
         } onUpgrade: { inbound, outbound, context in

@@ -72,6 +72,17 @@ final class GatewayMetrics: Sendable {
 
     func slowSocketClosed() { socketClosedByServer("slow_reader") }
 
+    /// A Nostr event the inbox took (`kind`: invite, answer) or dropped (`reason`: docs/NOSTR.md).
+    func nostrEvent(accepted: Bool, label: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "crow", subsystem: "nostr", metricName: "events", unitName: accepted ? "accepted_total" : "dropped_total",
+                helpText: accepted ? "Nostr events the inbox accepted, by what they carried" : "Nostr events the inbox dropped, by reason"
+            ),
+            labels: [(accepted ? "kind" : "reason", label)]
+        ).increment()
+    }
+
     func connectionOpened() { connections.increment() }
 
     func connectionClosed() { connections.decrement() }

@@ -1,0 +1,144 @@
+import CallStore
+import Decisions
+import Foundation
+import Ledger
+import Logging
+import Nostr
+import OwnerStore
+import Projections
+import Synchronization
+import GRDB
+
+/// Where incoming Nostr events end: the `/nostr` endpoint (and later the relay pool) hand each event
+/// here. The receive rules (`InviteIntake`) decide; then an invite becomes `invite.received`, a caller's
+/// `room_closed` or `call_cancelled` turns its ringing call into a missed one, and a callee's
+/// `call_declined` or `call_busy` shows on the outgoing invite.
+///
+/// Duplicates are dropped twice over: a small memory of recent event ids skips the cryptography for an
+/// event that arrives again from another relay, and the ledger refuses a second `invite.received` for
+/// the same Nostr event (`duplicate_invite`), so a restart never rings twice.
+final class InviteInbox: Sendable {
+    enum Outcome: Sendable, Equatable {
+        case accepted(String)
+        case duplicate
+        case dropped(String)
+
+        /// The NIP-01 `OK` for the sender: accepted, with a reason prefix the protocol knows otherwise.
+        var okMessage: (Bool, String) {
+            switch self {
+            case .accepted: return (true, "")
+            case .duplicate: return (true, "duplicate: already received")
+            case .dropped(let reason): return (false, "blocked: \(reason)")
+            }
+        }
+    }
+
+    let store: CallStore
+    let owners: OwnerStore
+    let identity: NostrSecretKey
+    let metrics: GatewayMetrics
+    let logger: Logger
+    private let recent = Mutex<RecentIDs>(RecentIDs(capacity: 4096))
+
+    init(store: CallStore, owners: OwnerStore, identity: NostrSecretKey, metrics: GatewayMetrics, logger: Logger) {
+        self.store = store
+        self.owners = owners
+        self.identity = identity
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func receive(_ event: NostrEvent) async -> Outcome {
+        let outcome = await process(event)
+        switch outcome {
+        case .accepted(let kind): metrics.nostrEvent(accepted: true, label: kind)
+        case .duplicate: metrics.nostrEvent(accepted: false, label: "duplicate")
+        case .dropped(let reason):
+            metrics.nostrEvent(accepted: false, label: reason)
+            // The id only: the content is someone else's, and may be hostile.
+            logger.debug("nostr event dropped", metadata: ["id": "\(event.id.prefix(64))", "reason": "\(reason)"])
+        }
+        return outcome
+    }
+
+    private func process(_ event: NostrEvent) async -> Outcome {
+        if recent.withLock({ $0.contains(event.id) }) { return .duplicate }
+        let contacts: Set<String>
+        do {
+            contacts = Set(try await owners.contacts().map(\.pubkey))
+        } catch {
+            return .dropped("storage_error")
+        }
+        let opened: InviteIntake.Opened
+        switch InviteIntake.open(event, me: identity, isContact: { contacts.contains($0) }) {
+        case .success(let value): opened = value
+        case .failure(let drop): return .dropped(drop.rawValue)
+        }
+        recent.withLock { $0.insert(event.id) }
+        let sender = opened.sender.hex
+        do {
+            switch opened.envelope {
+            case .roomInvite(let invite):
+                let now = store.settings.clock()
+                try await store.receiveInvite(
+                    InviteDecisions.Received(
+                        inviteId: Secrets.identifier(),
+                        nostrEventId: event.id,
+                        senderPubkey: sender,
+                        senderName: invite.hostName,
+                        room: invite.roomCode,
+                        joinUrl: invite.joinURL,
+                        sentAt: min(opened.sentAt * 1000, now),
+                        receivedAt: now
+                    )
+                )
+                return .accepted("invite")
+            case .roomClosed(let room), .callCancelled(let room):
+                let calls = try await store.read { db in
+                    try IncomingLookup.incomingCalls(sender: sender, room: room, in: db)
+                }
+                for id in calls { try? await store.recordRemoteCancelled(id, reason: "caller") }
+                return calls.isEmpty ? .dropped("no_such_call") : .accepted("cancel")
+            case .callDeclined(let room), .callBusy(let room):
+                let busy = if case .callBusy = opened.envelope { true } else { false }
+                let invites = try await store.read { db in
+                    try Queries.outgoingInvites(room: room, in: db).filter { $0.contactPubkey == sender && $0.state.isOpen }.map(\.inviteId)
+                }
+                for id in invites { try? await store.recordRemoteDeclined(id, busy: busy) }
+                return invites.isEmpty ? .dropped("no_such_invite") : .accepted(busy ? "busy" : "decline")
+            }
+        } catch .rejected(.duplicateInvite) {
+            return .duplicate
+        } catch {
+            return .dropped("storage_error")
+        }
+    }
+
+    /// Event ids seen lately, oldest forgotten first.
+    struct RecentIDs {
+        let capacity: Int
+        var order: [String] = []
+        var set: Set<String> = []
+
+        func contains(_ id: String) -> Bool { set.contains(id) }
+
+        mutating func insert(_ id: String) {
+            guard set.insert(id).inserted else { return }
+            order.append(id)
+            if order.count > capacity {
+                set.remove(order.removeFirst())
+            }
+        }
+    }
+}
+
+private enum IncomingLookup {
+    /// The ids of incoming calls from `sender` for its room `room` that can still be withdrawn.
+    static func incomingCalls(sender: String, room: String, in db: GRDB.Database) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: "SELECT invite_id FROM incoming_calls WHERE sender_pubkey = ? AND room_code = ?",
+            arguments: [sender, room]
+        )
+    }
+}
