@@ -217,6 +217,7 @@ let package = Package(
                 "CallStore",
                 "OwnerStore",
                 "Gateway",
+                "Nostr",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

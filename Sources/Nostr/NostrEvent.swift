@@ -82,7 +82,7 @@ public struct NostrEvent: Sendable, Hashable, Codable {
 
     /// The id this event's fields give: SHA-256 of `[0,pubkey,created_at,kind,tags,content]`.
     public func computedID() -> [UInt8] {
-        Array(SHA256.hash(data: Array(Self.canonical(pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content).utf8)))
+        Array(SHA256.hash(data: Self.canonicalBytes(pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content)))
     }
 
     /// Whether the id matches the fields and the signature is the pubkey's over it.
@@ -97,42 +97,57 @@ public struct NostrEvent: Sendable, Hashable, Codable {
     /// The NIP-01 serialization: no white space; in strings only `"`, `\`, and control characters are
     /// escaped (`\n \r \t \b \f` by name, others as `\u00xx`); `/` and non-ASCII are written as they are.
     public static func canonical(pubkey: String, createdAt: Int64, kind: Int, tags: [[String]], content: String) -> String {
-        var out = "[0,"
+        String(decoding: canonicalBytes(pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content), as: UTF8.self)
+    }
+
+    /// The same, as UTF-8 bytes. Written byte by byte: bytes of multi-byte UTF-8 sequences are all 0x80
+    /// or above, so only ASCII bytes ever need escaping.
+    static func canonicalBytes(pubkey: String, createdAt: Int64, kind: Int, tags: [[String]], content: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(content.utf8.count + 160)
+        out.append(contentsOf: "[0,".utf8)
         appendString(pubkey, to: &out)
-        out += ",\(createdAt),\(kind),["
+        out.append(contentsOf: ",\(createdAt),\(kind),[".utf8)
         for (index, tag) in tags.enumerated() {
-            if index > 0 { out += "," }
-            out += "["
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
             for (position, item) in tag.enumerated() {
-                if position > 0 { out += "," }
+                if position > 0 { out.append(UInt8(ascii: ",")) }
                 appendString(item, to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         }
-        out += "],"
+        out.append(contentsOf: "],".utf8)
         appendString(content, to: &out)
-        out += "]"
+        out.append(UInt8(ascii: "]"))
         return out
     }
 
-    static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        let digits = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x00..<0x20:
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+            default: out.append(byte)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a JSON string (the canonical escaping) to text.
+    static func appendString(_ text: String, to out: inout String) {
+        var bytes: [UInt8] = []
+        appendString(text, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 
     /// The event as JSON for a relay (`/` unescaped, like every other Nostr implementation).
