@@ -12,6 +12,7 @@ struct NostrBenchmark: AsyncParsableCommand {
     @Option(help: "Rounds.") var rounds = 3
     @Option(help: "Seconds per operation and round.") var seconds = 1.0
     @Option(help: "Python for nostr-sdk (default: the repository's .venv).") var python: String?
+    @Option(help: "Timed invites from one gateway to another (0 skips).") var invites = 20
 
     func run() async throws {
         let alice = NostrSecretKey.generate()
@@ -53,6 +54,32 @@ struct NostrBenchmark: AsyncParsableCommand {
                 name.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: "%15.0f", mine)
                     + String(format: "%22.0f", other) + "  " + ratio
             )
+        }
+        if invites > 0, case .success(let (pythonPath, _)) = located,
+            case .success(let (_, script)) = PythonScript.locate("tools/bench/python/invite_latency.py", python: python, venvHint: "")
+        {
+            log("timing \(invites) invites from one gateway to another's inbox")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: pythonPath)
+            process.arguments = [script, "--bin-dir", SignalingProcStats.executableDirectory().path, "--invites", "\(invites)"]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            if process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+                let figures = try? JSONDecoder().decode([String: [Double]].self, from: Data(line.utf8)), let samples = figures["inbox_ms"]
+            {
+                let p50 = Statistics.median(samples)
+                let p95 = Statistics.percentile(samples, 0.95)
+                lines.append("")
+                let figures = String(format: "p50 %.0f ms, p95 %.0f ms, max %.0f ms", p50, p95, samples.max() ?? 0)
+                lines.append(
+                    "POST /api/rooms on A → call in B's Incoming (inbox, \(samples.count) invites): \(figures) (target < 1000 ms: \(p95 < 1000 ? "PASS" : "MISS"))"
+                )
+            } else {
+                log("invite latency failed (exit \(process.terminationStatus))")
+            }
         }
         print(lines.joined(separator: "\n"))
     }
