@@ -95,6 +95,8 @@ public func buildApplication(
         maxMessageBytes: configuration.maxMessageBytes
     )
 
+    // Incoming Nostr events, from the configured relays and from the `/nostr` endpoint.
+    let inviteInbox = InviteInbox(store: store, owners: owners, identity: identity, metrics: metrics, logger: logger)
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
     addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
@@ -125,7 +127,7 @@ public func buildApplication(
         }
         // The Nostr inbox: other gateways deliver invites here directly (docs/NOSTR.md).
         let nostrInbox = NostrInboxEndpoint(
-            inbox: InviteInbox(store: store, owners: owners, identity: identity, metrics: metrics, logger: logger),
+            inbox: inviteInbox,
             abuse: abuse,
             maxMessageBytes: configuration.maxMessageBytes
         )
@@ -174,6 +176,12 @@ public func buildApplication(
             LedgerFeedService(store: store, interval: .milliseconds(250), logger: logger),
             SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
             InviteOutbox(store: store, owners: owners, relays: configuration.nostrRelays, publisher: RelayPublisher(logger: logger), logger: logger),
+            RelaySubscriber(
+                relays: configuration.enabled ? configuration.nostrRelays : [],
+                identity: identity.publicKey,
+                inbox: inviteInbox,
+                logger: logger
+            ),
         ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

@@ -111,3 +111,34 @@ def test_an_invite_waits_for_a_relay_that_is_down_and_is_delivered_once_it_is_up
     finally:
         gateway.stop()
         relay.stop()
+
+
+def test_two_gateways_call_each_other_through_a_relay(relay):
+    ada = Gateway(env={"CROW_NOSTR_RELAYS": relay.url})
+    grace = Gateway(env={"CROW_NOSTR_RELAYS": relay.url})
+    try:
+        ada_id, grace_id = ada.api("GET", "/api/owner"), grace.api("GET", "/api/owner")
+        # Grace's gateway logs its subscription to the relay.
+        until(lambda: any("[nostr] Subscribed" in line for line in grace.lines), 20, "Grace's subscription")
+        grace_at_ada = ada.api("POST", "/api/contacts", {"name": "Grace", "pubkey": grace_id["npub"]}, expect=201)
+        ada_at_grace = grace.api("POST", "/api/contacts", {"name": "Ada", "pubkey": ada_id["npub"], "transport": "crow"}, expect=201)
+        created = ada.api("POST", "/api/rooms", {"hostName": "Ada", "contact": grace_at_ada["id"]}, expect=201)
+        call = until(lambda: next(iter(grace.api("GET", "/api/calls/incoming")["calls"]), None), 20, "the call at Grace's gateway")
+        assert call["senderPubkey"] == ada_id["pubkey"] and call["roomCode"] == created["roomCode"]
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(call["joinUrl"]).query)
+        preview = ada.http.get(ada.base + "/calls/link", params={"room": query["room"][0], "token": query["token"][0]}, timeout=10)
+        assert preview.status_code == 200 and preview.json()["role"] == "guest"
+        # And back the other way, in Crow's format.
+        back = grace.api("POST", "/api/rooms", {"hostName": "Grace", "contact": ada_at_grace["id"]}, expect=201)
+        call_back = until(lambda: next(iter(ada.api("GET", "/api/calls/incoming")["calls"]), None), 20, "the call at Ada's gateway")
+        assert call_back["roomCode"] == back["roomCode"] and call_back["senderName"] == "Grace"
+        # A restart of Grace's gateway asks the relay for the last two days again: nothing rings twice.
+        grace.restart()
+        until(lambda: any("[nostr] Subscribed" in line for line in grace.lines), 20, "the subscription after the restart")
+        time.sleep(1)
+        assert len(grace.api("GET", "/api/calls/incoming")["calls"]) == 1
+        metrics = grace.http.get(grace.base + "/metrics", timeout=10).text
+        assert 'crow_nostr_events_dropped_total{reason="duplicate"} 1' in metrics
+    finally:
+        ada.stop()
+        grace.stop()

@@ -23,15 +23,30 @@ class Gateway:
     def __init__(self, env=None):
         self.dir = tempfile.TemporaryDirectory(prefix="crow-browser-")
         self.data = self.dir.name
-        environment = dict(os.environ)
-        environment.update({"CROW_CALLS_MODES": "test-canvas"})
-        environment.update(env or {})
+        self.environment = dict(os.environ)
+        self.environment.update({"CROW_CALLS_MODES": "test-canvas"})
+        self.environment.update(env or {})
+        self._start(first=True)
+        self.http = requests.Session()
+        token = urllib.parse.parse_qs(urllib.parse.urlparse(self.setup_url).query)["token"][0]
+        answer = self.http.post(
+            self.base + "/setup",
+            data={"token": token, "password": PASSWORD, "confirm": PASSWORD},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert answer.status_code == 303, answer.text
+        self.session = self.http.cookies.get("crow_session")
+        assert self.session
+
+    def _start(self, first):
+        """Starts `serve` on the data directory; waits for the setup link (first start) or the login line."""
         self.process = subprocess.Popen(
             [str(BIN / "crow-calls"), "serve", "--port", "0", "--data-dir", self.data],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=environment,
+            env=self.environment,
         )
         self.lines = []
         self.base = None
@@ -48,23 +63,20 @@ class Gateway:
                 if match:
                     self.setup_url = match.group(1)
                     ready.set()
+                if "owner login:" in line:
+                    ready.set()
             ready.set()
 
         threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(60) or not self.base or not self.setup_url:
+        if not ready.wait(60) or not self.base or (first and not self.setup_url):
             self.stop()
             raise RuntimeError("the gateway did not start:\n" + "\n".join(self.lines))
-        self.http = requests.Session()
-        token = urllib.parse.parse_qs(urllib.parse.urlparse(self.setup_url).query)["token"][0]
-        answer = self.http.post(
-            self.base + "/setup",
-            data={"token": token, "password": PASSWORD, "confirm": PASSWORD},
-            allow_redirects=False,
-            timeout=30,
-        )
-        assert answer.status_code == 303, answer.text
-        self.session = self.http.cookies.get("crow_session")
-        assert self.session
+
+    def restart(self):
+        """A graceful stop and a start on the same data directory (a new port; the session stays)."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+        self._start(first=False)
 
     def api(self, method, path, body=None, expect=None):
         answer = self.http.request(
