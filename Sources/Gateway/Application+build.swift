@@ -100,7 +100,8 @@ public func buildApplication(
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
     addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
-    HealthController(store: store, metrics: metrics).addRoutes(to: router)
+    let relayHealth = RelayHealth(relays: configuration.enabled ? configuration.nostrRelays : [], metrics: metrics)
+    HealthController(store: store, metrics: metrics, relays: relayHealth).addRoutes(to: router)
     let webSocketRouter = Router(context: GatewayContext.self)
     // With calls switched off, none of the calls routes exist (404); health, metrics, the owner's
     // login and contacts stay.
@@ -180,6 +181,7 @@ public func buildApplication(
                 relays: configuration.enabled ? configuration.nostrRelays : [],
                 identity: identity.publicKey,
                 inbox: inviteInbox,
+                health: relayHealth,
                 logger: logger
             ),
         ],

@@ -72,6 +72,15 @@ final class GatewayMetrics: Sendable {
 
     func slowSocketClosed() { socketClosedByServer("slow_reader") }
 
+    /// The configured relays and how many of them the gateway is subscribed on now.
+    func relays(configured: Int, connected: Int) {
+        func gauge(_ unit: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "crow", subsystem: "nostr", metricName: "relays", unitName: unit, helpText: help))
+        }
+        gauge("configured", "Relays in CROW_NOSTR_RELAYS").set(Int64(configured))
+        gauge("subscribed", "Configured relays the gateway is subscribed on now").set(Int64(connected))
+    }
+
     /// A Nostr event the inbox took (`kind`: invite, answer) or dropped (`reason`: docs/NOSTR.md).
     func nostrEvent(accepted: Bool, label: String) {
         registry.makeCounter(

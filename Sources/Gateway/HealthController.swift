@@ -8,6 +8,9 @@ import Projections
 struct HealthController: Sendable {
     let store: CallStore
     let metrics: GatewayMetrics
+    /// The configured Nostr relays' state. Reported, never a reason to be unready: calls work without
+    /// relays, and a relay down is its operator's problem, not the gateway's.
+    let relays: RelayHealth
 
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("healthz") { _, _ in
@@ -16,7 +19,9 @@ struct HealthController: Sendable {
         router.get("readyz") { _, _ -> Response in
             do {
                 let position = try await store.read { db in try EventReader.headPosition(in: db) }
-                return Self.json(.ok, "{\"status\":\"ready\",\"ledgerPosition\":\(position)}")
+                let relays = self.relays.snapshot
+                let body = try JSONBody.encode(Ready(ledgerPosition: position, relays: relays.isEmpty ? nil : relays))
+                return Self.json(.ok, String(decoding: body, as: UTF8.self))
             } catch {
                 return Self.json(
                     .serviceUnavailable,
@@ -32,6 +37,14 @@ struct HealthController: Sendable {
                 body: .init(byteBuffer: .init(string: text))
             )
         }
+    }
+
+    /// The answer of `/readyz`.
+    struct Ready: Encodable {
+        var status = "ready"
+        var ledgerPosition: Int64
+        /// Configured Nostr relays: `subscribed` or `connecting`. Absent without relays.
+        var relays: [String: String]?
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -120,6 +120,10 @@ def test_two_gateways_call_each_other_through_a_relay(relay):
         ada_id, grace_id = ada.api("GET", "/api/owner"), grace.api("GET", "/api/owner")
         # Grace's gateway logs its subscription to the relay.
         until(lambda: any("[nostr] Subscribed" in line for line in grace.lines), 20, "Grace's subscription")
+        # Relay health is reported on /readyz and /metrics.
+        until(lambda: grace.http.get(grace.base + "/readyz", timeout=10).json().get("relays") == {relay.url: "subscribed"}, 10, "readyz")
+        metrics = grace.http.get(grace.base + "/metrics", timeout=10).text
+        assert "crow_nostr_relays_subscribed 1" in metrics and "crow_nostr_relays_configured 1" in metrics
         grace_at_ada = ada.api("POST", "/api/contacts", {"name": "Grace", "pubkey": grace_id["npub"]}, expect=201)
         ada_at_grace = grace.api("POST", "/api/contacts", {"name": "Ada", "pubkey": ada_id["npub"], "transport": "crow"}, expect=201)
         created = ada.api("POST", "/api/rooms", {"hostName": "Ada", "contact": grace_at_ada["id"]}, expect=201)

@@ -16,6 +16,7 @@ struct RelaySubscriber: Service {
     let relays: [String]
     let identity: NostrPublicKey
     let inbox: InviteInbox
+    let health: RelayHealth
     let logger: Logger
     /// How far back every subscription reaches: the gift-wrap back-dating plus an hour.
     var lookback: Int64 = NIP59.maxBackdate + 3600
@@ -40,6 +41,7 @@ struct RelaySubscriber: Service {
         var failures = 0
         while !Task.isCancelled {
             let started = ContinuousClock.now
+            defer { health.set(relay, subscribed: false) }
             do {
                 try await subscribe(relay)
             } catch {
@@ -63,10 +65,12 @@ struct RelaySubscriber: Service {
             filters: [RelayMessage.Filter(kinds: [4, NIP59.giftWrapKind], pTags: [identity.hex], since: since)]
         )
         let inbox = self.inbox
+        let health = self.health
         let logger = self.logger
         _ = try await WebSocketClient.connect(url: relay, configuration: configuration, logger: logger) { inbound, outbound, _ in
             try await outbound.write(.text(request.json()))
             logger.info("[nostr] Subscribed", metadata: ["relay": "\(relay)"])
+            health.set(relay, subscribed: true)
             for try await message in inbound.messages(maxSize: RelayMessage.maxBytes) {
                 guard case .text(let text) = message, let parsed = RelayMessage.parse(text, fromRelay: true) else { continue }
                 switch parsed {
