@@ -9,7 +9,7 @@ import Projections
 import Synchronization
 import GRDB
 
-/// Where incoming Nostr events end: the `/nostr` endpoint (and later the relay pool) hand each event
+/// Where incoming Nostr events end: the `/nostr` endpoint and the relay subscriptions hand each event
 /// here. The receive rules (`InviteIntake`) decide; then an invite becomes `invite.received`, a caller's
 /// `room_closed` or `call_cancelled` turns its ringing call into a missed one, and a callee's
 /// `call_declined` or `call_busy` shows on the outgoing invite.
@@ -74,8 +74,8 @@ final class InviteInbox: Sendable {
         case .success(let value): opened = value
         case .failure(let drop): return .dropped(drop.rawValue)
         }
-        recent.withLock { $0.insert(event.id) }
         let sender = opened.sender.hex
+        let outcome: Outcome
         do {
             switch opened.envelope {
             case .roomInvite(let invite):
@@ -92,26 +92,30 @@ final class InviteInbox: Sendable {
                         receivedAt: now
                     )
                 )
-                return .accepted("invite")
+                outcome = .accepted("invite")
             case .roomClosed(let room), .callCancelled(let room):
                 let calls = try await store.read { db in
                     try IncomingLookup.incomingCalls(sender: sender, room: room, in: db)
                 }
                 for id in calls { try? await store.recordRemoteCancelled(id, reason: "caller") }
-                return calls.isEmpty ? .dropped("no_such_call") : .accepted("cancel")
+                outcome = calls.isEmpty ? .dropped("no_such_call") : .accepted("cancel")
             case .callDeclined(let room), .callBusy(let room):
                 let busy = if case .callBusy = opened.envelope { true } else { false }
                 let invites = try await store.read { db in
                     try Queries.outgoingInvites(room: room, in: db).filter { $0.contactPubkey == sender && $0.state.isOpen }.map(\.inviteId)
                 }
                 for id in invites { try? await store.recordRemoteDeclined(id, busy: busy) }
-                return invites.isEmpty ? .dropped("no_such_invite") : .accepted(busy ? "busy" : "decline")
+                outcome = invites.isEmpty ? .dropped("no_such_invite") : .accepted(busy ? "busy" : "decline")
             }
         } catch .rejected(.duplicateInvite) {
-            return .duplicate
+            outcome = .duplicate
         } catch {
+            // Not remembered: the same event from another relay, or again later, gets another chance.
             return .dropped("storage_error")
         }
+        // Remembered only once the ledger has it (or had it), so a failed write never loses an invite.
+        recent.withLock { $0.insert(event.id) }
+        return outcome
     }
 
     /// Event ids seen lately, oldest forgotten first.
