@@ -20,6 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "PythonSupport"))
 from crow_gateway import BIN, PASSWORD, Gateway  # noqa: E402,F401 (re-exported for the tests)
+from waiting import until  # noqa: E402,F401 (re-exported for the tests)
 
 # The README's screenshots are retaken by every run; they replace docs/screenshots only when asked
 # (CROW_UPDATE_SCREENSHOTS=1), so a test run leaves the working tree clean.
@@ -81,16 +82,6 @@ def browsers():
 
 def wait(driver, condition, timeout=30, message=""):
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
-
-
-def until(condition, timeout=30, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 def join(driver, url, name):

@@ -15,6 +15,16 @@ def tile_state(driver, peer_id):
     )
 
 
+def two_in_a_call(gateway, browsers):
+    """Ada (the host) and Bob (a guest) joined through the page, their connection `connected`."""
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    return room, ada, bob
+
+
 def video_frames_grow(driver, peers):
     """Every connection decodes video, and keeps decoding."""
     first = {l["peerId"]: l["videoFrames"] for l in stats(driver)["links"]}
@@ -114,11 +124,7 @@ def test_the_join_race_is_explained_after_the_refused_upgrade(gateway, browsers)
 
 
 def test_hang_up_drops_the_peer_everywhere_and_the_ledger_records_it(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    room, ada, bob = two_in_a_call(gateway, browsers)
     bob_id = stats(bob)["self"]
     time.sleep(1.2)
     bob.find_element(By.CSS_SELECTOR, "[aria-label='Hang up']").click()
@@ -133,11 +139,7 @@ def test_hang_up_drops_the_peer_everywhere_and_the_ledger_records_it(gateway, br
 
 
 def test_a_reload_mid_call_resumes_the_same_seat_and_media_flows_again(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    room, ada, bob = two_in_a_call(gateway, browsers)
     bob_id = stats(bob)["self"]
     bob.refresh()
     wait(bob, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="the call screen after reload")
@@ -151,11 +153,7 @@ def test_a_reload_mid_call_resumes_the_same_seat_and_media_flows_again(gateway, 
 
 
 def test_screen_share_replaces_the_video_and_the_other_side_decodes_it(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    room, ada, bob = two_in_a_call(gateway, browsers)
     ada_id = stats(ada)["self"]
     share = ada.find_element(By.CSS_SELECTOR, "[aria-label='Share screen']")
     assert share.is_displayed()
@@ -213,11 +211,7 @@ def ufrags(driver):
 
 
 def test_ice_restarts_renegotiate_even_when_both_sides_restart_at_once(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    room, ada, bob = two_in_a_call(gateway, browsers)
     before = ufrags(ada)
     restart = "for (const l of window.crowCall.mesh.links.values()) l.pc.restartIce();"
     ada.execute_script(restart)
@@ -234,11 +228,7 @@ def test_ice_restarts_renegotiate_even_when_both_sides_restart_at_once(gateway, 
 
 
 def test_a_dropped_socket_resumes_without_anyone_noticing(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    room, ada, bob = two_in_a_call(gateway, browsers)
     bob_id = stats(bob)["self"]
     first_socket = bob.execute_script("window.firstSocket = window.crowCall.mesh.socket; return true")
     assert first_socket

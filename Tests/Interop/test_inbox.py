@@ -11,19 +11,10 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "PythonSupport"))
 from crow_gateway import Gateway  # noqa: E402
+from waiting import until  # noqa: E402
 
 INVITE = {"type": "crow_social", "version": 1, "subtype": "room_invite",
           "payload": {"room_code": "room1", "join_url": "https://ada.example/calls?room=room1&token=t", "host_name": "Ada"}}
-
-
-def until(condition, timeout=30, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 def inbox_url(gateway):

@@ -13,16 +13,7 @@ from relay_support import Relay
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "PythonSupport"))
 from crow_gateway import Gateway  # noqa: E402
-
-
-def until(condition, timeout=30, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {message}")
+from waiting import until  # noqa: E402
 
 
 @pytest.fixture

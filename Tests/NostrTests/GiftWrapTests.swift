@@ -77,16 +77,7 @@ import Testing
         let ada = NostrSecretKey.generate()
         let grace = NostrSecretKey.generate()
         // Mallory seals a rumor that says it is from Ada.
-        let rumor = NostrEvent.unsigned(pubkey: ada.publicKey.hex, kind: 14, tags: [["p", grace.publicKey.hex]], content: "hi", createdAt: 1)
-        let seal = NostrEvent.signed(
-            by: mallory, kind: 13, tags: [],
-            content: try NIP44.encrypt(rumor.json(), conversationKey: try NIP44.conversationKey(mallory, grace.publicKey))
-        )
-        let oneTime = NostrSecretKey.generate()
-        let wrap = NostrEvent.signed(
-            by: oneTime, kind: 1059, tags: [["p", grace.publicKey.hex]],
-            content: try NIP44.encrypt(seal.json(), conversationKey: try NIP44.conversationKey(oneTime, grace.publicKey))
-        )
+        let wrap = try Forgery.impersonatingWrap(claimed: ada, sealer: mallory, recipient: grace.publicKey, content: "hi")
         #expect(throws: NIP59.Failure.authorMismatch) { try NIP59.unwrap(wrap, recipient: grace) }
         // A wrap whose content was swapped after signing fails its signature.
         var forged = wrap

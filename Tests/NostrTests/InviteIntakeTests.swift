@@ -69,16 +69,7 @@ import Testing
     }
 
     @Test func aSealThatImpersonatesAContactIsDropped() throws {
-        let rumor = NostrEvent.unsigned(pubkey: ada.publicKey.hex, kind: 14, tags: [["p", me.publicKey.hex]], content: Self.invite.json(), createdAt: 1)
-        let seal = NostrEvent.signed(
-            by: stranger, kind: 13, tags: [],
-            content: try NIP44.encrypt(rumor.json(), conversationKey: try NIP44.conversationKey(stranger, me.publicKey))
-        )
-        let oneTime = NostrSecretKey.generate()
-        let wrap = NostrEvent.signed(
-            by: oneTime, kind: 1059, tags: [["p", me.publicKey.hex]],
-            content: try NIP44.encrypt(seal.json(), conversationKey: try NIP44.conversationKey(oneTime, me.publicKey))
-        )
+        let wrap = try Forgery.impersonatingWrap(claimed: ada, sealer: stranger, recipient: me.publicKey, content: Self.invite.json())
         #expect(open(wrap) == .failure(.authorMismatch))
     }
 
