@@ -97,6 +97,7 @@ public func buildApplication(
 
     // Incoming Nostr events, from the configured relays and from the `/nostr` endpoint.
     let inviteInbox = InviteInbox(store: store, owners: owners, identity: identity, metrics: metrics, logger: logger)
+    let answerQueue = AnswerSender.Queue()
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
     addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
@@ -111,6 +112,7 @@ public func buildApplication(
             store: store,
             owners: owners,
             composer: InviteComposer(identity: identity),
+            answers: answerQueue,
             metrics: metrics,
             configuration: configuration
         ).addRoutes(to: api)
@@ -177,6 +179,14 @@ public func buildApplication(
             LedgerFeedService(store: store, interval: .milliseconds(250), logger: logger),
             SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
             InviteOutbox(store: store, owners: owners, relays: configuration.nostrRelays, publisher: RelayPublisher(logger: logger), logger: logger),
+            AnswerSender(
+                queue: answerQueue,
+                identity: identity,
+                owners: owners,
+                relays: configuration.nostrRelays,
+                publisher: RelayPublisher(logger: logger),
+                logger: logger
+            ),
             RelaySubscriber(
                 relays: configuration.enabled ? configuration.nostrRelays : [],
                 identity: identity.publicKey,

@@ -13,6 +13,8 @@ struct RoomsController: Sendable {
     let store: CallStore
     let owners: OwnerStore
     let composer: InviteComposer
+    /// Where a decline goes to be sent back to the caller.
+    let answers: AnswerSender.Queue
     let metrics: GatewayMetrics
     let configuration: GatewayConfiguration
 
@@ -235,7 +237,14 @@ struct RoomsController: Sendable {
         switch context.parameters.get("action") {
         case "accept": try await ErrorStatus.answering { try await store.acceptIncoming(id) }
         case "dismiss": try await ErrorStatus.answering { try await store.dismissIncoming(id) }
-        case "decline": try await ErrorStatus.answering { try await store.declineIncoming(id) }
+        case "decline":
+            try await ErrorStatus.answering { try await store.declineIncoming(id) }
+            // Tell the caller's gateway, so its outgoing invite shows the refusal.
+            if let call = try? await store.read({ db in try Queries.incomingCall(id: id, in: db) }),
+                let caller = NostrPublicKey(call.senderPubkey)
+            {
+                answers.enqueue(.init(caller: caller, envelope: .callDeclined(roomCode: call.roomCode), joinURL: call.joinUrl))
+            }
         default: throw GatewayError.notFound("unknown action")
         }
         return Response(status: .noContent)

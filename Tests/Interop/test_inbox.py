@@ -54,6 +54,14 @@ def test_one_gateway_invites_another_through_its_inbox_and_the_link_admits():
         # Ada's gateway delivered it straight to Grace's: Grace's inbox counted one accepted invite.
         metrics = grace.http.get(grace.base + "/metrics", timeout=10).text
         assert 'crow_nostr_events_accepted_total{kind="invite"} 1' in metrics
+        # Grace declines: her gateway tells Ada's (through the inbox of the gateway the call came from),
+        # and Ada's outgoing invite shows it.
+        grace.api("POST", f"/api/calls/incoming/{call['id']}/decline", expect=204)
+        declined = until(lambda: ada.api("GET", f"/api/rooms/{created['roomCode']}")["invites"][0]["status"] == "declined", 20,
+                         "the decline at Ada's gateway")
+        assert declined
+        metrics = ada.http.get(ada.base + "/metrics", timeout=10).text
+        assert 'crow_nostr_events_accepted_total{kind="decline"} 1' in metrics
     finally:
         ada.stop()
         grace.stop()
