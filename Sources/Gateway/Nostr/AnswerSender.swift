@@ -58,8 +58,7 @@ struct AnswerSender: Service {
             return
         }
         for attempt in 1...3 {
-            var delivered = 0
-            for relay in targets.sorted() where await publisher.publish(event, to: relay).accepted { delivered += 1 }
+            let delivered = await publisher.publish([event], to: targets.sorted()).filter(\.ok).count
             if delivered > 0 {
                 logger.info("answer sent", metadata: ["room": "\(answer.envelope.roomCode)", "relays": "\(delivered)"])
                 return

@@ -102,7 +102,7 @@ struct InviteOutbox: Service {
                 logger.notice("invite failed", metadata: ["invite": "\(id)", "reason": "\(reason)"])
                 return true
             }
-            let outcomes = await publishAll(events, to: targets)
+            let outcomes = await publisher.publish(events, to: targets)
             if outcomes.contains(where: \.ok) {
                 try await store.recordInviteSent(id, relays: outcomes, attempts: attempt)
                 logger.info("invite sent", metadata: ["invite": "\(id)", "relays": "\(outcomes.filter(\.ok).count)/\(outcomes.count)"])
@@ -119,28 +119,6 @@ struct InviteOutbox: Service {
             // check again on the next round.
             logger.debug("invite delivery round failed", metadata: ["invite": "\(id)", "error": "\(error)"])
             return false
-        }
-    }
-
-    /// Every event to every relay, concurrently; one outcome per relay (accepted when it took every event).
-    func publishAll(_ events: [NostrEvent], to targets: [String]) async -> [RelayOutcome] {
-        let publisher = self.publisher
-        return await withTaskGroup(of: RelayOutcome.self) { group in
-            for relay in targets {
-                group.addTask {
-                    var messages: [String] = []
-                    var accepted = true
-                    for event in events {
-                        let outcome = await publisher.publish(event, to: relay)
-                        accepted = accepted && outcome.accepted
-                        if !outcome.message.isEmpty { messages.append(outcome.message) }
-                    }
-                    return RelayOutcome(url: relay, ok: accepted, message: messages.isEmpty ? nil : messages.joined(separator: "; "))
-                }
-            }
-            var outcomes: [RelayOutcome] = []
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes.sorted { $0.url < $1.url }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdWSClient
+public import Ledger
 public import Logging
 public import Nostr
 import Synchronization
@@ -71,6 +72,27 @@ public struct RelayPublisher: Sendable {
             return Outcome(relay: relay, accepted: false, message: error is CancellationError ? "no answer within \(timeout)" : "unreachable")
         }
         return answer.get() ?? Outcome(relay: relay, accepted: false, message: "closed without an answer")
+    }
+
+    /// Every event to every relay, concurrently; one outcome per relay (accepted when it took every event).
+    public func publish(_ events: [NostrEvent], to targets: [String]) async -> [RelayOutcome] {
+        await withTaskGroup(of: RelayOutcome.self) { group in
+            for relay in targets {
+                group.addTask {
+                    var messages: [String] = []
+                    var accepted = true
+                    for event in events {
+                        let outcome = await self.publish(event, to: relay)
+                        accepted = accepted && outcome.accepted
+                        if !outcome.message.isEmpty { messages.append(outcome.message) }
+                    }
+                    return RelayOutcome(url: relay, ok: accepted, message: messages.isEmpty ? nil : messages.joined(separator: "; "))
+                }
+            }
+            var outcomes: [RelayOutcome] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes.sorted { $0.url < $1.url }
+        }
     }
 
     /// The relay's answer, written by the connection's task and read once the group is done.
