@@ -144,12 +144,12 @@ public struct GatewayConfiguration: Sendable {
             configuration.loginWindow = Int64(try parseInt(raw, setting: "CROW_CALLS_LOGIN_WINDOW", range: 1...86_400)) * 1000
         }
         if let raw = value("CROW_CALLS_MODES") {
-            configuration.callModes = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            configuration.callModes = list(raw)
         }
         if let raw = value("CROW_CALLS_MODES_DIR") { configuration.callModesDirectory = raw }
         if let raw = value("CROW_NOSTR_KEY_FILE") { configuration.nostrKeyFile = raw }
         if let raw = value("CROW_NOSTR_RELAYS") {
-            configuration.nostrRelays = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            configuration.nostrRelays = list(raw)
         }
         if let raw = value("CROW_CALLS_BELL_INTERVAL") {
             configuration.bellPollInterval = try parseInt(raw, setting: "CROW_CALLS_BELL_INTERVAL", range: 1...3600)
@@ -222,7 +222,7 @@ public struct GatewayConfiguration: Sendable {
 
     /// A comma-separated list of `stun:`/`turn:` URLs (RFC 7064/7065 form, e.g. `turn:turn.example.net:3478?transport=udp`).
     static func parseICEURLs(_ raw: String, setting: String, schemes: Set<String>) throws(ConfigurationError) -> [String] {
-        let urls = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let urls = list(raw)
         for url in urls {
             let scheme = url.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
             guard schemes.contains(scheme), url.count > scheme.count + 1, url.count <= 512,
@@ -232,6 +232,11 @@ public struct GatewayConfiguration: Sendable {
             }
         }
         return urls
+    }
+
+    /// A comma-separated setting: items trimmed, empty ones left out.
+    static func list(_ raw: String) -> [String] {
+        raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     static func parsePort(_ raw: String, setting: String) throws(ConfigurationError) -> Int {
