@@ -11,12 +11,12 @@ public enum NostrKey {
             return lower.utf8.allSatisfy(isHexDigit) ? lower : nil
         }
         guard trimmed.lowercased().hasPrefix("npub1"), let bytes = decodeNpub(trimmed) else { return nil }
-        return hex(bytes)
+        return Hex.encode(bytes)
     }
 
     /// The NIP-19 `npub` of a 64-hex public key; nil when `hex` is not 64 hex characters.
     public static func npub(fromHex hexKey: String) -> String? {
-        guard let bytes = bytes(fromHex: hexKey), bytes.count == 32 else { return nil }
+        guard let bytes = Hex.decode(hexKey, count: 32) else { return nil }
         return Bech32.encode(hrp: "npub", data: bytes)
     }
 
@@ -42,8 +42,4 @@ public enum NostrKey {
     static func isHexDigit(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
-
-    static func bytes(fromHex text: String) -> [UInt8]? { Hex.decode(text) }
 }

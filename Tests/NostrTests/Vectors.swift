@@ -1,5 +1,7 @@
 import Foundation
 
+@testable import Nostr
+
 /// The official test vectors, copied from ../shared/vectors (Vectors/SOURCES.md says where each file
 /// comes from and how it was checked).
 enum Vectors {
@@ -14,13 +16,7 @@ enum Vectors {
     }
 
     static func bytes(_ hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            out.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return out
+        guard let bytes = Hex.decode(hex) else { preconditionFailure("a vector holds bad hex: \(hex.prefix(20))") }
+        return bytes
     }
 }
