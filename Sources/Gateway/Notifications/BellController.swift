@@ -36,7 +36,7 @@ struct BellController: Sendable {
             answer = try await read(now: now)
         }
         let since = request.uri.query == nil ? nil : request.uri.queryParameters["since"].map(String.init)
-        if since == answer.cursor || request.headers[.ifNoneMatch].map({ Self.matches($0, answer.etag) }) == true {
+        if since == answer.cursor || EntityTag.matches(request.headers[.ifNoneMatch], answer.etag) {
             return Response(status: .notModified, headers: answer.notModifiedHeaders)
         }
         return Response(status: .ok, headers: answer.headers, body: .init(byteBuffer: answer.body))
@@ -86,14 +86,5 @@ struct BellController: Sendable {
             hash = hash &* 0x0000_0100_0000_01b3
         }
         return "\(position).\(String(hash, radix: 16))"
-    }
-
-    /// `If-None-Match` holds one or more entity tags, or `*`.
-    static func matches(_ header: String, _ etag: String) -> Bool {
-        if header == etag { return true }  // what browsers and the toast send
-        return header.split(separator: ",").contains { tag in
-            let tag = tag.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || tag == etag || tag == "W/" + etag
-        }
     }
 }

@@ -20,15 +20,13 @@ struct StaticFile: Sendable {
     /// The file, or 304 when the request already has this version. Pages are `no-store` (they are small
     /// and their links carry secrets); scripts and styles are revalidated on every load (`no-cache`) so
     /// an upgraded gateway never runs an old script against a new page.
-    func response(to request: Request, headers extra: HTTPFields = [:], store: Bool = false) -> Response {
+    func response(to request: Request, headers extra: HTTPFields = [:], revalidated: Bool = false) -> Response {
         var headers = extra
         headers[.contentType] = contentType
-        headers[.cacheControl] = store ? "no-cache" : "no-store"
+        headers[.cacheControl] = revalidated ? "no-cache" : "no-store"
         headers[.eTag] = etag
         headers[.xContentTypeOptions] = "nosniff"
-        if store, let presented = request.headers[.ifNoneMatch],
-            presented.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
-        {
+        if revalidated, EntityTag.matches(request.headers[.ifNoneMatch], etag) {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))

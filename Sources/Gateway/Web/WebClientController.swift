@@ -68,16 +68,16 @@ struct WebClientController: Sendable {
             guard let name = context.parameters.get("name"), let file = assets[name], !name.hasSuffix(".html") else {
                 return Response(status: .notFound)
             }
-            return file.response(to: request, store: true)
+            return file.response(to: request, revalidated: true)
         }
         router.get("calls/toast.js") { request, _ -> Response in
-            toast.response(to: request, store: true)
+            toast.response(to: request, revalidated: true)
         }
         router.get("calls/modes/:file") { request, context -> Response in
             guard let file = context.parameters.get("file"), file.hasSuffix(".js"), let mode = modes[String(file.dropLast(3))] else {
                 return Response(status: .notFound)
             }
-            return mode.response(to: request, store: true)
+            return mode.response(to: request, revalidated: true)
         }
         router.get("calls/client.json") { _, _ in try clientSettings() }
         router.get("calls/link") { request, context in try await previewLink(request, context: context) }
