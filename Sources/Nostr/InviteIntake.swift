@@ -32,7 +32,9 @@ public enum InviteIntake {
     /// Content above this is refused before any work (a gift-wrapped invite is about 2 KiB).
     public static let maxContent = 32_768
 
-    public static func open(_ event: NostrEvent, me: NostrSecretKey, isContact: (String) -> Bool) -> Result<Opened, Drop> {
+    /// `isContact` is asked only once the event passed every check that needs no lookup, so junk costs
+    /// no I/O.
+    public static func open(_ event: NostrEvent, me: NostrSecretKey, isContact: (String) async -> Bool) async -> Result<Opened, Drop> {
         guard event.content.utf8.count <= maxContent, event.tags.count <= 64 else { return .failure(.tooLarge) }
         guard event.kind == 4 || event.kind == NIP59.giftWrapKind else { return .failure(.unsupportedKind) }
         guard event.tagValues("p").contains(me.publicKey.hex) else { return .failure(.notForUs) }
@@ -42,7 +44,7 @@ public enum InviteIntake {
         let wire: InviteWire
         var sentAt = event.createdAt
         if event.kind == 4 {
-            guard let author = NostrPublicKey(event.pubkey), isContact(author.hex) else { return .failure(.stranger) }
+            guard let author = NostrPublicKey(event.pubkey), await isContact(author.hex) else { return .failure(.stranger) }
             sender = author
             if event.content.contains("?iv=") {
                 guard let plain = NIP04.decrypt(event.content, secret: me, peer: author) else { return .failure(.cannotDecrypt) }
@@ -65,7 +67,7 @@ public enum InviteIntake {
                 return .failure(.cannotDecrypt)
             }
             guard rumor.kind == NIP17.messageKind, let author = NostrPublicKey(rumor.pubkey) else { return .failure(.badEnvelope) }
-            guard isContact(author.hex) else { return .failure(.stranger) }
+            guard await isContact(author.hex) else { return .failure(.stranger) }
             (sender, text, wire, sentAt) = (author, rumor.content, .nip17, rumor.createdAt)
         }
         do {

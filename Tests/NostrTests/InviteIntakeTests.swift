@@ -14,14 +14,14 @@ import Testing
 
     func isContact(_ hex: String) -> Bool { hex == ada.publicKey.hex }
 
-    func open(_ event: NostrEvent) -> Result<InviteIntake.Opened, InviteIntake.Drop> {
-        InviteIntake.open(event, me: me, isContact: isContact)
+    func open(_ event: NostrEvent) async -> Result<InviteIntake.Opened, InviteIntake.Drop> {
+        await InviteIntake.open(event, me: me, isContact: isContact)
     }
 
-    @Test func bothWiresDeliverTheEnvelopeFromAContact() throws {
+    @Test func bothWiresDeliverTheEnvelopeFromAContact() async throws {
         for wire in [InviteWire.crow, .nip17] {
             let event = try InviteWire.event(Self.invite, wire: wire, from: ada, to: me.publicKey, now: 1_800_000_000)
-            let opened = try open(event).get()
+            let opened = try await open(event).get()
             #expect(opened.envelope == Self.invite)
             #expect(opened.sender == ada.publicKey)
             #expect(opened.wire == wire)
@@ -31,49 +31,49 @@ import Testing
         // The answers travel the same way.
         for answer in [CrowEnvelope.roomClosed(roomCode: "r1"), .callDeclined(roomCode: "r1"), .callCancelled(roomCode: "r1"), .callBusy(roomCode: "r1")] {
             let event = try InviteWire.event(answer, wire: .nip17, from: ada, to: me.publicKey)
-            #expect(try open(event).get().envelope == answer)
+            #expect(try await open(event).get().envelope == answer)
         }
     }
 
-    @Test func hostileEventsAreDroppedWithTheirReason() throws {
+    @Test func hostileEventsAreDroppedWithTheirReason() async throws {
         let good = try InviteWire.event(Self.invite, wire: .crow, from: ada, to: me.publicKey)
         // A forged signature, a wrong id.
         var forged = good
         forged.sig = NostrEvent.signed(by: stranger, kind: 4, tags: good.tags, content: good.content).sig
-        #expect(open(forged) == .failure(.badSignature))
+        #expect(await open(forged) == .failure(.badSignature))
         var wrongID = good
         wrongID.id = String(repeating: "ab", count: 32)
-        #expect(open(wrongID) == .failure(.badSignature))
+        #expect(await open(wrongID) == .failure(.badSignature))
         // Someone who is not a contact, on both wires.
-        #expect(open(try InviteWire.event(Self.invite, wire: .crow, from: stranger, to: me.publicKey)) == .failure(.stranger))
-        #expect(open(try InviteWire.event(Self.invite, wire: .nip17, from: stranger, to: me.publicKey)) == .failure(.stranger))
+        #expect(await open(try InviteWire.event(Self.invite, wire: .crow, from: stranger, to: me.publicKey)) == .failure(.stranger))
+        #expect(await open(try InviteWire.event(Self.invite, wire: .nip17, from: stranger, to: me.publicKey)) == .failure(.stranger))
         // Addressed to someone else.
-        #expect(open(try InviteWire.event(Self.invite, wire: .crow, from: ada, to: stranger.publicKey)) == .failure(.notForUs))
+        #expect(await open(try InviteWire.event(Self.invite, wire: .crow, from: ada, to: stranger.publicKey)) == .failure(.notForUs))
         // Another kind.
-        #expect(open(NostrEvent.signed(by: ada, kind: 1, tags: [["p", me.publicKey.hex]], content: "hi")) == .failure(.unsupportedKind))
+        #expect(await open(NostrEvent.signed(by: ada, kind: 1, tags: [["p", me.publicKey.hex]], content: "hi")) == .failure(.unsupportedKind))
         // Oversized content is refused before any cryptography.
         let huge = NostrEvent.signed(by: ada, kind: 4, tags: [["p", me.publicKey.hex]], content: String(repeating: "A", count: 40_000))
-        #expect(open(huge) == .failure(.tooLarge))
+        #expect(await open(huge) == .failure(.tooLarge))
         // A contact's event that does not decrypt.
-        #expect(open(NostrEvent.signed(by: ada, kind: 4, tags: [["p", me.publicKey.hex]], content: "AgAAAA==")) == .failure(.cannotDecrypt))
+        #expect(await open(NostrEvent.signed(by: ada, kind: 4, tags: [["p", me.publicKey.hex]], content: "AgAAAA==")) == .failure(.cannotDecrypt))
         // A `javascript:` join URL, and other bad links.
         for url in ["javascript:alert(1)", "data:text/html,hi", "http://evil.example/calls", "https://user:pw@ada.example/", "file:///etc/passwd", "https://ada.example/\u{0}x"] {
             let envelope = CrowEnvelope.roomInvite(.init(roomCode: "r1", joinURL: url, hostName: "Ada"))
             // The encoder does not judge URLs; a hostile sender can put anything in the envelope.
             let event = try InviteWire.event(envelope, wire: .nip17, from: ada, to: me.publicKey)
-            #expect(open(event) == .failure(.badJoinURL), "\(url)")
+            #expect(await open(event) == .failure(.badJoinURL), "\(url)")
         }
         // Not a Crow envelope at all.
         let other = try NIP17.message("{\"type\":\"chat\",\"text\":\"hi\"}", from: ada, to: me.publicKey)
-        #expect(open(other) == .failure(.badEnvelope))
+        #expect(await open(other) == .failure(.badEnvelope))
     }
 
-    @Test func aSealThatImpersonatesAContactIsDropped() throws {
+    @Test func aSealThatImpersonatesAContactIsDropped() async throws {
         let wrap = try Forgery.impersonatingWrap(claimed: ada, sealer: stranger, recipient: me.publicKey, content: Self.invite.json())
-        #expect(open(wrap) == .failure(.authorMismatch))
+        #expect(await open(wrap) == .failure(.authorMismatch))
     }
 
-    @Test func nip04FromOldClientsIsRead() throws {
+    @Test func nip04FromOldClientsIsRead() async throws {
         let key = try #require(ada.sharedX(with: me.publicKey))
         let iv = [UInt8](repeating: 7, count: 16)
         let plain = Array(Self.invite.json().utf8)
@@ -81,11 +81,11 @@ import Testing
         let cipher = try #require(StreamCipher.aes256CBCEncryptForTests(key: key, iv: iv, plain + [UInt8](repeating: UInt8(pad), count: pad)))
         let content = Data(cipher).base64EncodedString() + "?iv=" + Data(iv).base64EncodedString()
         let event = NostrEvent.signed(by: ada, kind: 4, tags: [["p", me.publicKey.hex]], content: content)
-        let opened = try open(event).get()
+        let opened = try await open(event).get()
         #expect(opened.wire == .nip04 && opened.envelope == Self.invite)
     }
 
-    @Test func envelopesAreStrictAndBounded() {
+    @Test func envelopesAreStrictAndBounded() async {
         let valid = #"{"type":"crow_social","version":1,"subtype":"room_invite","payload":{"room_code":"abc","join_url":"https://a.example/calls?room=abc","host_name":"Ada"}}"#
         #expect((try? CrowEnvelope.parse(valid)) == .roomInvite(.init(roomCode: "abc", joinURL: "https://a.example/calls?room=abc", hostName: "Ada")))
         let refusals: [(String, CrowEnvelope.Refusal)] = [
@@ -107,7 +107,7 @@ import Testing
         #expect(json.hasPrefix(#"{"payload":{"host_crow_id":"crow-1","host_name":"Ada","join_url":"https://ada.example/calls?room=avfrmh45xpr3&token=abc","room_code":"avfrmh45xpr3"},"subtype":"room_invite","type":"crow_social","version":1}"#))
     }
 
-    @Test func joinURLsAreHTTPSOrPrivateHTTP() {
+    @Test func joinURLsAreHTTPSOrPrivateHTTP() async {
         for good in ["https://calls.example.net/calls?room=a", "http://127.0.0.1:8444/calls?room=a", "http://localhost:8444/x", "http://100.101.102.103:8444/x", "http://box.tail1234.ts.net/x", "HTTPS://Example.net/x"] {
             #expect(JoinURLRule.isAcceptable(good), "\(good)")
         }

@@ -49,7 +49,7 @@ struct NostrOpenCommand: AsyncParsableCommand {
             guard !line.isEmpty else { continue }
             var answer: [String: Any] = [:]
             if let event = NostrEvent.parse(line) {
-                switch InviteIntake.open(event, me: me, isContact: { contacts.contains($0) }) {
+                switch await InviteIntake.open(event, me: me, isContact: { contacts.contains($0) }) {
                 case .success(let opened):
                     answer = ["ok": true, "wire": opened.wire.rawValue, "sender": opened.sender.hex, "envelope": opened.envelope.json(), "eventId": opened.eventId]
                 case .failure(let drop):

@@ -63,15 +63,21 @@ final class InviteInbox: Sendable {
 
     private func process(_ event: NostrEvent) async -> Outcome {
         if recent.withLock({ $0.contains(event.id) }) { return .duplicate }
-        let contacts: Set<String>
-        do {
-            contacts = Set(try await owners.contacts().map(\.pubkey))
-        } catch {
-            return .dropped("storage_error")
+        // One lookup by key, and only for an event that passed the checks that need none.
+        let owners = self.owners
+        var lookupFailed = false
+        let intake = await InviteIntake.open(event, me: identity) { key in
+            do {
+                return try await owners.contact(pubkey: key) != nil
+            } catch {
+                lookupFailed = true
+                return false
+            }
         }
         let opened: InviteIntake.Opened
-        switch InviteIntake.open(event, me: identity, isContact: { contacts.contains($0) }) {
+        switch intake {
         case .success(let value): opened = value
+        case .failure where lookupFailed: return .dropped("storage_error")
         case .failure(let drop): return .dropped(drop.rawValue)
         }
         let sender = opened.sender.hex
