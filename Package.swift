@@ -59,6 +59,7 @@ let package = Package(
                 .embedInCode("0002_projections.sql"),
                 .embedInCode("0003_events_refuse_replace.sql"),
                 .embedInCode("0004_owner.sql"),
+                .embedInCode("0005_nostr_relays.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -19,4 +19,9 @@ public let schemaMigrations: [SchemaMigration] = [
         sql: String(decoding: PackageResources._003_events_refuse_replace_sql, as: UTF8.self)
     ),
     SchemaMigration(number: 4, name: "owner", sql: String(decoding: PackageResources._004_owner_sql, as: UTF8.self)),
+    SchemaMigration(
+        number: 5,
+        name: "nostr_relays",
+        sql: String(decoding: PackageResources._005_nostr_relays_sql, as: UTF8.self)
+    ),
 ]

@@ -314,9 +314,42 @@ function setupSettings() {
     setTimeout(() => ($('owner-name-saved').hidden = true), 1500);
   });
   $('settings-invites').textContent = settings.invites
-    ? 'Calling a contact sends them an invite over Nostr, through their relays and the relays in CROW_NOSTR_RELAYS.'
+    ? 'Calling a contact sends them an invite over Nostr, through their relays and this gateway\'s relays.'
     : 'Nostr invites are not configured on this gateway yet.';
   $('settings-bell').textContent = `Open pages check for incoming calls instantly over a live stream, and every ${settings.bellPollSeconds} s as a fallback.`;
+}
+
+// MARK: - Relays
+
+async function loadRelays() {
+  showRelays(await api('/api/nostr/relays'));
+}
+
+function showRelays(answer) {
+  const rows = answer.relays.map((relay) => el('li', { 'data-relay': relay.url },
+    el('code', { class: 'grow', text: relay.url }),
+    el('span', { class: `muted small status-${relay.status}`, text: relay.status === 'subscribed' ? 'Listening' : 'Connecting…' }),
+    el('span', { class: 'muted small', text: relay.source === 'configured' ? 'from the configuration' : 'saved here' })));
+  $('relays-list').replaceChildren(...rows);
+  if (rows.length === 0) $('relays-list').replaceChildren(el('li', { class: 'muted small', text: 'No relays: invites go only to the contacts\' own relays.' }));
+  const input = $('relays-saved');
+  if (document.activeElement !== input) input.value = answer.saved.join('\n');
+}
+
+async function saveRelays(event) {
+  event.preventDefault();
+  const error = $('relays-error');
+  error.hidden = true;
+  try {
+    showRelays(await api('/api/nostr/relays', { method: 'PUT', body: { relays: lines($('relays-saved').value) } }));
+    $('relays-saved-note').hidden = false;
+    setTimeout(() => ($('relays-saved-note').hidden = true), 1500);
+    // New relays connect within a moment: show their state once they did.
+    setTimeout(() => loadRelays().catch(problem), 2000);
+  } catch (failure) {
+    error.textContent = failure.message;
+    error.hidden = false;
+  }
 }
 
 async function start() {
@@ -327,8 +360,9 @@ async function start() {
     .catch(problem);
   $('new-call').addEventListener('click', newCall);
   $('contact-form').addEventListener('submit', addContact);
+  $('relays-form').addEventListener('submit', saveRelays);
   $('history-more').addEventListener('click', () => loadHistory({ more: true }).catch(problem));
-  await Promise.all([loadIncoming(), loadRooms(), loadContacts(), loadHistory()]).catch(problem);
+  await Promise.all([loadIncoming(), loadRooms(), loadContacts(), loadHistory(), loadRelays()]).catch(problem);
   // The toast script relays every change of the incoming calls (stream or bell).
   let pending = null;
   window.addEventListener('crow-calls:change', (event) => {

@@ -23,6 +23,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("gateway-url"), help: "Public base URL used in invite links (CROW_GATEWAY_URL).") var gatewayURL: String?
     @Option(name: .customLong("tls-cert"), help: "TLS certificate (PEM).") var tlsCertificate: String?
     @Option(name: .customLong("tls-key"), help: "TLS private key (PEM).") var tlsKey: String?
+    @Option(
+        name: .customLong("nostr-relay"),
+        help: "A Nostr relay (ws:// or wss://) of the gateway's own; repeat for more. Replaces CROW_NOSTR_RELAYS."
+    ) var nostrRelays: [String] = []
 
     func run() async throws {
         var configuration: GatewayConfiguration
@@ -34,6 +38,7 @@ struct Serve: AsyncParsableCommand {
             if let gatewayURL { configuration.gatewayURL = gatewayURL }
             if let tlsCertificate { configuration.tlsCertificate = tlsCertificate }
             if let tlsKey { configuration.tlsKey = tlsKey }
+            if !nostrRelays.isEmpty { configuration.nostrRelays = nostrRelays }
             try configuration.validate()
         } catch {
             throw ValidationError("\(error)")

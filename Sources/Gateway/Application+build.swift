@@ -101,7 +101,12 @@ public func buildApplication(
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
     addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
-    let relayHealth = RelayHealth(relays: configuration.enabled ? configuration.nostrRelays : [], metrics: metrics)
+    // The gateway's own relays: the configured ones and those the owner saved in the panel.
+    let relays = RelayDirectory(
+        configured: configuration.enabled ? configuration.nostrRelays : [],
+        saved: configuration.enabled ? try await owners.savedRelays() : []
+    )
+    let relayHealth = RelayHealth(relays: relays.current, metrics: metrics)
     HealthController(store: store, metrics: metrics, relays: relayHealth).addRoutes(to: router)
     let webSocketRouter = Router(context: GatewayContext.self)
     // With calls switched off, none of the calls routes exist (404); health, metrics, the owner's
@@ -117,6 +122,7 @@ public func buildApplication(
             configuration: configuration
         ).addRoutes(to: api)
         BellController(store: store).addRoutes(to: api)
+        RelaysController(owners: owners, directory: relays, health: relayHealth).addRoutes(to: api)
         CallsStreamController(
             store: store,
             heartbeat: configuration.streamHeartbeat,
@@ -178,19 +184,21 @@ public func buildApplication(
             LedgerService(store: store, logger: logger),
             LedgerFeedService(store: store, interval: .milliseconds(250), logger: logger),
             SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
-            InviteOutbox(store: store, owners: owners, relays: configuration.nostrRelays, publisher: RelayPublisher(logger: logger), logger: logger),
+            InviteOutbox(store: store, owners: owners, directory: relays, publisher: RelayPublisher(logger: logger), logger: logger),
             AnswerSender(
                 queue: answerQueue,
                 identity: identity,
                 owners: owners,
-                relays: configuration.nostrRelays,
+                directory: relays,
                 publisher: RelayPublisher(logger: logger),
                 logger: logger
             ),
+            RoomEndNotifier(store: store, answers: answerQueue, logger: logger),
             RelaySubscriber(
-                relays: configuration.enabled ? configuration.nostrRelays : [],
+                directory: relays,
                 identity: identity.publicKey,
                 inbox: inviteInbox,
+                owners: owners,
                 health: relayHealth,
                 logger: logger
             ),

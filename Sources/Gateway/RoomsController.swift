@@ -243,7 +243,7 @@ struct RoomsController: Sendable {
             if let call = try? await store.read({ db in try Queries.incomingCall(id: id, in: db) }),
                 let caller = NostrPublicKey(call.senderPubkey)
             {
-                answers.enqueue(.init(caller: caller, envelope: .callDeclined(roomCode: call.roomCode), joinURL: call.joinUrl))
+                answers.enqueue(.init(recipient: caller, envelope: .callDeclined(roomCode: call.roomCode), joinURL: call.joinUrl))
             }
         default: throw GatewayError.notFound("unknown action")
         }

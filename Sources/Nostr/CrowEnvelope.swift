@@ -52,7 +52,7 @@ public enum CrowEnvelope: Sendable, Hashable {
         }
     }
 
-    var subtype: String {
+    public var subtype: String {
         switch self {
         case .roomInvite: return "room_invite"
         case .roomClosed: return "room_closed"

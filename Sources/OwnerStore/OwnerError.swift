@@ -8,6 +8,8 @@ public enum OwnerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another contact already has this public key.
     case contactExists
     case invalidContact(String)
+    /// The gateway's own relay list was refused (the message says why).
+    case invalidRelays(String)
     case storage(String)
 
     public var code: String {
@@ -16,7 +18,7 @@ public enum OwnerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ownerExists: return "owner_exists"
         case .contactNotFound: return "not_found"
         case .contactExists: return "contact_exists"
-        case .invalidContact: return "invalid_request"
+        case .invalidContact, .invalidRelays: return "invalid_request"
         case .storage: return "storage_error"
         }
     }
@@ -27,7 +29,7 @@ public enum OwnerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ownerExists: return "the owner password is already set"
         case .contactNotFound: return "no such contact"
         case .contactExists: return "a contact with this public key already exists"
-        case .invalidContact(let message): return message
+        case .invalidContact(let message), .invalidRelays(let message): return message
         case .storage(let message): return "storage error: \(message)"
         }
     }

@@ -4,19 +4,22 @@ import Nostr
 import OwnerStore
 import ServiceLifecycle
 
-/// Answers to incoming calls that go back to the caller's gateway: today `call_declined`, sent when the
-/// owner declines. The caller's outgoing invite then shows the refusal.
+/// Short Crow messages about a call that is already under way, sent to the other gateway:
+/// `call_declined` to the caller when the owner declines an incoming call (the caller's outgoing invite
+/// then shows the refusal), and `room_closed` to each invitee when one of the owner's rooms ends (their
+/// ringing call turns into a missed one).
 ///
-/// An answer goes to the caller's relays (from the contact entry), the configured relays, and the inbox
-/// of the gateway the call came from (`/nostr` on the host of its join URL), over the caller's
-/// transport. It is best effort: a few tries over a few seconds, then a log line. The decline itself
-/// is in the ledger either way, and the caller's call rings out on its own.
+/// A message goes to the recipient's relays (from the contact entry), the gateway's own relays, and, for
+/// an answer, the inbox of the gateway the call came from (`/nostr` on the host of its join URL), over
+/// the recipient's transport. It is best effort: a few tries over a few seconds, then a log line. The
+/// decline or the end of the room is in the ledger either way, and the other side's call rings out on
+/// its own.
 struct AnswerSender: Service {
     struct Answer: Sendable {
-        var caller: NostrPublicKey
+        var recipient: NostrPublicKey
         var envelope: CrowEnvelope
         /// The join URL of the call being answered, to find the caller's own inbox.
-        var joinURL: String
+        var joinURL: String? = nil
     }
 
     /// Handlers put answers here; the service sends them in order. Bounded: when more than 256 wait,
@@ -35,7 +38,8 @@ struct AnswerSender: Service {
     let queue: Queue
     let identity: NostrSecretKey
     let owners: OwnerStore
-    let relays: [String]
+    /// The gateway's own relays (configured and saved in the panel).
+    let directory: RelayDirectory
     let publisher: RelayPublisher
     let logger: Logger
 
@@ -49,23 +53,26 @@ struct AnswerSender: Service {
     }
 
     func send(_ answer: Answer) async {
-        let contact = try? await owners.contact(pubkey: answer.caller.hex)
+        let contact = try? await owners.contact(pubkey: answer.recipient.hex)
         let wire: InviteWire = contact?.transport == .crow ? .crow : .nip17
-        var targets = Set(relays + (contact?.relays ?? []))
-        if let inbox = Self.inbox(forJoinURL: answer.joinURL) { targets.insert(inbox) }
-        guard !targets.isEmpty, let event = try? InviteWire.event(answer.envelope, wire: wire, from: identity, to: answer.caller) else {
-            logger.notice("an answer to a call had nowhere to go", metadata: ["room": "\(answer.envelope.roomCode)"])
+        var targets = Set(directory.current + (contact?.relays ?? []))
+        if let inbox = answer.joinURL.flatMap(Self.inbox(forJoinURL:)) { targets.insert(inbox) }
+        guard !targets.isEmpty, let event = try? InviteWire.event(answer.envelope, wire: wire, from: identity, to: answer.recipient) else {
+            logger.notice("a message about a call had nowhere to go", metadata: ["room": "\(answer.envelope.roomCode)"])
             return
         }
         for attempt in 1...3 {
             let delivered = await publisher.publish([event], to: targets.sorted()).filter(\.ok).count
             if delivered > 0 {
-                logger.info("answer sent", metadata: ["room": "\(answer.envelope.roomCode)", "relays": "\(delivered)"])
+                logger.info(
+                    "call message sent",
+                    metadata: ["room": "\(answer.envelope.roomCode)", "type": "\(answer.envelope.subtype)", "relays": "\(delivered)"]
+                )
                 return
             }
             if attempt < 3 { try? await Task.sleep(for: .seconds(1 << attempt)) }
         }
-        logger.notice("an answer to a call was not delivered", metadata: ["room": "\(answer.envelope.roomCode)"])
+        logger.notice("a message about a call was not delivered", metadata: ["room": "\(answer.envelope.roomCode)"])
     }
 
     /// `ws(s)://<host>/nostr` of the gateway that made a join URL (https → wss, http → ws).

@@ -19,8 +19,8 @@ import ServiceLifecycle
 struct InviteOutbox: Service {
     let store: CallStore
     let owners: OwnerStore
-    /// `CROW_NOSTR_RELAYS`.
-    let relays: [String]
+    /// The gateway's own relays (configured and saved in the panel), read for every round.
+    let directory: RelayDirectory
     let publisher: RelayPublisher
     let logger: Logger
     /// Publish rounds before an invite is given up (about a minute with the backoff below).
@@ -93,11 +93,11 @@ struct InviteOutbox: Service {
                 return true
             }
             let contactRelays = (try? await owners.contact(pubkey: invite.contactPubkey))?.relays ?? []
-            let targets = Array(Set(contactRelays + relays)).sorted()
+            let targets = Array(Set(contactRelays + directory.current)).sorted()
             guard !targets.isEmpty, !events.isEmpty else {
                 let reason =
                     events.isEmpty
-                    ? "the invite holds no event to send" : "no relay to send to: the contact lists none and CROW_NOSTR_RELAYS is empty"
+                    ? "the invite holds no event to send" : "no relay to send to: the contact lists none and the gateway has none of its own (CROW_NOSTR_RELAYS or the panel's settings)"
                 try await store.recordInviteFailed(id, relays: [], attempts: attempt, reason: reason)
                 logger.notice("invite failed", metadata: ["invite": "\(id)", "reason": "\(reason)"])
                 return true

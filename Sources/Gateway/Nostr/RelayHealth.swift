@@ -1,22 +1,33 @@
 import Synchronization
 
-/// Which configured relays the gateway is subscribed on right now, for `/readyz` and `/metrics`.
+/// Which of the gateway's relays it is subscribed on right now, for `/readyz`, `/metrics` and the panel.
 final class RelayHealth: Sendable {
     private let state: Mutex<[String: Bool]>
     private let metrics: GatewayMetrics
 
-    init(relays: [String], metrics: GatewayMetrics) {
-        state = Mutex(Dictionary(relays.map { ($0, false) }, uniquingKeysWith: { first, _ in first }))
+    init(relays: [String] = [], metrics: GatewayMetrics) {
+        state = Mutex([:])
         self.metrics = metrics
-        metrics.relays(configured: relays.count, connected: 0)
+        track(relays)
+    }
+
+    /// The relays to report on from now: new ones start as connecting, removed ones are forgotten.
+    func track(_ relays: [String]) {
+        let counts = state.withLock { state -> (Int, Int) in
+            state = Dictionary(relays.map { ($0, state[$0] ?? false) }, uniquingKeysWith: { first, _ in first })
+            return (state.count, state.values.filter { $0 }.count)
+        }
+        metrics.relays(configured: counts.0, connected: counts.1)
     }
 
     func set(_ relay: String, subscribed: Bool) {
-        let (configured, connected) = state.withLock { state -> (Int, Int) in
+        let counts = state.withLock { state -> (Int, Int)? in
+            // A relay removed meanwhile stays forgotten.
+            guard state[relay] != nil else { return nil }
             state[relay] = subscribed
             return (state.count, state.values.filter { $0 }.count)
         }
-        metrics.relays(configured: configured, connected: connected)
+        if let counts { metrics.relays(configured: counts.0, connected: counts.1) }
     }
 
     /// Relay URL → `subscribed` or `connecting`.

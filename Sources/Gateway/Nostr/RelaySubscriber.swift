@@ -2,35 +2,55 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import Nostr
+import OwnerStore
 import ServiceLifecycle
+import Synchronization
 
-/// Listens on the configured relays (`CROW_NOSTR_RELAYS`) for events addressed to this gateway — kind 4
-/// (Crow's invites) and kind 1059 (gift wraps) with its key in a `p` tag — and hands each to the inbox.
-/// One connection per relay, each in its own child task; a dropped connection is opened again after a
-/// backoff with jitter (1 s doubling to 60 s), and the subscription is sent again.
+/// Listens on the gateway's relays (the configured ones and those saved in the panel) for events
+/// addressed to it — kind 4 (Crow's invites) and kind 1059 (gift wraps) with its key in a `p` tag — and
+/// hands each to the inbox. One connection per relay, each in its own child task, opened when a relay
+/// is added and closed when it is removed; a dropped connection is opened again after a backoff with
+/// jitter (1 s doubling to 60 s), and the subscription is sent again.
 ///
-/// Gift wraps carry times up to two days in the past, so the subscription always asks for the last two
-/// days and a margin. Events seen before are dropped by the inbox (by id, and the ledger refuses a
-/// second `invite.received`), so asking again after a restart never rings twice.
+/// Each relay has a persisted cursor: the moment up to which the relay has delivered everything it had.
+/// It is set when the relay marks the end of its stored events, and kept fresh while the subscription
+/// stays open. A new subscription asks from the cursor minus two days and an hour, because gift wraps
+/// carry times up to two days in the past; it never reaches back more than 30 days, and a relay seen
+/// for the first time is asked for the last two days and an hour. Events seen before are dropped by the
+/// inbox (by id, and the ledger refuses a second `invite.received`), so asking again never rings twice.
 struct RelaySubscriber: Service {
-    let relays: [String]
+    let directory: RelayDirectory
     let identity: NostrPublicKey
     let inbox: InviteInbox
+    let owners: OwnerStore
     let health: RelayHealth
     let logger: Logger
-    /// How far back every subscription reaches: the gift-wrap back-dating plus an hour.
-    var lookback: Int64 = NIP59.maxBackdate + 3600
+    /// How far behind a cursor a subscription starts: the gift-wrap back-dating plus an hour.
+    static let lookback: Int64 = NIP59.maxBackdate + 3600
+    /// The furthest back a subscription ever reaches (a gateway that was off for months).
+    static let maxReach: Int64 = 30 * 86_400
+    /// How often an open subscription's cursor is written.
+    var cursorRefresh: Duration = .seconds(300)
 
     func run() async throws {
-        // A service that returns early would stop the whole group: with nothing to follow, it waits.
-        guard !relays.isEmpty else {
-            try? await gracefulShutdown()
-            return
-        }
         try? await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                for relay in relays {
-                    group.addTask { await follow(relay) }
+            await withDiscardingTaskGroup { group in
+                var following = Set<String>()
+                for await relays in directory.changes() {
+                    health.track(relays)
+                    following.formIntersection(relays)
+                    for relay in relays where !following.contains(relay) {
+                        following.insert(relay)
+                        group.addTask {
+                            // Follows the relay until it is removed from the list or the service stops.
+                            await withTaskGroup(of: Void.self) { inner in
+                                inner.addTask { await follow(relay) }
+                                inner.addTask { await directory.waitUntilRemoved(relay) }
+                                await inner.next()
+                                inner.cancelAll()
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -41,13 +61,15 @@ struct RelaySubscriber: Service {
         var failures = 0
         while !Task.isCancelled {
             let started = ContinuousClock.now
-            defer { health.set(relay, subscribed: false) }
             do {
                 try await subscribe(relay)
             } catch {
-                if Task.isCancelled { return }
-                logger.notice("[nostr] relay connection ended", metadata: ["relay": "\(relay)", "error": "\(error)"])
+                if !Task.isCancelled {
+                    logger.notice("[nostr] relay connection ended", metadata: ["relay": "\(relay)", "error": "\(error)"])
+                }
             }
+            health.set(relay, subscribed: false)
+            if Task.isCancelled { return }
             // A connection that lasted a minute counts as healthy: start the backoff again.
             failures = ContinuousClock.now - started > .seconds(60) ? 1 : failures + 1
             let base = min(60.0, pow(2.0, Double(min(failures, 6)) - 1))
@@ -55,34 +77,79 @@ struct RelaySubscriber: Service {
         }
     }
 
+    /// Where a new subscription on a relay starts (Unix seconds): two days and an hour before the cursor
+    /// (or before now, for a relay never followed), but never more than 30 days back.
+    static func since(cursor: Int64?, now: Int64) -> Int64 {
+        max(now - maxReach, min(cursor ?? now, now) - lookback)
+    }
+
+    /// One connection: subscribe, hand events to the inbox, keep the cursor, until the relay or the
+    /// connection ends it.
     func subscribe(_ relay: String) async throws {
         var configuration = WebSocketClientConfiguration()
         configuration.maxFrameSize = RelayMessage.maxBytes
         configuration.autoPing = .enabled(timePeriod: .seconds(30))
-        let since = NostrTime.now() - lookback
-        let request = RelayMessage.request(
-            subscription: "crow-inbox",
-            filters: [RelayMessage.Filter(kinds: [4, NIP59.giftWrapKind], pTags: [identity.hex], since: since)]
-        )
+        let cursor = try? await owners.relayCursor(relay)
         let inbox = self.inbox
         let health = self.health
         let logger = self.logger
+        let owners = self.owners
+        let refresh = cursorRefresh
         _ = try await WebSocketClient.connect(url: relay, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            let subscribedAt = NostrTime.now()
+            let request = RelayMessage.request(
+                subscription: "crow-inbox",
+                filters: [
+                    RelayMessage.Filter(
+                        kinds: [4, NIP59.giftWrapKind],
+                        pTags: [identity.hex],
+                        since: Self.since(cursor: cursor, now: subscribedAt)
+                    )
+                ]
+            )
             try await outbound.write(.text(request.json()))
             logger.info("[nostr] Subscribed", metadata: ["relay": "\(relay)"])
             health.set(relay, subscribed: true)
-            for try await message in inbound.messages(maxSize: RelayMessage.maxBytes) {
-                guard case .text(let text) = message, let parsed = RelayMessage.parse(text, fromRelay: true) else { continue }
-                switch parsed {
-                case .event("crow-inbox", let event):
-                    _ = await inbox.receive(event)
-                case .closed("crow-inbox", let reason):
-                    logger.notice("[nostr] relay closed the subscription", metadata: ["relay": "\(relay)", "reason": "\(reason.prefix(200))"])
-                    return
-                default:
-                    continue
+            // Set once the relay has sent everything it stored: from then on, every event reaches the
+            // gateway as it arrives, so the cursor may follow the clock.
+            let live = CaughtUpFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: refresh)
+                        if live.isSet {
+                            try? await owners.advanceRelayCursor(relay, to: NostrTime.now() - 60)
+                        }
+                    }
+                }
+                // The timer lives only as long as the connection.
+                defer { group.cancelAll() }
+                reading: for try await message in inbound.messages(maxSize: RelayMessage.maxBytes) {
+                    guard case .text(let text) = message, let parsed = RelayMessage.parse(text, fromRelay: true) else { continue }
+                    switch parsed {
+                    case .event("crow-inbox", let event):
+                        _ = await inbox.receive(event)
+                    case .endOfStoredEvents("crow-inbox"):
+                        live.set()
+                        try? await owners.advanceRelayCursor(relay, to: subscribedAt)
+                    case .closed("crow-inbox", let reason):
+                        logger.notice(
+                            "[nostr] relay closed the subscription",
+                            metadata: ["relay": "\(relay)", "reason": "\(reason.prefix(200))"]
+                        )
+                        break reading
+                    default:
+                        continue
+                    }
                 }
             }
         }
     }
+}
+
+/// Whether a relay has sent all its stored events on the current connection.
+private final class CaughtUpFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }

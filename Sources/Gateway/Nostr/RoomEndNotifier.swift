@@ -1,0 +1,49 @@
+import CallStore
+import Ledger
+import Logging
+import Nostr
+import Projections
+import ServiceLifecycle
+
+/// Tells invitees when one of the owner's rooms ends: for every `room.ended` in the ledger (closed by
+/// the owner, emptied, or expired), each invite of that room that reached a relay gets a `room_closed`
+/// message, so the callee's ringing call turns into a missed one instead of ringing into an empty room.
+///
+/// It follows the ledger from where it stood at start: a room that ended while the gateway was down is
+/// not announced (the callee's call rings out on its own within the ring window).
+struct RoomEndNotifier: Service {
+    let store: CallStore
+    let answers: AnswerSender.Queue
+    let logger: Logger
+
+    func run() async throws {
+        let feed = store.feed
+        let start = feed.head
+        try? await cancelWhenGracefulShutdown {
+            var after = start
+            while !Task.isCancelled {
+                do {
+                    for try await events in feed.events(after: after) {
+                        after = events.last?.position ?? after
+                        for event in events {
+                            if case .roomEnded(let ended) = event.event { try await announce(ended.room) }
+                        }
+                    }
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.error("reading the ledger for ended rooms failed; retrying", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    func announce(_ room: String) async throws {
+        let invites = try await store.read { db in try Queries.outgoingInvites(room: room, in: db) }
+        for invite in invites where invite.state == .sent {
+            guard let recipient = NostrPublicKey(invite.contactPubkey) else { continue }
+            answers.enqueue(.init(recipient: recipient, envelope: .roomClosed(roomCode: room)))
+        }
+    }
+}
