@@ -8,7 +8,10 @@ import subprocess
 import tempfile
 import time
 
+import threading
+
 from websockets.sync.client import connect
+from websockets.sync.server import serve
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RELAY = ROOT / ".venv" / "bin" / "nostr-relay"
@@ -88,3 +91,60 @@ class Relay:
                 self.process.kill()
         self.dir.cleanup()
         self.dir = None
+
+
+def publish(url, event_json, timeout=10):
+    """Sends one event to a relay (or a gateway inbox) and returns its `OK` answer."""
+    with connect(url, open_timeout=timeout) as ws:
+        ws.send(f'["EVENT",{event_json}]')
+        while True:
+            message = json.loads(ws.recv(timeout=timeout))
+            if message[0] == "OK":
+                return message
+
+
+class HoldingProxy:
+    """A WebSocket proxy in front of a relay that counts every `EVENT` a client publishes and, while
+    `holding`, passes the events on but keeps the relay's `OK` answers back: the publisher is left
+    waiting in the middle of a delivery, as if the relay had stored the event and the answer was lost."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.published = []  # event ids, in the order clients sent them
+        self.answers = []  # OK messages passed back to clients
+        self.holding = True
+        self.lock = threading.Lock()
+        self.server = serve(self._handle, "127.0.0.1", 0, max_size=2**20)
+        self.port = self.server.socket.getsockname()[1]
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _handle(self, client):
+        with connect(self.upstream, open_timeout=10, max_size=2**20) as relay:
+            def down():
+                try:
+                    for message in relay:
+                        parsed = json.loads(message)
+                        if parsed[0] == "OK":
+                            with self.lock:
+                                if self.holding:
+                                    continue
+                                self.answers.append(parsed)
+                        client.send(message)
+                except Exception:
+                    pass
+
+            threading.Thread(target=down, daemon=True).start()
+            try:
+                for message in client:
+                    parsed = json.loads(message)
+                    if parsed[0] == "EVENT":
+                        with self.lock:
+                            self.published.append(parsed[1]["id"])
+                    relay.send(message)
+            except Exception:
+                pass
+
+    def stop(self):
+        self.server.shutdown()

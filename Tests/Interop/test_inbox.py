@@ -116,3 +116,29 @@ def test_the_inbox_drops_hostile_events_with_reasons_and_never_rings_twice():
             assert line in metrics, line
     finally:
         grace.stop()
+
+
+def test_a_caller_who_closes_the_room_turns_the_ringing_call_into_a_missed_one():
+    ada, grace = Gateway(), Gateway()
+    try:
+        ada_id, grace_id = ada.api("GET", "/api/owner"), grace.api("GET", "/api/owner")
+        grace_at_ada = ada.api("POST", "/api/contacts", {
+            "name": "Grace", "pubkey": grace_id["npub"], "relays": [inbox_url(grace)], "transport": "crow",
+        }, expect=201)
+        grace.api("POST", "/api/contacts", {"name": "Ada", "pubkey": ada_id["npub"]}, expect=201)
+        created = ada.api("POST", "/api/rooms", {"hostName": "Ada", "contact": grace_at_ada["id"]}, expect=201)
+        call = until(lambda: next(iter(grace.api("GET", "/api/calls/incoming")["calls"]), None), 20, "the call at Grace's gateway")
+        assert call["status"] == "ringing"
+        until(lambda: ada.api("GET", f"/api/rooms/{created['roomCode']}")["invites"][0]["status"] == "sent", 10, "sent")
+        # Ada gives up before Grace answers: her gateway sends room_closed, and Grace's call is missed.
+        ada.api("POST", f"/api/rooms/{created['roomCode']}/close", expect=200)
+        missed = until(lambda: next((c for c in grace.api("GET", "/api/calls/incoming")["calls"] if c["status"] == "missed"), None),
+                       20, "the call to turn missed")
+        assert missed["id"] == call["id"]
+        assert grace.api("GET", "/api/notifications/poll")["ringing"] == []
+        metrics = grace.http.get(grace.base + "/metrics", timeout=10).text
+        assert 'crow_nostr_events_accepted_total{kind="cancel"} 1' in metrics
+        assert any("call message sent" in line and "room_closed" in line for line in ada.lines)
+    finally:
+        ada.stop()
+        grace.stop()

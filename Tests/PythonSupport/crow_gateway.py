@@ -78,6 +78,33 @@ class Gateway:
         self.process.wait(30)
         self._start(first=False)
 
+    def kill(self):
+        """An unclean stop (SIGKILL): nothing gets to run on the way out."""
+        self.process.kill()
+        self.process.wait(30)
+
+    def terminate(self):
+        """A graceful stop that keeps the data directory, for `start`."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+
+    def start(self):
+        """Starts again on the same data directory after `kill` or `terminate`."""
+        self._start(first=False)
+
+    def ledger(self, sql, arguments=(), write=False):
+        """Rows of one query on the ledger file: read-only (safe while serving: WAL readers never
+        block), or a write for a test that changes state while the gateway is stopped."""
+        import sqlite3
+        mode = "rw" if write else "ro"
+        db = sqlite3.connect(f"file:{self.data}/ledger.sqlite?mode={mode}", uri=True, timeout=10)
+        try:
+            rows = db.execute(sql, arguments).fetchall()
+            db.commit()
+            return rows
+        finally:
+            db.close()
+
     def api(self, method, path, body=None, expect=None):
         answer = self.http.request(
             method, self.base + path, json=body, headers={"Origin": self.base}, timeout=30

@@ -41,7 +41,9 @@ struct RoomEndNotifier: Service {
 
     func announce(_ room: String) async throws {
         let invites = try await store.read { db in try Queries.outgoingInvites(room: room, in: db) }
-        for invite in invites where invite.state == .sent {
+        // Ending a room cancels its open invites in the same append, so a delivered one reads `cancelled`
+        // here, with the relays that took it still counted.
+        for invite in invites where invite.relaysOk > 0 && (invite.state == .sent || invite.state == .cancelled) {
             guard let recipient = NostrPublicKey(invite.contactPubkey) else { continue }
             answers.enqueue(.init(recipient: recipient, envelope: .roomClosed(roomCode: room)))
         }
