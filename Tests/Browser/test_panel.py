@@ -129,3 +129,39 @@ def test_incoming_calls_arrive_live_and_can_be_declined_and_history_pages(gatewa
     wait(owner, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history-rows tr")) == total, message="every call")
     all_ids = [r.get_attribute("data-call") for r in owner.find_elements(By.CSS_SELECTOR, "#history-rows tr")]
     assert all_ids[:20] == first_ids and len(set(all_ids)) == total
+
+
+def relay_rows(driver):
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#relays-list li[data-relay]')].map(e => [e.dataset.relay, e.textContent])")
+
+
+def test_the_gateways_relays_are_edited_in_the_settings_with_the_apis_errors_shown(gateway, browsers):
+    owner = browsers(gateway.base, gateway.session)
+    open_panel(owner, gateway)
+    try:
+        wait(owner, lambda d: "No relays" in d.find_element(By.ID, "relays-list").text, message="the empty relay list")
+        box = owner.find_element(By.ID, "relays-saved")
+        box.send_keys("javascript:alert(1)")
+        owner.find_element(By.CSS_SELECTOR, "#relays-form button[type=submit]").click()
+        error = owner.find_element(By.ID, "relays-error")
+        wait(owner, lambda d: error.is_displayed(), message="the validation error")
+        assert "wss://" in error.text
+        assert gateway.api("GET", "/api/nostr/relays")["saved"] == []
+        # Port 9 refuses: the relay is saved and shown as connecting.
+        box.clear()
+        box.send_keys("ws://127.0.0.1:9/one\n  ws://127.0.0.1:9/one\nws://localhost:9/two")
+        owner.find_element(By.CSS_SELECTOR, "#relays-form button[type=submit]").click()
+        wait(owner, lambda d: [r[0] for r in relay_rows(d)] == ["ws://127.0.0.1:9/one", "ws://localhost:9/two"], message="the saved relays")
+        assert not error.is_displayed()
+        assert all("Connecting" in text and "saved here" in text for _, text in relay_rows(owner))
+        assert gateway.api("GET", "/api/nostr/relays")["saved"] == ["ws://127.0.0.1:9/one", "ws://localhost:9/two"]
+        # A reload shows what was saved.
+        open_panel(owner, gateway)
+        wait(owner, lambda d: d.find_element(By.ID, "relays-saved").get_attribute("value") == "ws://127.0.0.1:9/one\nws://localhost:9/two",
+             message="the saved relays after a reload")
+        owner.execute_script("document.getElementById('relays-list').scrollIntoView({block: 'center'})")
+        screenshot(owner, "panel-relays.png")
+    finally:
+        # The other tests expect a gateway without relays.
+        gateway.api("PUT", "/api/nostr/relays", {"relays": []}, expect=200)

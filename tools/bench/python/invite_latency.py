@@ -1,6 +1,7 @@
-"""Invite latency for `crow-bench nostr`: two real gateways (the release build), A calling B through B's
-own inbox (`/nostr`, no relay). Measures the time from A's `POST /api/rooms` with the contact until
-the call is in B's Incoming list. Prints one JSON line: {"inbox_ms": [...]}."""
+"""Invite latency for `crow-bench nostr`: two real gateways (the release build), A calling B, once
+through B's own inbox (`/nostr`, no relay) and once through a real nostr-relay process that both
+gateways follow. Measures the time from A's `POST /api/rooms` with the contact until the call is in
+B's Incoming list. Prints one JSON line: {"inbox_ms": [...], "relay_ms": [...]}."""
 import argparse
 import json
 import os
@@ -10,6 +11,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "Tests" / "PythonSupport"))
+sys.path.insert(0, str(ROOT / "Tests" / "Interop"))
 
 
 def main():
@@ -20,35 +22,59 @@ def main():
     os.environ["CROW_BIN_DIR"] = args.bin_dir
     from crow_gateway import Gateway  # after CROW_BIN_DIR is set
 
+    from relay_support import Relay
+    from waiting import until
+
     quiet = {"LOG_LEVEL": "warning"}
+    figures = {}
+    # Through B's inbox: A's contact entry for B lists B's /nostr; neither gateway has a relay.
     a, b = Gateway(env=quiet), Gateway(env=quiet)
     try:
-        b_identity = b.api("GET", "/api/owner")
-        a_identity = a.api("GET", "/api/owner")
         inbox = b.base.replace("http://", "ws://") + "/nostr"
-        contact = a.api("POST", "/api/contacts", {"name": "B", "pubkey": b_identity["npub"], "relays": [inbox]}, expect=201)
-        b.api("POST", "/api/contacts", {"name": "A", "pubkey": a_identity["npub"]}, expect=201)
-        samples = []
-        for n in range(args.invites + 2):
-            before = {c["id"] for c in b.api("GET", "/api/calls/incoming")["calls"]}
-            start = time.perf_counter()
-            a.api("POST", "/api/rooms", {"hostName": "A", "contact": contact["id"]}, expect=201)
-            deadline = start + 10
-            while time.perf_counter() < deadline:
-                calls = b.api("GET", "/api/calls/incoming")["calls"]
-                if {c["id"] for c in calls} - before:
-                    break
-                time.sleep(0.005)
-            else:
-                raise SystemExit("an invite did not arrive within 10 s")
-            elapsed = (time.perf_counter() - start) * 1000
-            if n >= 2:  # two warm-up invites
-                samples.append(elapsed)
-                print(f"  invite {n - 1}: {elapsed:.0f} ms", file=sys.stderr)
-        print(json.dumps({"inbox_ms": samples}))
+        figures["inbox_ms"] = time_invites(a, b, [inbox], args.invites, "inbox")
     finally:
         a.stop()
         b.stop()
+    # Through a relay: both gateways follow it; A's contact entry for B lists no relay.
+    relay = Relay()
+    a = b = None
+    try:
+        env = dict(quiet, CROW_NOSTR_RELAYS=relay.url)
+        a, b = Gateway(env=env), Gateway(env=env)
+        until(lambda: "subscribed" in (b.http.get(b.base + "/readyz", timeout=10).json().get("relays") or {}).values(),
+              20, "B's subscription")
+        figures["relay_ms"] = time_invites(a, b, [], args.invites, "relay")
+    finally:
+        for gateway in (a, b):
+            if gateway:
+                gateway.stop()
+        relay.stop()
+    print(json.dumps(figures))
+
+
+def time_invites(a, b, relays, invites, path):
+    b_identity = b.api("GET", "/api/owner")
+    a_identity = a.api("GET", "/api/owner")
+    contact = a.api("POST", "/api/contacts", {"name": "B", "pubkey": b_identity["npub"], "relays": relays}, expect=201)
+    b.api("POST", "/api/contacts", {"name": "A", "pubkey": a_identity["npub"]}, expect=201)
+    samples = []
+    for n in range(invites + 2):
+        before = {c["id"] for c in b.api("GET", "/api/calls/incoming")["calls"]}
+        start = time.perf_counter()
+        a.api("POST", "/api/rooms", {"hostName": "A", "contact": contact["id"]}, expect=201)
+        deadline = start + 10
+        while time.perf_counter() < deadline:
+            calls = b.api("GET", "/api/calls/incoming")["calls"]
+            if {c["id"] for c in calls} - before:
+                break
+            time.sleep(0.005)
+        else:
+            raise SystemExit(f"an invite did not arrive within 10 s ({path})")
+        elapsed = (time.perf_counter() - start) * 1000
+        if n >= 2:  # two warm-up invites
+            samples.append(elapsed)
+            print(f"  {path} invite {n - 1}: {elapsed:.0f} ms", file=sys.stderr)
+    return samples
 
 
 if __name__ == "__main__":
