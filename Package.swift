@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         // System-library shims. libsecp256k1 (BIP-340, x-only keys, ECDH) and OpenSSL's libcrypto
@@ -60,6 +62,7 @@ let package = Package(
                 .embedInCode("0003_events_refuse_replace.sql"),
                 .embedInCode("0004_owner.sql"),
                 .embedInCode("0005_nostr_relays.sql"),
+                .embedInCode("0006_notifications.sql"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,6 +82,7 @@ let package = Package(
                 .embedInCode("media.js"),
                 .embedInCode("panel.js"),
                 .embedInCode("toast.js"),
+                .embedInCode("sw.js"),
                 .embedInCode("icon.svg"),
                 .embedInCode("mode-test-canvas.js"),
             ],
@@ -123,9 +127,21 @@ let package = Package(
         ),
         // Nostr: keys, NIP-01 events, NIP-44, NIP-04 (receive), on libsecp256k1, libcrypto and
         // swift-crypto. The only module that imports the C shims.
+        // A private key in a file: created once, mode 0600, atomically (the Nostr and VAPID keys).
+        .target(name: "SecretFile", swiftSettings: swiftSettings),
+        // Web Push (RFC 8291 encryption, RFC 8292 VAPID) and ntfy messages, without I/O.
+        .target(
+            name: "Notify",
+            dependencies: [
+                "SecretFile",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Nostr",
             dependencies: [
+                "SecretFile",
                 "CSecp256k1",
                 "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -163,7 +179,10 @@ let package = Package(
                 "CallStore",
                 "OwnerStore",
                 "Nostr",
+                "Notify",
                 "WebAssets",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -273,6 +292,12 @@ let package = Package(
         .testTarget(
             name: "NostrTests",
             dependencies: ["Nostr", "TestSupport"],
+            exclude: ["Vectors"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NotifyTests",
+            dependencies: ["Notify"],
             exclude: ["Vectors"],
             swiftSettings: swiftSettings
         ),

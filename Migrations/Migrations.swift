@@ -24,4 +24,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "nostr_relays",
         sql: String(decoding: PackageResources._005_nostr_relays_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 6,
+        name: "notifications",
+        sql: String(decoding: PackageResources._006_notifications_sql, as: UTF8.self)
+    ),
 ]

@@ -9,7 +9,8 @@ public enum WebAssets {
         public let bytes: [UInt8]
     }
 
-    /// Served at `/calls/assets/<name>` (and `toast.js` also at `/calls/toast.js`).
+    /// Served at `/calls/assets/<name>` (and `toast.js` also at `/calls/toast.js`, the service worker
+    /// `sw.js` only at `/calls/sw.js`).
     public static let all: [String: Asset] = {
         let files: [(String, String, [UInt8])] = [
             ("call.html", "text/html; charset=utf-8", PackageResources.call_html),
@@ -22,6 +23,7 @@ public enum WebAssets {
             ("media.js", "text/javascript; charset=utf-8", PackageResources.media_js),
             ("panel.js", "text/javascript; charset=utf-8", PackageResources.panel_js),
             ("toast.js", "text/javascript; charset=utf-8", PackageResources.toast_js),
+            ("sw.js", "text/javascript; charset=utf-8", PackageResources.sw_js),
             ("icon.svg", "image/svg+xml", PackageResources.icon_svg),
             ("mode-test-canvas.js", "text/javascript; charset=utf-8", PackageResources.mode_test_canvas_js),
         ]

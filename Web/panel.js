@@ -352,6 +352,85 @@ async function saveRelays(event) {
   }
 }
 
+// MARK: - Web Push
+
+/** The applicationServerKey for pushManager.subscribe: the VAPID key's bytes. */
+function keyBytes(base64url) {
+  const text = atob(base64url.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+async function pushRegistration() {
+  return navigator.serviceWorker.register('/calls/sw.js', { scope: '/calls/' });
+}
+
+async function showPushState() {
+  const toggle = $('push-toggle');
+  const status = $('push-status');
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !window.isSecureContext) {
+    toggle.disabled = true;
+    status.textContent = window.isSecureContext
+      ? 'This browser cannot receive push notifications.'
+      : 'Push notifications need HTTPS (or this machine\'s own address).';
+    return;
+  }
+  const registration = await navigator.serviceWorker.getRegistration('/calls/');
+  const subscription = registration ? await registration.pushManager.getSubscription() : null;
+  toggle.textContent = subscription ? 'Turn off notifications' : 'Turn on notifications';
+  toggle.dataset.on = subscription ? '1' : '';
+  $('push-test').hidden = !subscription;
+  if (!status.textContent || status.dataset.auto) {
+    status.dataset.auto = '1';
+    status.textContent = subscription ? 'This device shows incoming calls.' : (Notification.permission === 'denied'
+      ? 'Notifications are blocked for this site in the browser\'s settings.' : 'This device does not show calls when no page is open.');
+  }
+}
+
+async function togglePush() {
+  const status = $('push-status');
+  const toggle = $('push-toggle');
+  delete status.dataset.auto;
+  toggle.disabled = true;
+  try {
+    const registration = await pushRegistration();
+    const current = await registration.pushManager.getSubscription();
+    if (current) {
+      await api('/api/push/subscriptions', { method: 'DELETE', body: { endpoint: current.endpoint } }).catch(() => {});
+      await current.unsubscribe();
+      status.textContent = 'Notifications are off on this device.';
+    } else {
+      if ((await Notification.requestPermission()) !== 'granted') {
+        status.textContent = 'Notifications were not allowed. Allow them for this site in the browser to turn them on.';
+        return;
+      }
+      const { publicKey } = await api('/api/push/vapid-key');
+      const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) });
+      await api('/api/push/subscriptions', { method: 'POST', body: subscription.toJSON() });
+      status.textContent = 'This device shows incoming calls.';
+    }
+  } catch (failure) {
+    status.textContent = `Could not change notifications: ${failure.message || failure}`;
+  } finally {
+    toggle.disabled = false;
+    await showPushState().catch(() => {});
+  }
+}
+
+async function testPush() {
+  const status = $('push-status');
+  delete status.dataset.auto;
+  status.textContent = 'Sending…';
+  try {
+    const answer = await api('/api/push/test', { method: 'POST' });
+    const delivered = answer.webPush.filter((r) => r.result === 'delivered').length;
+    const parts = [`Web Push: ${delivered} of ${answer.webPush.length} device${answer.webPush.length === 1 ? '' : 's'}`];
+    if (answer.ntfy !== 'off') parts.push(`ntfy: ${answer.ntfy}`);
+    status.textContent = `Test sent. ${parts.join('; ')}.`;
+  } catch (failure) {
+    status.textContent = `The test failed: ${failure.message || failure}`;
+  }
+}
+
 async function start() {
   settings = await api('/calls/client.json').catch(() => settings);
   setupSettings();
@@ -361,6 +440,9 @@ async function start() {
   $('new-call').addEventListener('click', newCall);
   $('contact-form').addEventListener('submit', addContact);
   $('relays-form').addEventListener('submit', saveRelays);
+  $('push-toggle').addEventListener('click', togglePush);
+  $('push-test').addEventListener('click', testPush);
+  showPushState().catch(problem);
   $('history-more').addEventListener('click', () => loadHistory({ more: true }).catch(problem));
   await Promise.all([loadIncoming(), loadRooms(), loadContacts(), loadHistory(), loadRelays()]).catch(problem);
   // The toast script relays every change of the incoming calls (stream or bell).

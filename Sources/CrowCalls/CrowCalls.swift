@@ -9,7 +9,7 @@ struct CrowCalls: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crow-calls",
         abstract: "Self-hosted gateway for peer-to-peer WebRTC calls between self-hosted instances.",
-        subcommands: [Serve.self, ApiTokenCommand.self, ContactsCommand.self, IdentityCommand.self],
+        subcommands: [Serve.self, ApiTokenCommand.self, ContactsCommand.self, IdentityCommand.self, MCPCommand.self],
         defaultSubcommand: Serve.self
     )
 }

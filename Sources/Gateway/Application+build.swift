@@ -10,6 +10,7 @@ import OwnerStore
 import Projections
 import NIOSSL
 import Nostr
+import Notify
 
 /// The composition root: everything the gateway runs is built here, for `crow-calls serve` and for tests.
 ///
@@ -49,6 +50,17 @@ public func buildApplication(
         }
     } catch {
         throw ConfigurationError(setting: "CROW_NOSTR_KEY_FILE", value: configuration.nostrKeyPath, reason: error.reason)
+    }
+    // The Web Push (VAPID) key: given, or made on first start beside the ledger.
+    let vapid: VapidKey
+    if let given = configuration.vapidPrivateKey, let key = VapidKey(privateKey: given) {
+        vapid = key
+    } else {
+        do {
+            vapid = try VapidKey.loadOrCreate(at: configuration.vapidKeyPath).key
+        } catch {
+            throw ConfigurationError(setting: "CROW_VAPID_KEY_FILE", value: configuration.vapidKeyPath, reason: error.reason)
+        }
     }
     let recovered = try await store.recoverAfterRestart()
     if recovered > 0 {
@@ -98,6 +110,16 @@ public func buildApplication(
     // Incoming Nostr events, from the configured relays and from the `/nostr` endpoint.
     let inviteInbox = InviteInbox(store: store, owners: owners, identity: identity, metrics: metrics, logger: logger)
     let answerQueue = AnswerSender.Queue()
+    // Notifications for when no page is open: Web Push and ntfy (docs/NOTIFICATIONS.md).
+    let panel = PanelAddress(ownerBaseURL(configuration: configuration, port: configuration.port) + "/calls")
+    let notifier = NotificationSender(
+        vapid: vapid,
+        subject: configuration.vapidSubject ?? vapidSubject(configuration),
+        ntfyURL: configuration.ntfyURL,
+        ntfyToken: configuration.ntfyToken,
+        timeout: configuration.notificationTimeout,
+        logger: logger
+    )
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
     addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
@@ -123,6 +145,7 @@ public func buildApplication(
         ).addRoutes(to: api)
         BellController(store: store).addRoutes(to: api)
         RelaysController(owners: owners, directory: relays, health: relayHealth).addRoutes(to: api)
+        PushController(owners: owners, sender: notifier, panel: panel, metrics: metrics).addRoutes(to: api)
         CallsStreamController(
             store: store,
             heartbeat: configuration.streamHeartbeat,
@@ -194,6 +217,7 @@ public func buildApplication(
                 logger: logger
             ),
             RoomEndNotifier(store: store, answers: answerQueue, logger: logger),
+            NotificationDispatcher(store: store, owners: owners, sender: notifier, panel: panel, metrics: metrics, logger: logger),
             RelaySubscriber(
                 directory: relays,
                 identity: identity.publicKey,
@@ -205,6 +229,7 @@ public func buildApplication(
         ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
+            panel.set(ownerBaseURL(configuration: configuration, port: port) + "/calls")
             await onServerRunning(port)
             // First start with no owner: a one-time link to set the password, for the terminal only.
             do {
@@ -220,6 +245,14 @@ public func buildApplication(
         },
         logger: logger
     )
+}
+
+/// Who push services may contact about this sender (RFC 8292 `sub`): the gateway's https URL when it
+/// has one, else a mailto on the local host (accepted by the push services; set `CROW_VAPID_SUBJECT` to
+/// a real address for a public gateway).
+func vapidSubject(_ configuration: GatewayConfiguration) -> String {
+    if let url = configuration.gatewayURL, url.lowercased().hasPrefix("https://") { return url }
+    return "mailto:owner@crow-calls.localhost"
 }
 
 /// TLS from PEM files; a file that does not parse stops the start with a message naming it.

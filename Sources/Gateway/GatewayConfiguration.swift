@@ -1,4 +1,5 @@
 import Foundation
+import Notify
 public import Ledger
 import WebAssets
 
@@ -82,7 +83,26 @@ public struct GatewayConfiguration: Sendable {
     /// is the fast path; the poll is the fallback when a proxy blocks the stream.
     public var bellPollInterval = 60
 
+    /// `CROW_NTFY_URL` (or Crow's `NTFY_URL` plus `NTFY_TOPIC`): the ntfy topic URL incoming calls are
+    /// published to, e.g. `https://ntfy.example.net/calls`. None by default.
+    public var ntfyURL: String?
+    /// `CROW_NTFY_TOKEN` (or `NTFY_TOKEN`): an ntfy access token, sent as a Bearer token.
+    public var ntfyToken: String?
+    /// `CROW_VAPID_KEY_FILE`: the Web Push (VAPID) key. Default `<data>/vapid.key`, made on first start.
+    public var vapidKeyFile: String?
+    /// `CROW_VAPID_PRIVATE_KEY` (or `VAPID_PRIVATE_KEY`): a VAPID key given directly (32 bytes,
+    /// base64url, as web-push tools print it); takes the place of the key file.
+    public var vapidPrivateKey: String?
+    /// `CROW_VAPID_SUBJECT` (or `VAPID_SUBJECT`): who push services contact about this sender, a
+    /// `mailto:` or `https:` URL. Default: the gateway URL when it is https, else a local mailto.
+    public var vapidSubject: String?
+    /// How long one push or ntfy request may take (10 s). Not an environment setting: tests lower it.
+    public var notificationTimeout: Duration = .seconds(10)
+
     public init() {}
+
+    /// Where the gateway's VAPID key lives.
+    public var vapidKeyPath: String { vapidKeyFile ?? (dataDirectory as NSString).appendingPathComponent("vapid.key") }
 
     public var ledgerPath: String { (dataDirectory as NSString).appendingPathComponent("ledger.sqlite") }
 
@@ -151,6 +171,17 @@ public struct GatewayConfiguration: Sendable {
         if let raw = value("CROW_NOSTR_RELAYS") {
             configuration.nostrRelays = list(raw)
         }
+        if let raw = value("CROW_NTFY_URL") {
+            configuration.ntfyURL = raw
+        } else if let server = value("NTFY_URL") {
+            // Crow's pair: a server and a topic.
+            let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+            configuration.ntfyURL = value("NTFY_TOPIC").map { "\(base)/\($0)" } ?? base
+        }
+        configuration.ntfyToken = value("CROW_NTFY_TOKEN") ?? value("NTFY_TOKEN")
+        if let raw = value("CROW_VAPID_KEY_FILE") { configuration.vapidKeyFile = raw }
+        configuration.vapidPrivateKey = value("CROW_VAPID_PRIVATE_KEY") ?? value("VAPID_PRIVATE_KEY")
+        configuration.vapidSubject = value("CROW_VAPID_SUBJECT") ?? value("VAPID_SUBJECT")
         if let raw = value("CROW_CALLS_BELL_INTERVAL") {
             configuration.bellPollInterval = try parseInt(raw, setting: "CROW_CALLS_BELL_INTERVAL", range: 1...3600)
         }
@@ -193,6 +224,22 @@ public struct GatewayConfiguration: Sendable {
         }
         guard (1...3600).contains(bellPollInterval) else {
             throw ConfigurationError(setting: "CROW_CALLS_BELL_INTERVAL", value: "\(bellPollInterval)", reason: "must be 1 to 3600")
+        }
+        if let ntfyURL {
+            guard let url = URLComponents(string: ntfyURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                url.host?.isEmpty == false, url.path.count > 1, url.user == nil, ntfyURL.utf8.count <= 512
+            else {
+                throw ConfigurationError(setting: "CROW_NTFY_URL", value: ntfyURL, reason: "use the topic's http(s) URL, e.g. https://ntfy.example.net/calls")
+            }
+        }
+        if let vapidPrivateKey, VapidKey(privateKey: vapidPrivateKey) == nil {
+            throw ConfigurationError(setting: "CROW_VAPID_PRIVATE_KEY", value: "(hidden)", reason: "is not a P-256 private key (32 bytes, base64url)")
+        }
+        if let vapidSubject {
+            let lower = vapidSubject.lowercased()
+            guard (lower.hasPrefix("mailto:") || lower.hasPrefix("https://")), vapidSubject.utf8.count <= 256 else {
+                throw ConfigurationError(setting: "CROW_VAPID_SUBJECT", value: vapidSubject, reason: "use a mailto: or https:// URL")
+            }
         }
         for relay in nostrRelays where !RelayPublisher.isRelayURL(relay) {
             throw ConfigurationError(setting: "CROW_NOSTR_RELAYS", value: relay, reason: "use ws:// or wss:// URLs")

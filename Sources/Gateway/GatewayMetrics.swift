@@ -77,8 +77,8 @@ final class GatewayMetrics: Sendable {
         func gauge(_ unit: String, _ help: String) -> Gauge {
             registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "crow", subsystem: "nostr", metricName: "relays", unitName: unit, helpText: help))
         }
-        gauge("configured", "Relays in CROW_NOSTR_RELAYS").set(Int64(configured))
-        gauge("subscribed", "Configured relays the gateway is subscribed on now").set(Int64(connected))
+        gauge("configured", "The gateway's relays (configured and saved in the panel)").set(Int64(configured))
+        gauge("subscribed", "The gateway's relays it is subscribed on now").set(Int64(connected))
     }
 
     /// A Nostr event the inbox took (`kind`: invite, answer) or dropped (`reason`: docs/NOSTR.md).
@@ -89,6 +89,18 @@ final class GatewayMetrics: Sendable {
                 helpText: accepted ? "Nostr events the inbox accepted, by what they carried" : "Nostr events the inbox dropped, by reason"
             ),
             labels: [(accepted ? "kind" : "reason", label)]
+        ).increment()
+    }
+
+    /// A notification send (`channel`: webpush, ntfy) and how it ended (`result`: delivered, gone,
+    /// failed).
+    func notification(channel: String, result: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "crow", subsystem: "notifications", metricName: "sends", unitName: "total",
+                helpText: "Web Push and ntfy sends, by channel and result"
+            ),
+            labels: [("channel", channel), ("result", result)]
         ).increment()
     }
 

@@ -270,10 +270,7 @@ struct RoomsController: Sendable {
     }
 
     func callURL(_ request: Request, room: String, token: String) -> String {
-        let base = baseURL(request)
-        var components = URLComponents()
-        components.queryItems = [URLQueryItem(name: "room", value: room), URLQueryItem(name: "token", value: token)]
-        return "\(base)/calls?\(components.percentEncodedQuery ?? "")"
+        CallLink.url(base: baseURL(request), room: room, token: token)
     }
 
     /// `before` of the history: `<startedAt>.<callId>` (a page's `next`), or a bare time in unix ms.

@@ -17,12 +17,10 @@ struct InviteComposer: Sendable {
         let identity = self.identity
         let wire: InviteWire = contact.transport == .crow ? .crow : .nip17
         return CallStore.InviteDraft(contactPubkey: contact.pubkey, transport: contact.transport) { roomCode, secret in
-            var components = URLComponents()
-            components.queryItems = [URLQueryItem(name: "room", value: roomCode), URLQueryItem(name: "token", value: secret)]
             let envelope = CrowEnvelope.roomInvite(
                 .init(
                     roomCode: roomCode,
-                    joinURL: "\(baseURL)/calls?\(components.percentEncodedQuery ?? "")",
+                    joinURL: CallLink.url(base: baseURL, room: roomCode, token: secret),
                     hostName: hostName,
                     hostCrowID: identity.publicKey.npub
                 )

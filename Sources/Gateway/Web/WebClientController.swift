@@ -18,6 +18,7 @@ struct WebClientController: Sendable {
     let callPage: StaticFile
     let panelPage: StaticFile
     let toast: StaticFile
+    let serviceWorker: StaticFile
     /// Mode name → its module, for the modes switched on in configuration.
     let modes: [String: StaticFile]
 
@@ -40,13 +41,16 @@ struct WebClientController: Sendable {
         self.abuse = abuse
         self.configuration = configuration
         let assets = WebAssets.all.mapValues { StaticFile(contentType: $0.contentType, bytes: $0.bytes) }
-        guard let callPage = assets["call.html"], let panelPage = assets["panel.html"], let toast = assets["toast.js"] else {
+        guard let callPage = assets["call.html"], let panelPage = assets["panel.html"], let toast = assets["toast.js"],
+            let serviceWorker = assets["sw.js"]
+        else {
             preconditionFailure("the web client's pages are missing from WebAssets.all")
         }
         self.assets = assets
         self.callPage = callPage
         self.panelPage = panelPage
         self.toast = toast
+        self.serviceWorker = serviceWorker
         var modes: [String: StaticFile] = [:]
         for name in configuration.callModes {
             if let builtIn = WebAssets.builtInModes[name], let asset = WebAssets.all[builtIn] {
@@ -65,13 +69,17 @@ struct WebClientController: Sendable {
     func addRoutes(to router: Router<GatewayContext>) {
         router.get("calls") { request, context in page(request, context: context) }
         router.get("calls/assets/:name") { request, context -> Response in
-            guard let name = context.parameters.get("name"), let file = assets[name], !name.hasSuffix(".html") else {
+            guard let name = context.parameters.get("name"), let file = assets[name], !name.hasSuffix(".html"), name != "sw.js" else {
                 return Response(status: .notFound)
             }
             return file.response(to: request, revalidated: true)
         }
         router.get("calls/toast.js") { request, _ -> Response in
             toast.response(to: request, revalidated: true)
+        }
+        // The service worker for Web Push, under /calls so that its scope is /calls/.
+        router.get("calls/sw.js") { request, _ -> Response in
+            serviceWorker.response(to: request, revalidated: true)
         }
         router.get("calls/modes/:file") { request, context -> Response in
             guard let file = context.parameters.get("file"), file.hasSuffix(".js"), let mode = modes[String(file.dropLast(3))] else {

@@ -1,0 +1,157 @@
+import CallStore
+import Foundation
+import Ledger
+import Logging
+import Notify
+import OwnerStore
+import Projections
+import ServiceLifecycle
+import Synchronization
+
+/// Follows the ledger and tells the owner about incoming calls when no gateway page is open: every
+/// `invite.received` that is still ringing becomes a "<Caller> is calling" push to each subscribed
+/// browser and to ntfy, and every caller's withdrawal (`invite.cancelled` of an incoming call) a
+/// "Missed call" that replaces it.
+///
+/// Delivery is at least once and deduplicated. The dispatcher keeps its place in the ledger
+/// (`notification_cursor`) and, for the event it is working on, which targets took it
+/// (`notification_sends`). A restart therefore never sends an old notice again and never skips a
+/// pending one; a crash between a target's answer and its record is the one window in which that
+/// target can get a notice twice. Each target gets three tries with 1 and 2 s between them, each
+/// bounded by the send timeout; a browser whose push service says it is gone is unsubscribed.
+///
+/// On its first start the dispatcher begins at the ledger's head: calls from before it existed are
+/// not announced.
+struct NotificationDispatcher: Service {
+    let store: CallStore
+    let owners: OwnerStore
+    let sender: NotificationSender
+    let panel: PanelAddress
+    let metrics: GatewayMetrics
+    let logger: Logger
+    var retryDelays: [Duration] = [.seconds(1), .seconds(2)]
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var after: Int64
+            while true {
+                do {
+                    if let cursor = try await owners.notificationCursor() {
+                        after = cursor
+                    } else {
+                        after = store.feed.head
+                        try await owners.advanceNotificationCursor(to: after)
+                    }
+                    break
+                } catch {
+                    logger.error("the notification cursor cannot be read; retrying", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+            while !Task.isCancelled {
+                do {
+                    for try await events in store.feed.events(after: after) {
+                        for event in events {
+                            if let notice = try await notice(for: event) {
+                                await deliver(notice, position: event.position)
+                            }
+                            if Task.isCancelled { return }
+                        }
+                        after = events.last?.position ?? after
+                        try await owners.advanceNotificationCursor(to: after)
+                    }
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.error("the notification dispatcher failed to read the ledger; retrying", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(1))
+                    after = (try? await owners.notificationCursor()) ?? after
+                }
+            }
+        }
+        await sender.shutdown()
+    }
+
+    /// What to tell the owner about `event`, if anything. A ringing notice is sent only while the
+    /// call still rings: after a long stop, an old call is not announced as ringing.
+    func notice(for event: RecordedEvent) async throws -> CallNotice? {
+        switch event.event {
+        case .inviteReceived(let received):
+            let now = store.settings.clock()
+            let ringWindow = store.settings.ringWindow
+            let call = try await store.read { db in try Queries.incomingCall(id: received.inviteId, in: db) }
+            guard let call, call.status(now: now, ringWindow: ringWindow) == .ringing else { return nil }
+            return CallNotice(kind: .ringing, callId: call.inviteId, callerName: call.senderName, joinURL: call.joinUrl, panelURL: panel.url)
+        case .inviteCancelled(let cancelled):
+            // Outgoing invites are cancelled too (a room ended before delivery): only incoming calls count.
+            let call = try await store.read { db in try Queries.incomingCall(id: cancelled.inviteId, in: db) }
+            guard let call else { return nil }
+            return CallNotice(kind: .missed, callId: call.inviteId, callerName: call.senderName, panelURL: panel.url)
+        default:
+            return nil
+        }
+    }
+
+    /// Sends `notice` to every target that has not taken it yet, all at once.
+    func deliver(_ notice: CallNotice, position: Int64) async {
+        let done = (try? await owners.notificationTargetsSent(position: position)) ?? []
+        let subscriptions = ((try? await owners.pushSubscriptions()) ?? []).filter { !done.contains($0.id) }
+        let ntfy = sender.ntfyURL != nil && !done.contains("ntfy")
+        await withTaskGroup(of: Void.self) { group in
+            for subscription in subscriptions {
+                group.addTask {
+                    let outcome = await attempt { await sender.push(notice, to: subscription) }
+                    await settle(outcome, channel: "webpush", target: subscription.id, position: position, subscription: subscription)
+                }
+            }
+            if ntfy {
+                group.addTask {
+                    let outcome = await attempt { await sender.ntfy(notice) }
+                    await settle(outcome, channel: "ntfy", target: "ntfy", position: position, subscription: nil)
+                }
+            }
+        }
+    }
+
+    /// One send with its retries.
+    func attempt(_ send: () async -> NotificationSender.Outcome) async -> NotificationSender.Outcome {
+        var outcome = await send()
+        for delay in retryDelays {
+            guard case .retryable = outcome, !Task.isCancelled else { break }
+            try? await Task.sleep(for: delay)
+            outcome = await send()
+        }
+        return outcome
+    }
+
+    func settle(_ outcome: NotificationSender.Outcome, channel: String, target: String, position: Int64, subscription: PushSubscriptionRecord?) async {
+        switch outcome {
+        case .delivered:
+            metrics.notification(channel: channel, result: "delivered")
+            try? await owners.recordNotificationSent(position: position, target: target)
+            if let subscription { try? await owners.recordPushOutcome(subscriptionID: subscription.id, delivered: true) }
+        case .gone:
+            metrics.notification(channel: channel, result: "gone")
+            if let subscription {
+                try? await owners.deletePushSubscription(endpointOrID: subscription.id)
+                logger.notice("a browser's push subscription is gone; removed it", metadata: ["subscription": "\(subscription.id)"])
+            }
+        case .retryable(let reason), .failed(let reason):
+            metrics.notification(channel: channel, result: "failed")
+            if let subscription { try? await owners.recordPushOutcome(subscriptionID: subscription.id, delivered: false) }
+            logger.notice("a notification was not delivered", metadata: ["channel": "\(channel)", "target": "\(target)", "reason": "\(reason)"])
+        }
+    }
+}
+
+/// The address of this gateway's panel (`<base>/calls`), known once the server listens (the port may
+/// be chosen then).
+final class PanelAddress: Sendable {
+    private let value: Mutex<String>
+
+    init(_ initial: String) { value = Mutex(initial) }
+
+    var url: String { value.withLock { $0 } }
+
+    func set(_ url: String) { value.withLock { $0 = url } }
+}
