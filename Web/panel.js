@@ -360,8 +360,24 @@ function keyBytes(base64url) {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
+/**
+ * The service worker's registration, once its worker is active (push needs an active worker). The
+ * panel itself (/calls) is outside the worker's scope (/calls/), so `navigator.serviceWorker.ready`
+ * would never settle here: this waits on the worker's own state instead, for at most 10 s.
+ */
 async function pushRegistration() {
-  return navigator.serviceWorker.register('/calls/sw.js', { scope: '/calls/' });
+  const registration = await navigator.serviceWorker.register('/calls/sw.js', { scope: '/calls/' });
+  const worker = registration.installing || registration.waiting;
+  if (!registration.active && worker) {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the service worker did not start')), 10000);
+      worker.addEventListener('statechange', () => {
+        if (worker.state === 'activated') { clearTimeout(timer); resolve(); }
+        if (worker.state === 'redundant') { clearTimeout(timer); reject(new Error('the service worker could not be installed')); }
+      });
+    });
+  }
+  return registration;
 }
 
 async function showPushState() {
@@ -404,7 +420,11 @@ async function togglePush() {
         return;
       }
       const { publicKey } = await api('/api/push/vapid-key');
-      const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) });
+      // The browser's push service (its vendor's) may be out of reach: give up after 15 s.
+      const subscription = await Promise.race([
+        registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('the browser\'s push service did not answer')), 15000)),
+      ]);
       await api('/api/push/subscriptions', { method: 'POST', body: subscription.toJSON() });
       status.textContent = 'This device shows incoming calls.';
     }

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+
+/// `crow-bench notifications`: how long an incoming call takes to leave the gateway as a Web Push
+/// message and an ntfy publish, measured from `invite.received` being recorded to the request arriving
+/// at a local receiver (`tools/bench/python/notify_latency.py`), beside a plain POST to the same
+/// receiver. The target is under 500 ms for both.
+struct NotificationBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notifications",
+        abstract: "Time from an incoming call to its Web Push and ntfy requests (target < 500 ms)."
+    )
+
+    @Option(help: "Timed calls.") var calls = 20
+    @Option(help: "Python with the test tools (default: the repository's .venv).") var python: String?
+
+    func run() async throws {
+        let located = PythonScript.locate("tools/bench/python/notify_latency.py", python: python, venvHint: " with nostr-sdk")
+        guard case .success(let (pythonPath, script)) = located else {
+            if case .failure(let error) = located { throw BenchError("\(error)") }
+            return
+        }
+        log("timing \(calls) incoming calls until their push and ntfy requests arrive")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: pythonPath)
+        process.arguments = [script, "--bin-dir", SignalingProcStats.executableDirectory().path, "--calls", "\(calls)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+            let figures = try? JSONDecoder().decode([String: [Double]].self, from: Data(line.utf8))
+        else { throw BenchError("the notification latency run failed (exit \(process.terminationStatus))") }
+        let baseline = Statistics.median(figures["post_ms"] ?? [])
+        var lines = ["figure                                              p50 ms   p95 ms   max ms   p50 / plain POST   target"]
+        for (key, label) in [("push_ms", "invite.received → Web Push request at receiver"), ("ntfy_ms", "invite.received → ntfy request at receiver"), ("post_ms", "plain POST round trip (baseline)")] {
+            let samples = figures[key] ?? []
+            guard !samples.isEmpty else { continue }
+            let p50 = Statistics.median(samples)
+            let p95 = Statistics.percentile(samples, 0.95)
+            let ratio = key == "post_ms" ? "1.00×" : String(format: "%.1f×", p50 / max(baseline, 0.001))
+            let target = key == "post_ms" ? "" : (p95 < 500 ? "< 500 ms PASS" : "< 500 ms MISS")
+            lines.append(
+                label.padding(toLength: 50, withPad: " ", startingAt: 0)
+                    + String(format: "%8.1f %8.1f %8.1f", p50, p95, samples.max() ?? 0)
+                    + "   " + ratio.padding(toLength: 18, withPad: " ", startingAt: 0) + target
+            )
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}
