@@ -82,4 +82,31 @@ import Testing
             }
         }
     }
+
+    @Test func ntfyAndVapidSettingsAreReadInBothNamingsAndChecked() throws {
+        let ours = try GatewayConfiguration.fromEnvironment([
+            "CROW_NTFY_URL": "https://ntfy.example.net/calls", "CROW_NTFY_TOKEN": "tk_1",
+            "CROW_VAPID_PRIVATE_KEY": "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw", "CROW_VAPID_SUBJECT": "mailto:me@example.net",
+        ])
+        #expect(ours.ntfyURL == "https://ntfy.example.net/calls" && ours.ntfyToken == "tk_1")
+        #expect(ours.vapidSubject == "mailto:me@example.net")
+        try ours.validate()
+        // Crow's names: a server and a topic.
+        let crow = try GatewayConfiguration.fromEnvironment([
+            "NTFY_URL": "https://ntfy.example.net/", "NTFY_TOPIC": "crow", "NTFY_TOKEN": "tk_2", "VAPID_SUBJECT": "https://me.example.net",
+        ])
+        #expect(crow.ntfyURL == "https://ntfy.example.net/crow" && crow.ntfyToken == "tk_2" && crow.vapidSubject == "https://me.example.net")
+        #expect(try GatewayConfiguration.fromEnvironment([:]).vapidKeyPath == "./data/vapid.key")
+        for (name, value) in [
+            ("CROW_NTFY_URL", "ftp://ntfy.example.net/calls"), ("CROW_NTFY_URL", "https://ntfy.example.net"),
+            ("CROW_VAPID_PRIVATE_KEY", "not-a-key"), ("CROW_VAPID_SUBJECT", "me@example.net"),
+        ] {
+            let configuration = try GatewayConfiguration.fromEnvironment([name: value])
+            #expect(throws: ConfigurationError.self, "\(name)=\(value)") { try configuration.validate() }
+            // A refused key is never echoed.
+            if name == "CROW_VAPID_PRIVATE_KEY" {
+                do { try configuration.validate() } catch { #expect(!"\(error)".contains(value)) }
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import Notify
 import OwnerStore
+import Synchronization
 
 /// Sends one notice over one channel: an encrypted Web Push message to a browser's push service, or a
 /// publish to the ntfy topic. Every request has a timeout and follows no redirects; nothing here waits
@@ -21,7 +22,10 @@ final class NotificationSender: Sendable {
         case failed(String)
     }
 
-    let client: HTTPClient
+    /// The HTTP client, made on first use and shut down with the dispatcher: a gateway that is built but
+    /// never run (tests, a refused start) never makes one. After `shutdown`, sends fail at once.
+    private let state: Mutex<(client: HTTPClient?, closed: Bool)>
+    private let clientConfiguration: HTTPClient.Configuration
     let vapid: VapidKey
     let subject: String
     let ntfyURL: String?
@@ -33,7 +37,8 @@ final class NotificationSender: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        clientConfiguration = configuration
+        state = Mutex((nil, false))
         self.vapid = vapid
         self.subject = subject
         self.ntfyURL = ntfyURL
@@ -43,7 +48,22 @@ final class NotificationSender: Sendable {
     }
 
     func shutdown() async {
-        try? await client.shutdown()
+        let client = state.withLock { state -> HTTPClient? in
+            state.closed = true
+            defer { state.client = nil }
+            return state.client
+        }
+        try? await client?.shutdown()
+    }
+
+    private func client() -> HTTPClient? {
+        state.withLock { state in
+            if state.closed { return nil }
+            if let client = state.client { return client }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            state.client = client
+            return client
+        }
     }
 
     /// An encrypted Web Push message (RFC 8030/8291/8292) to one browser.
@@ -90,6 +110,7 @@ final class NotificationSender: Sendable {
     }
 
     private func send(_ request: HTTPClientRequest, channel: String) async throws -> Outcome {
+        guard let client = client() else { return .retryable("the gateway is stopping") }
         let response = try await client.execute(request, timeout: .init(timeout))
         // Read a little of the answer for the log; the connection is then free again.
         let answer = try? await response.body.collect(upTo: 4096)
