@@ -96,8 +96,8 @@ public struct GatewayConfiguration: Sendable {
     /// `CROW_VAPID_SUBJECT` (or `VAPID_SUBJECT`): who push services contact about this sender, a
     /// `mailto:` or `https:` URL. Default: the gateway URL when it is https, else a local mailto.
     public var vapidSubject: String?
-    /// How long one push or ntfy request may take (10 s). Not an environment setting: tests lower it.
-    public var notificationTimeout: Duration = .seconds(10)
+    /// How long one push or ntfy request may take (5 s). Not an environment setting.
+    public var notificationTimeout: Duration = .seconds(5)
 
     public init() {}
 

@@ -195,3 +195,28 @@ def test_a_gateway_killed_before_the_push_sends_it_exactly_once_after_the_restar
         gateway.stop()
         if receiver:
             receiver.stop()
+
+
+def test_a_hanging_push_service_delays_no_call_and_a_down_ntfy_is_counted():
+    receiver = Receiver()
+    receiver.delays["/push/slow"] = 30
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        down = s.getsockname()[1]  # nothing listens: the ntfy server is down
+    gateway = Gateway(env={"CROW_NTFY_URL": f"http://127.0.0.1:{down}/calls"})
+    try:
+        gateway.api("POST", "/api/push/subscriptions", Browser(receiver.url + "/push/slow").subscription(), expect=201)
+        first = gateway.incoming(caller="Grace")
+        until(lambda: receiver.to("/push/slow"), 10, "the push to hang")
+        # While the push hangs, calls still ring at once and the API answers at once.
+        started = time.monotonic()
+        second = gateway.incoming(caller="Linus")
+        until(lambda: {c["id"] for c in gateway.api("GET", "/api/notifications/poll")["ringing"]} >= {first, second}, 5, "both calls in the bell")
+        assert time.monotonic() - started < 3
+        # ntfy is down: three tries (each up to the 5 s timeout: the HTTP client keeps trying to connect
+        # until then), then the failure is counted.
+        until(lambda: 'crow_notifications_sends_total{channel="ntfy",result="failed"} 1'
+              in gateway.http.get(gateway.base + "/metrics", timeout=10).text, 40, "the ntfy failure in /metrics")
+    finally:
+        gateway.stop()
+        receiver.stop()

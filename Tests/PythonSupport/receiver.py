@@ -9,6 +9,7 @@ class Receiver:
     def __init__(self, port=0):
         self.requests = []
         self.statuses = {}  # path -> status code (default 201)
+        self.delays = {}  # path -> seconds to wait before answering (a slow or hanging service)
         self.lock = threading.Lock()
         outer = self
 
@@ -21,6 +22,9 @@ class Receiver:
                 with outer.lock:
                     outer.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "at": time.time()})
                     status = outer.statuses.get(self.path, 201)
+                    delay = outer.delays.get(self.path, 0)
+                if delay:
+                    time.sleep(delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -53,6 +53,7 @@ struct NotificationDispatcher: Service {
                     for try await events in store.feed.events(after: after) {
                         for event in events {
                             if let notice = try await notice(for: event) {
+                                logger.debug("notifying the owner", metadata: ["position": "\(event.position)", "kind": "\(notice.kind.rawValue)"])
                                 await deliver(notice, position: event.position)
                             }
                             if Task.isCancelled { return }
