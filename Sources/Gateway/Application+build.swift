@@ -29,16 +29,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     try configuration.validate()
     // One ledger file: the calls domain appends to it, the owner's records live beside the events.
-    let ledger = try CallStore.openLedger(LedgerConfiguration(path: configuration.ledgerPath, synchronous: configuration.synchronous))
-    let store = CallStore(
-        ledger: ledger,
-        settings: CallSettings(
-            peerLimit: configuration.maxPeers,
-            tokenTTL: configuration.tokenTTL,
-            ringWindow: configuration.ringWindow,
-            clock: LedgerClock.systemMilliseconds
-        )
-    )
+    let (ledger, store) = try openCallStore(configuration)
     let owners = OwnerStore(ledger: ledger, clock: LedgerClock.systemMilliseconds)
     // The gateway's Nostr identity: made on first start, beside the ledger unless configured.
     let identity: NostrSecretKey
@@ -245,6 +236,22 @@ public func buildApplication(
         },
         logger: logger
     )
+}
+
+/// Opens the ledger file with the calls domain's rules from `configuration` (the gateway and
+/// `crow-calls mcp` share it). The owner's records use the same `EventStore`.
+func openCallStore(_ configuration: GatewayConfiguration) throws -> (EventStore, CallStore) {
+    let ledger = try CallStore.openLedger(LedgerConfiguration(path: configuration.ledgerPath, synchronous: configuration.synchronous))
+    let store = CallStore(
+        ledger: ledger,
+        settings: CallSettings(
+            peerLimit: configuration.maxPeers,
+            tokenTTL: configuration.tokenTTL,
+            ringWindow: configuration.ringWindow,
+            clock: LedgerClock.systemMilliseconds
+        )
+    )
+    return (ledger, store)
 }
 
 /// Who push services may contact about this sender (RFC 8292 `sub`): the gateway's https URL when it

@@ -59,17 +59,8 @@ struct NostrBenchmark: AsyncParsableCommand {
             case .success(let (_, script)) = PythonScript.locate("tools/bench/python/invite_latency.py", python: python, venvHint: "")
         {
             log("timing \(invites) invites from one gateway to another, through its inbox and through a relay")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: pythonPath)
-            process.arguments = [script, "--bin-dir", SignalingProcStats.executableDirectory().path, "--invites", "\(invites)"]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            if process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-                let figures = try? JSONDecoder().decode([String: [Double]].self, from: Data(line.utf8))
-            {
+            let arguments = ["--bin-dir", SignalingProcStats.executableDirectory().path, "--invites", "\(invites)"]
+            if let figures = try PythonScript.runFigures(python: pythonPath, script: script, arguments: arguments) {
                 lines.append("")
                 for (key, path) in [("inbox_ms", "B's inbox"), ("relay_ms", "a local relay")] {
                     guard let samples = figures[key], !samples.isEmpty else { continue }
@@ -86,7 +77,7 @@ struct NostrBenchmark: AsyncParsableCommand {
                     )
                 }
             } else {
-                log("invite latency failed (exit \(process.terminationStatus))")
+                log("invite latency failed")
             }
         }
         print(lines.joined(separator: "\n"))

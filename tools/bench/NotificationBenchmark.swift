@@ -21,17 +21,10 @@ struct NotificationBenchmark: AsyncParsableCommand {
             return
         }
         log("timing \(calls) incoming calls until their push and ntfy requests arrive")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pythonPath)
-        process.arguments = [script, "--bin-dir", SignalingProcStats.executableDirectory().path, "--calls", "\(calls)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-            let figures = try? JSONDecoder().decode([String: [Double]].self, from: Data(line.utf8))
-        else { throw BenchError("the notification latency run failed (exit \(process.terminationStatus))") }
+        let arguments = ["--bin-dir", SignalingProcStats.executableDirectory().path, "--calls", "\(calls)"]
+        guard let figures = try PythonScript.runFigures(python: pythonPath, script: script, arguments: arguments) else {
+            throw BenchError("the notification latency run failed")
+        }
         let baseline = Statistics.median(figures["post_ms"] ?? [])
         var lines = ["figure                                              p50 ms   p95 ms   max ms   p50 / plain POST   target"]
         for (key, label) in [("push_ms", "invite.received → Web Push request at receiver"), ("ntfy_ms", "invite.received → ntfy request at receiver"), ("post_ms", "plain POST round trip (baseline)")] {

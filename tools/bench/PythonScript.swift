@@ -24,4 +24,21 @@ enum PythonScript {
         }
         return .success((python, "\(root)/\(relative)"))
     }
+
+    /// Runs `script` with `arguments` (stderr passes through for progress lines) and decodes the last
+    /// line of its output: one JSON object of named sample lists. Nil when it fails.
+    static func runFigures(python: String, script: String, arguments: [String]) throws -> [String: [Double]]? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
+            return nil
+        }
+        return try? JSONDecoder().decode([String: [Double]].self, from: Data(line.utf8))
+    }
 }

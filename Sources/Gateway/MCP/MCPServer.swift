@@ -12,16 +12,7 @@ import OwnerStore
 /// carries only the protocol.
 public func runMCPServer(_ configuration: GatewayConfiguration, logger: Logger) async throws {
     try configuration.validate()
-    let ledger = try CallStore.openLedger(LedgerConfiguration(path: configuration.ledgerPath, synchronous: configuration.synchronous))
-    let store = CallStore(
-        ledger: ledger,
-        settings: CallSettings(
-            peerLimit: configuration.maxPeers,
-            tokenTTL: configuration.tokenTTL,
-            ringWindow: configuration.ringWindow,
-            clock: LedgerClock.systemMilliseconds
-        )
-    )
+    let (ledger, store) = try openCallStore(configuration)
     defer { try? store.close() }
     let identity: NostrSecretKey
     do {
