@@ -16,8 +16,10 @@ import Notify
 ///
 /// It opens the ledger (applying migrations), closes the seats of anyone left marked present by a crash
 /// (`peer.left(restart)`), starts signaling from the live rooms, and mounts the routes: owner
-/// authentication, the owner's API, and (unless calls are switched off) the calls API and the
-/// signaling WebSocket. The long-running parts are services of the application's one service group;
+/// authentication, the owner's API, and (unless calls are switched off) the calls API, the signaling
+/// WebSocket and the Nostr inbox. The long-running parts are services of the application's one service
+/// group: the ledger and its feed, signaling, the invite outbox, call messages (`call_declined`,
+/// `room_closed`), the relay subscriptions and the notification dispatcher (Web Push, ntfy);
 /// on graceful shutdown the server closes every socket with a close frame, then signaling records who
 /// left (`peer.left(shutdown)`), then the ledger is closed.
 public func buildApplication(

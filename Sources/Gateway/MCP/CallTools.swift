@@ -165,7 +165,7 @@ struct CallTools: Sendable {
         }
         let callURL = CallLink.url(base: baseURL, room: room.code, token: room.hostToken.secret)
         let inviteID = room.guest?.inviteId ?? ""
-        let invite = await deliveryState(inviteID)
+        let invite = await deliveryState(inviteID, room: room.code)
         let statusText: String
         switch invite.status {
         case "sent": statusText = "The invite reached \(invite.relaysOk) relay\(invite.relaysOk == 1 ? "" : "s"); \(contact.name)'s gateway will ring."
@@ -192,13 +192,11 @@ struct CallTools: Sendable {
     }
 
     /// Waits a little for a running gateway's outbox to settle the invite, then reports where it is.
-    func deliveryState(_ inviteID: String) async -> (status: String, relaysOk: Int, error: String?) {
+    func deliveryState(_ inviteID: String, room: String) async -> (status: String, relaysOk: Int, error: String?) {
         let deadline = ContinuousClock.now + deliveryWait
         var last = (status: "pending", relaysOk: 0, error: String?.none)
         while true {
-            if let record = try? await store.read({ db in
-                try OutgoingInviteRecord.fetchOne(db, sql: "SELECT * FROM outgoing_invites WHERE invite_id = ?", arguments: [inviteID])
-            }) {
+            if let record = try? await store.read({ db in try Queries.outgoingInvites(room: room, in: db).first { $0.inviteId == inviteID } }) {
                 last = (record.state.rawValue, record.relaysOk, record.lastError)
                 if record.state != .pending { return last }
             }
