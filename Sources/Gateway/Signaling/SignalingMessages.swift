@@ -17,8 +17,9 @@ public struct MediaState: Sendable, Hashable, Codable {
 
 /// A message from a participant (docs/SIGNALING.md). Anything else is answered with an `error`.
 public enum ClientMessage: Sendable, Hashable {
-    /// `{"type":"signal","to":"<peer>","data":{"description":...}|{"candidate":...}}`
-    case signal(to: String, data: JSONValue)
+    /// `{"type":"signal","to":"<peer>","data":{"description":...}|{"candidate":...}}`; `data` is relayed
+    /// as the sender wrote it.
+    case signal(to: String, data: RawJSON)
     /// `{"type":"state","audio":true,"video":false,"screen":false,"name":"..."}`; fields optional.
     case state(audio: Bool?, video: Bool?, screen: Bool?, name: String?)
     case leave
@@ -31,36 +32,63 @@ public enum ClientMessage: Sendable, Hashable {
     }
 
     /// Parses one text frame. Never throws anything but `Invalid`.
+    ///
+    /// The frame is read in one pass by `JSONScanner`, which checks the whole of it, keeps where each
+    /// field of interest is, and leaves `data` as the sender's bytes (a repeated key counts once, the last).
     public static func parse(_ text: String) throws(Invalid) -> ClientMessage {
-        guard let object = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object(let fields) = object
-        else {
+        let bytes = Array(text.utf8)
+        var fields: [String: Range<Int>] = [:]
+        do {
+            var scanner = JSONScanner(bytes)
+            try scanner.expect(UInt8(ascii: "{"))
+            if !scanner.take(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try scanner.readKey()
+                    try scanner.expect(UInt8(ascii: ":"))
+                    let value = try scanner.skipValue(depth: 1)
+                    if let key, Self.keys.contains(key) { fields[key] = value }
+                } while scanner.take(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "}"))
+            }
+            scanner.skipWhitespace()
+            guard scanner.atEnd else { throw JSONScanner.Failure() }
+        } catch {
             throw Invalid(code: "invalid_json", message: "a message is one JSON object")
         }
-        guard case .string(let type)? = fields["type"] else {
+        func string(_ key: String, limit: Int) -> String?? {
+            guard let range = fields[key] else { return .some(nil) }
+            var scanner = JSONScanner(Array(bytes[range]))
+            guard bytes[range.lowerBound] == UInt8(ascii: "\""), let text = try? scanner.readString(limit: limit) else { return nil }
+            return .some(text)
+        }
+        guard case .some(.some(let type)) = string("type", limit: 32) else {
             throw Invalid(code: "invalid_message", message: "a message needs a string \"type\"")
         }
         switch type {
         case "signal":
-            guard case .string(let to)? = fields["to"], !to.isEmpty, to.utf8.count <= 64 else {
+            guard case .some(.some(let to)) = string("to", limit: 64), !to.isEmpty else {
                 throw Invalid(code: "invalid_message", message: "signal needs \"to\", a peer id")
             }
-            guard case .object(let data)? = fields["data"], data["description"] != nil || data["candidate"] != nil else {
+            guard let range = fields["data"], Self.objectHasKey(bytes[range], of: ["description", "candidate"]) else {
                 throw Invalid(code: "invalid_message", message: "signal data is {\"description\"} or {\"candidate\"}")
             }
-            return .signal(to: to, data: .object(data))
+            return .signal(to: to, data: RawJSON(checked: String(decoding: bytes[range], as: UTF8.self)))
         case "state":
             func flag(_ key: String) throws(Invalid) -> Bool? {
-                switch fields[key] {
-                case nil, .null?: return nil
-                case .bool(let value)?: return value
+                guard let range = fields[key] else { return nil }
+                switch bytes[range.lowerBound] {
+                case UInt8(ascii: "t"): return true
+                case UInt8(ascii: "f"): return false
+                case UInt8(ascii: "n"): return nil
                 default: throw Invalid(code: "invalid_message", message: "state \"\(key)\" is true or false")
                 }
             }
             var name: String?
-            switch fields["name"] {
-            case nil, .null?: name = nil
-            case .string(let value)?: name = value
-            default: throw Invalid(code: "invalid_message", message: "state \"name\" is a string")
+            if let range = fields["name"], bytes[range.lowerBound] != UInt8(ascii: "n") {
+                guard case .some(.some(let value)) = string("name", limit: 4096) else {
+                    throw Invalid(code: "invalid_message", message: "state \"name\" is a string")
+                }
+                name = value
             }
             return .state(audio: try flag("audio"), video: try flag("video"), screen: try flag("screen"), name: name)
         case "leave":
@@ -70,6 +98,26 @@ public enum ClientMessage: Sendable, Hashable {
         default:
             throw Invalid(code: "unknown_type", message: "unknown message type")
         }
+    }
+
+    /// The top-level keys the server reads; others are checked and ignored (a claimed `from` among them).
+    static let keys: Set<String> = ["type", "to", "data", "audio", "video", "screen", "name"]
+
+    /// Whether `value` (checked JSON) is an object with one of `wanted` among its own keys.
+    static func objectHasKey(_ value: ArraySlice<UInt8>, of wanted: Set<String>) -> Bool {
+        var scanner = JSONScanner(Array(value))
+        guard scanner.take(UInt8(ascii: "{")), !scanner.take(UInt8(ascii: "}")) else { return false }
+        var found = false
+        do {
+            repeat {
+                if let key = try scanner.readKey(), wanted.contains(key) { found = true }
+                try scanner.expect(UInt8(ascii: ":"))
+                _ = try scanner.skipValue(depth: 1)
+            } while scanner.take(UInt8(ascii: ","))
+        } catch {
+            return false
+        }
+        return found
     }
 }
 
@@ -94,16 +142,25 @@ public enum ServerMessage: Sendable, Hashable {
     case welcome(peerId: String, resume: String, peers: [PeerInfo], maxPeers: Int, iceServers: [IceServer])
     case peerJoined(PeerInfo)
     case peerLeft(peerId: String, reason: String)
-    case signal(from: String, data: JSONValue)
+    case signal(from: String, data: RawJSON)
     case state(from: String, media: MediaState, name: String)
     case roomClosed(reason: String)
     case error(code: String, message: String)
     case pong
 
-    /// The JSON text sent on the socket.
+    /// The JSON text sent on the socket (keys in sorted order).
     public var json: String {
         let value: JSONValue
         switch self {
+        case .signal(let from, let data):
+            // The relay's hot path: no tree, the sender's `data` as it came.
+            var text = #"{"data":"#
+            text.reserveCapacity(data.text.utf8.count + from.utf8.count + 40)
+            text += data.text
+            text += #","from":"#
+            JSONValue.string(from).write(to: &text)
+            text += #","type":"signal"}"#
+            return text
         case .welcome(let peerId, let resume, let peers, let maxPeers, let iceServers):
             value = .object([
                 "type": .string("welcome"), "peerId": .string(peerId), "resume": .string(resume),
@@ -116,8 +173,6 @@ public enum ServerMessage: Sendable, Hashable {
             value = .object(object)
         case .peerLeft(let peerId, let reason):
             value = .object(["type": .string("peer-left"), "peerId": .string(peerId), "reason": .string(reason)])
-        case .signal(let from, let data):
-            value = .object(["type": .string("signal"), "from": .string(from), "data": data])
         case .state(let from, let media, let name):
             value = .object([
                 "type": .string("state"), "from": .string(from), "audio": .bool(media.audio), "video": .bool(media.video),
