@@ -110,6 +110,16 @@ import Testing
         #expect(directory.lists.saved == ["wss://c.example"])
     }
 
+    @Test func aRelayRemovedAndAddedBackIsSeenGoneByItsFollower() async {
+        let directory = RelayDirectory(configured: [], saved: ["wss://b.example"])
+        var changes = directory.changes().makeAsyncIterator()
+        directory.replaceSaved([])
+        directory.replaceSaved(["wss://b.example"])
+        #expect(await changes.next() == ["wss://b.example"])
+        #expect(await changes.next() == [])
+        #expect(await changes.next() == ["wss://b.example"])
+    }
+
     @Test func waitingForARemovalEndsWhenTheRelayGoes() async {
         let directory = RelayDirectory(configured: [], saved: ["wss://b.example", "wss://c.example"])
         await withTaskGroup(of: Void.self) { group in

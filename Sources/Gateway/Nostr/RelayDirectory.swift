@@ -48,9 +48,11 @@ final class RelayDirectory: Sendable {
     }
 
     /// The current relays at once, then the new list after every change, until the caller stops
-    /// listening (or its task is cancelled). Only the newest list is kept for a slow listener.
+    /// listening (or its task is cancelled). Every list is kept for a slow listener (changes are the
+    /// owner's edits, few and small): a follower must see its relay's removal even when the relay is
+    /// added back a moment later, or two connections would follow it.
     func changes() -> AsyncStream<[String]> {
-        let (stream, continuation) = AsyncStream.makeStream(of: [String].self, bufferingPolicy: .bufferingNewest(1))
+        let (stream, continuation) = AsyncStream.makeStream(of: [String].self, bufferingPolicy: .unbounded)
         let id = state.withLock { state in
             let id = state.nextWatcher
             state.nextWatcher += 1
