@@ -110,8 +110,7 @@ public func buildApplication(
         subject: configuration.vapidSubject ?? vapidSubject(configuration),
         ntfyURL: configuration.ntfyURL,
         ntfyToken: configuration.ntfyToken,
-        timeout: configuration.notificationTimeout,
-        logger: logger
+        timeout: configuration.notificationTimeout
     )
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))

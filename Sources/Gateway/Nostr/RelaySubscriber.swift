@@ -33,7 +33,7 @@ struct RelaySubscriber: Service {
     var cursorRefresh: Duration = .seconds(300)
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 var following = Set<String>()
                 for await relays in directory.changes() {

@@ -134,7 +134,7 @@ struct NotificationDispatcher: Service {
         case .gone:
             metrics.notification(channel: channel, result: "gone")
             if let subscription {
-                try? await owners.deletePushSubscription(endpointOrID: subscription.id)
+                _ = try? await owners.deletePushSubscription(endpointOrID: subscription.id)
                 logger.notice("a browser's push subscription is gone; removed it", metadata: ["subscription": "\(subscription.id)"])
             }
         case .retryable(let reason), .failed(let reason):

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
 import Notify
@@ -31,9 +30,8 @@ final class NotificationSender: Sendable {
     let ntfyURL: String?
     let ntfyToken: String?
     let timeout: Duration
-    let logger: Logger
 
-    init(vapid: VapidKey, subject: String, ntfyURL: String?, ntfyToken: String?, timeout: Duration, logger: Logger) {
+    init(vapid: VapidKey, subject: String, ntfyURL: String?, ntfyToken: String?, timeout: Duration) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
@@ -44,7 +42,6 @@ final class NotificationSender: Sendable {
         self.ntfyURL = ntfyURL
         self.ntfyToken = ntfyToken
         self.timeout = timeout
-        self.logger = logger
     }
 
     func shutdown() async {

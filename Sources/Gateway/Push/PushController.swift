@@ -117,7 +117,7 @@ struct PushController: Sendable {
                         return Result(subscription: record.id, result: "delivered")
                     case .gone:
                         metrics.notification(channel: "webpush", result: "gone")
-                        try? await owners.deletePushSubscription(endpointOrID: record.id)
+                        _ = try? await owners.deletePushSubscription(endpointOrID: record.id)
                         return Result(subscription: record.id, result: "gone (removed)")
                     case .failed(let reason), .retryable(let reason):
                         metrics.notification(channel: "webpush", result: "failed")

@@ -1,5 +1,5 @@
 import Foundation
-public import Ledger
+import Ledger
 
 /// What a participant announces about their media. A new seat starts as the call page starts a call:
 /// microphone on, camera off, no screen, so a late joiner never shows a camera tile that has no video.
@@ -85,7 +85,7 @@ public enum ClientMessage: Sendable, Hashable {
             }
             var name: String?
             if let range = fields["name"], bytes[range.lowerBound] != UInt8(ascii: "n") {
-                guard case .some(.some(let value)) = string("name", limit: 4096) else {
+                guard case .some(.some(let value)) = string("name", limit: 1 << 20) else {
                     throw Invalid(code: "invalid_message", message: "state \"name\" is a string")
                 }
                 name = value
