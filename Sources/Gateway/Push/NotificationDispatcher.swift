@@ -54,7 +54,7 @@ struct NotificationDispatcher: Service {
                         for event in events {
                             if let notice = try await notice(for: event) {
                                 logger.debug("notifying the owner", metadata: ["position": "\(event.position)", "kind": "\(notice.kind.rawValue)"])
-                                await deliver(notice, position: event.position)
+                                try await deliver(notice, position: event.position)
                             }
                             if Task.isCancelled { return }
                         }
@@ -93,10 +93,11 @@ struct NotificationDispatcher: Service {
         }
     }
 
-    /// Sends `notice` to every target that has not taken it yet, all at once.
-    func deliver(_ notice: CallNotice, position: Int64) async {
-        let done = (try? await owners.notificationTargetsSent(position: position)) ?? []
-        let subscriptions = ((try? await owners.pushSubscriptions()) ?? []).filter { !done.contains($0.id) }
+    /// Sends `notice` to every target that has not taken it yet, all at once. Throws when the targets
+    /// cannot be read, so that the event is tried again rather than passed over.
+    func deliver(_ notice: CallNotice, position: Int64) async throws {
+        let done = try await owners.notificationTargetsSent(position: position)
+        let subscriptions = try await owners.pushSubscriptions().filter { !done.contains($0.id) }
         let ntfy = sender.ntfyURL != nil && !done.contains("ntfy")
         await withTaskGroup(of: Void.self) { group in
             for subscription in subscriptions {
