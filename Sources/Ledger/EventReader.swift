@@ -40,6 +40,40 @@ public enum EventReader {
         }
     }
 
+    /// Each event at positions in `range`, for a replay: its position, time and payload only. The common
+    /// flat payloads are read without `JSONDecoder` (`FlatPayload`); the rest, and anything unexpected,
+    /// the normal way. A payload that is not UTF-8 or does not decode throws `corruptEvent`, as in
+    /// `forEach`.
+    public static func forEachForReplay(
+        in db: Database,
+        positions range: ClosedRange<Int64>,
+        _ body: (_ position: Int64, _ recordedAt: Int64, _ event: LedgerEvent) throws -> Void
+    ) throws {
+        let statement = try db.makeStatement(
+            sql: "SELECT position, type, data, recorded_at FROM events WHERE position BETWEEN ? AND ? ORDER BY position"
+        )
+        let rows = try Row.fetchCursor(statement, arguments: [range.lowerBound, range.upperBound])
+        while let row = try rows.next() {
+            let position: Int64 = row[0]
+            let type: String = row[1]
+            let bytes: [UInt8] = try row.withUnsafeData(atIndex: 2) { data in data.map { Array($0) } ?? [] }
+            guard String(validating: bytes, as: UTF8.self) != nil else {
+                throw LedgerError.corruptEvent(position: position, reason: "data is not UTF-8")
+            }
+            let event: LedgerEvent
+            if let fast = FlatPayload.decode(type: type, bytes: bytes) {
+                event = fast
+            } else {
+                do {
+                    event = try LedgerEvent.decode(type: type, data: Data(bytes))
+                } catch {
+                    throw LedgerError.corruptEvent(position: position, reason: "\(type) payload does not decode: \(error)")
+                }
+            }
+            try body(position, row[3], event)
+        }
+    }
+
     /// All events at positions in `range`, decoded.
     public static func events(in db: Database, positions range: ClosedRange<Int64>) throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []

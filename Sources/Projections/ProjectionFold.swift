@@ -88,8 +88,12 @@ struct ProjectionFold {
     var bellPosition: Int64 = 0
 
     mutating func apply(_ recorded: RecordedEvent) throws {
-        let at = recorded.recordedAt
-        switch recorded.event {
+        try apply(recorded.event, position: recorded.position, recordedAt: recorded.recordedAt)
+    }
+
+    /// Folds one event in: `position` and `recordedAt` are its place and time in the ledger.
+    mutating func apply(_ event: LedgerEvent, position: Int64, recordedAt at: Int64) throws {
+        switch event {
         case .roomCreated(let e):
             guard rooms[e.code] == nil else { throw Conflict(description: "room \(e.code) created twice") }
             rooms[e.code] = Room(
@@ -100,7 +104,7 @@ struct ProjectionFold {
                 StreamName.room(e.code),
                 History(
                     direction: "outgoing", roomCode: e.code, counterpart: e.hostName, participants: [], peakPeers: 0, startedAt: at,
-                    outcome: "ongoing", position: recorded.position
+                    outcome: "ongoing", position: position
                 )
             )
         case .peerJoined(let e):
@@ -196,31 +200,31 @@ struct ProjectionFold {
             }
         case .inviteReceived(let e):
             bellUnread += 1
-            bellPosition = recorded.position
+            bellPosition = position
             guard incoming[e.inviteId] == nil, !nostrEventIDs.contains(e.nostrEventId) else {
                 throw Conflict(description: "invite \(e.inviteId) received twice")
             }
             incoming[e.inviteId] = Incoming(
                 nostrEventId: e.nostrEventId, senderPubkey: e.senderPubkey, senderName: e.senderName, roomCode: e.room, joinURL: e.joinUrl,
-                sentAt: e.sentAt, receivedAt: e.receivedAt, statusChangedAt: at, position: recorded.position
+                sentAt: e.sentAt, receivedAt: e.receivedAt, statusChangedAt: at, position: position
             )
             nostrEventIDs.insert(e.nostrEventId)
             try insertHistory(
                 StreamName.invite(e.inviteId),
                 History(
                     direction: "incoming", roomCode: e.room, counterpart: e.senderName, participants: [e.senderName], peakPeers: 0,
-                    startedAt: e.receivedAt, outcome: "ringing", position: recorded.position
+                    startedAt: e.receivedAt, outcome: "ringing", position: position
                 )
             )
         case .inviteDismissed(let e):
-            settleIncoming(e.inviteId, status: "dismissed", recorded)
+            settleIncoming(e.inviteId, status: "dismissed", position: position, at: at)
         case .inviteAccepted(let e):
-            settleIncoming(e.inviteId, status: "accepted", recorded)
+            settleIncoming(e.inviteId, status: "accepted", position: position, at: at)
         case .inviteDeclined(let e):
-            settleIncoming(e.inviteId, status: "declined", recorded, alsoOutgoing: true)
+            settleIncoming(e.inviteId, status: "declined", position: position, at: at, alsoOutgoing: true)
         case .inviteCancelled(let e):
             if incoming[e.inviteId]?.status == "ringing" {
-                bellPosition = recorded.position
+                bellPosition = position
                 incoming[e.inviteId]?.status = "missed"
                 incoming[e.inviteId]?.statusChangedAt = at
             }
@@ -242,11 +246,10 @@ struct ProjectionFold {
 
     /// Dismissed, accepted or declined: the bell, the incoming call, (for a decline) an outgoing invite
     /// of the same id, and the call history, in the projectors' order.
-    private mutating func settleIncoming(_ id: String, status: String, _ recorded: RecordedEvent, alsoOutgoing: Bool = false) {
-        let at = recorded.recordedAt
+    private mutating func settleIncoming(_ id: String, status: String, position: Int64, at: Int64, alsoOutgoing: Bool = false) {
         if let call = incoming[id] {
             if call.status == "ringing" || call.status == "missed" { bellUnread -= 1 }
-            bellPosition = recorded.position
+            bellPosition = position
             incoming[id]?.status = status
             incoming[id]?.statusChangedAt = at
         }

@@ -58,8 +58,8 @@ public enum ProjectionRebuilder {
         var fold = ProjectionFold()
         var count: Int64 = 0
         if head > 0 {
-            try EventReader.forEach(in: source, positions: 1...head) { event in
-                try fold.apply(event)
+            try EventReader.forEachForReplay(in: source, positions: 1...head) { position, recordedAt, event in
+                try fold.apply(event, position: position, recordedAt: recordedAt)
                 count += 1
                 if count % 50_000 == 0 { progress?(count, head) }
             }

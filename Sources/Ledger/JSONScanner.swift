@@ -1,27 +1,30 @@
-/// A strict JSON reader (RFC 8259) over UTF-8 bytes that checks values without building them: the
+/// A strict JSON reader (RFC 8259) over UTF-8 bytes that checks values without building them. The
 /// signaling relay reads the few fields it needs (`type`, `to`, the keys of `data`) and passes `data`
-/// on as the sender's own bytes, instead of decoding the whole frame into a tree and encoding it again.
+/// on as the sender's own bytes; a rebuild reads the flat payloads of the common events without
+/// `JSONDecoder` (`FlatPayload`).
 ///
 /// It refuses what RFC 8259 refuses: unescaped control characters in strings, bad escapes, leading
 /// zeros, trailing commas (which Foundation's reader lets through but browsers' `JSON.parse` does not,
 /// and a relayed `data` must parse in the other browser), and anything after the value; and it refuses
 /// nesting deeper than `maxDepth`, so a hostile frame of brackets costs one pass and no recursion beyond
 /// the limit.
-struct JSONScanner {
-    struct Failure: Error {}
+public struct JSONScanner {
+    public struct Failure: Error {
+        public init() {}
+    }
 
-    let bytes: [UInt8]
-    private(set) var index = 0
-    let maxDepth: Int
+    public let bytes: [UInt8]
+    public private(set) var index = 0
+    public let maxDepth: Int
 
-    init(_ bytes: [UInt8], maxDepth: Int = 32) {
+    public init(_ bytes: [UInt8], maxDepth: Int = 32) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
 
-    var atEnd: Bool { index >= bytes.count }
+    public var atEnd: Bool { index >= bytes.count }
 
-    mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -31,14 +34,14 @@ struct JSONScanner {
     }
 
     /// Consumes `byte` (after white space) or fails.
-    mutating func expect(_ byte: UInt8) throws(Failure) {
+    public mutating func expect(_ byte: UInt8) throws(Failure) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { throw Failure() }
         index += 1
     }
 
     /// Consumes `byte` (after white space) when it is next.
-    mutating func take(_ byte: UInt8) -> Bool {
+    public mutating func take(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
@@ -46,13 +49,13 @@ struct JSONScanner {
     }
 
     /// The next byte after white space, without consuming it.
-    mutating func peek() -> UInt8? {
+    public mutating func peek() -> UInt8? {
         skipWhitespace()
         return index < bytes.count ? bytes[index] : nil
     }
 
     /// Checks one value and returns the range of its bytes.
-    mutating func skipValue(depth: Int = 0) throws(Failure) -> Range<Int> {
+    public mutating func skipValue(depth: Int = 0) throws(Failure) -> Range<Int> {
         skipWhitespace()
         guard index < bytes.count else { throw Failure() }
         let start = index
@@ -93,7 +96,7 @@ struct JSONScanner {
     }
 
     /// Reads a string and decodes its escapes. Only for short strings (keys, ids, names): `limit` bytes.
-    mutating func readString(limit: Int = 256) throws(Failure) -> String {
+    public mutating func readString(limit: Int = 256) throws(Failure) -> String {
         skipWhitespace()
         let start = index
         try skipString()
@@ -156,7 +159,7 @@ struct JSONScanner {
 
     /// Reads an object key: decoded when its text is at most `maxBytes` long, else nil (checked and
     /// consumed either way). The keys a reader looks for are short.
-    mutating func readKey(maxBytes: Int = 100) throws(Failure) -> String? {
+    public mutating func readKey(maxBytes: Int = 100) throws(Failure) -> String? {
         skipWhitespace()
         let start = index
         try skipString()
@@ -166,7 +169,7 @@ struct JSONScanner {
     }
 
     /// Checks a string (index at its opening quote) and moves past its closing quote.
-    mutating func skipString() throws(Failure) {
+    public mutating func skipString() throws(Failure) {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure() }
         index += 1
         while index < bytes.count {
@@ -197,7 +200,7 @@ struct JSONScanner {
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    mutating func skipNumber() throws(Failure) {
+    public mutating func skipNumber() throws(Failure) {
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, Self.isDigit(bytes[index]) else { throw Failure() }
         if bytes[index] == UInt8(ascii: "0") {
@@ -219,7 +222,7 @@ struct JSONScanner {
     }
 
     /// `true`, `false` or `null`, given whole.
-    mutating func literal(_ word: String) throws(Failure) {
+    public mutating func literal(_ word: String) throws(Failure) {
         let expected = word.utf8
         guard index + expected.count <= bytes.count, bytes[index..<(index + expected.count)].elementsEqual(expected) else { throw Failure() }
         index += expected.count
