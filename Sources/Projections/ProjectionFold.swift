@@ -285,7 +285,8 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for (code, room) in rooms {
+        // In key order: each insert appends to the table's B-tree instead of splitting pages at random.
+        for (code, room) in rooms.sorted(by: { $0.key < $1.key }) {
             try roomInsert.execute(arguments: [
                 code, room.hostName, room.maxPeers, room.createdBy, room.createdAt, room.expiresAt, room.live ? "live" : "ended",
                 room.peerCount, room.endedAt, room.endReason,
@@ -294,8 +295,8 @@ struct ProjectionFold {
         let peerInsert = try db.makeStatement(
             sql: "INSERT INTO room_peers (room_code, peer_id, display_name, token_id, joined_at) VALUES (?, ?, ?, ?, ?)"
         )
-        for (room, members) in peers {
-            for (peerId, peer) in members {
+        for (room, members) in peers.sorted(by: { $0.key < $1.key }) {
+            for (peerId, peer) in members.sorted(by: { $0.key < $1.key }) {
                 try peerInsert.execute(arguments: [room, peerId, peer.displayName, peer.tokenId, peer.joinedAt])
             }
         }
@@ -306,7 +307,7 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for (id, token) in tokens {
+        for (id, token) in tokens.sorted(by: { $0.key < $1.key }) {
             try tokenInsert.execute(arguments: [
                 id, token.roomCode, token.tokenHash, token.role, token.label, token.invitee, token.issuedAt, token.expiresAt, token.state,
                 token.usedByPeer, token.usedAt, token.revokedReason, token.revokedAt,
@@ -319,7 +320,7 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for (id, call) in incoming {
+        for (id, call) in incoming.sorted(by: { $0.key < $1.key }) {
             try incomingInsert.execute(arguments: [
                 id, call.nostrEventId, call.senderPubkey, call.senderName, call.roomCode, call.joinURL, call.sentAt, call.receivedAt,
                 call.status, call.statusChangedAt, call.position,
@@ -332,7 +333,7 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for (id, invite) in outgoing {
+        for (id, invite) in outgoing.sorted(by: { $0.key < $1.key }) {
             try outgoingInsert.execute(arguments: [
                 id, invite.roomCode, invite.contactPubkey, invite.transport, invite.tokenId, invite.requestedAt, invite.state,
                 invite.attempts, invite.relaysOK, invite.lastError, invite.updatedAt,
@@ -347,7 +348,7 @@ struct ProjectionFold {
                 """
         )
         let encoder = JSONEncoder()
-        for (id, call) in history {
+        for (id, call) in history.sorted(by: { $0.key < $1.key }) {
             let names = String(decoding: try encoder.encode(call.participants), as: UTF8.self)
             try historyInsert.execute(arguments: [
                 id, call.direction, call.roomCode, call.counterpart, names, call.peakPeers, call.startedAt, call.endedAt, call.durationMs,
