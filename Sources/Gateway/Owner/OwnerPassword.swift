@@ -4,6 +4,7 @@ import Crypto
 import CryptoExtras
 import Dispatch
 import Foundation
+import Nostr
 import Synchronization
 
 /// The owner's password: scrypt with a random 16-byte salt, the cost stored beside the hash so it can be
@@ -58,7 +59,7 @@ final class OwnerPasswordHasher: Sendable {
         let cost = self.cost
         let salt = Self.randomSalt()
         let derived = try await run { try self.derive(password, salt: salt, cost: cost) }
-        return OwnerPasswordHash(logN: cost.logN, r: cost.r, p: cost.p, salt: Self.hex(salt), hash: Self.hex(derived))
+        return OwnerPasswordHash(logN: cost.logN, r: cost.r, p: cost.p, salt: Hex.encode(salt), hash: Hex.encode(derived))
     }
 
     /// Whether `password` matches `stored`; false when `stored` is nil, after the same amount of work.
@@ -66,7 +67,7 @@ final class OwnerPasswordHasher: Sendable {
         let cost = self.cost
         let target = stored.flatMap { stored -> (salt: [UInt8], hash: [UInt8], cost: Cost)? in
             let storedCost = Cost(logN: stored.logN, r: stored.r, p: stored.p)
-            guard storedCost.isAcceptable, let salt = Self.bytes(hex: stored.salt), let hash = Self.bytes(hex: stored.hash),
+            guard storedCost.isAcceptable, let salt = Hex.decode(stored.salt), let hash = Hex.decode(stored.hash),
                 !salt.isEmpty, hash.count == Self.hashBytes
             else { return nil }
             return (salt, hash, storedCost)
@@ -124,23 +125,5 @@ final class OwnerPasswordHasher: Sendable {
     static func randomSalt() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<saltBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let byte = UInt8(String(decoding: utf8[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(byte)
-            index += 2
-        }
-        return out
     }
 }
