@@ -137,7 +137,7 @@ public func buildApplication(
         ).addRoutes(to: api)
         BellController(store: store).addRoutes(to: api)
         RelaysController(owners: owners, directory: relays, health: relayHealth).addRoutes(to: api)
-        PushController(owners: owners, sender: notifier, panel: panel, metrics: metrics).addRoutes(to: api)
+        PushController(owners: owners, sender: notifier, panel: panel, metrics: metrics, logger: logger).addRoutes(to: api)
         CallsStreamController(
             store: store,
             heartbeat: configuration.streamHeartbeat,

@@ -127,22 +127,8 @@ struct NotificationDispatcher: Service {
     }
 
     func settle(_ outcome: NotificationSender.Outcome, channel: String, target: String, position: Int64, subscription: PushSubscriptionRecord?) async {
-        switch outcome {
-        case .delivered:
-            metrics.notification(channel: channel, result: "delivered")
-            try? await owners.recordNotificationSent(position: position, target: target)
-            if let subscription { try? await owners.recordPushOutcome(subscriptionID: subscription.id, delivered: true) }
-        case .gone:
-            metrics.notification(channel: channel, result: "gone")
-            if let subscription {
-                _ = try? await owners.deletePushSubscription(endpointOrID: subscription.id)
-                logger.notice("a browser's push subscription is gone; removed it", metadata: ["subscription": "\(subscription.id)"])
-            }
-        case .retryable(let reason), .failed(let reason):
-            metrics.notification(channel: channel, result: "failed")
-            if let subscription { try? await owners.recordPushOutcome(subscriptionID: subscription.id, delivered: false) }
-            logger.notice("a notification was not delivered", metadata: ["channel": "\(channel)", "target": "\(target)", "reason": "\(reason)"])
-        }
+        if outcome == .delivered { try? await owners.recordNotificationSent(position: position, target: target) }
+        await SendBookkeeping(owners: owners, metrics: metrics, logger: logger).record(outcome, channel: channel, subscription: subscription)
     }
 }
 

@@ -1,5 +1,6 @@
 import Decisions
 import Hummingbird
+import Logging
 import Notify
 import OwnerStore
 
@@ -10,6 +11,7 @@ struct PushController: Sendable {
     let sender: NotificationSender
     let panel: PanelAddress
     let metrics: GatewayMetrics
+    let logger: Logger
     static let maxBodyBytes = 8192
 
     /// `PushSubscription.toJSON()`.
@@ -106,22 +108,16 @@ struct PushController: Sendable {
             /// `delivered`, `failed: <reason>`, or `off` when ntfy is not configured.
             var ntfy: String
         }
+        let bookkeeping = SendBookkeeping(owners: owners, metrics: metrics, logger: logger)
         async let pushes = withTaskGroup(of: Result.self) { group in
             for record in records {
                 group.addTask {
                     let outcome = await sender.push(notice, to: record)
+                    await bookkeeping.record(outcome, channel: "webpush", subscription: record)
                     switch outcome {
-                    case .delivered:
-                        metrics.notification(channel: "webpush", result: "delivered")
-                        try? await owners.recordPushOutcome(subscriptionID: record.id, delivered: true)
-                        return Result(subscription: record.id, result: "delivered")
-                    case .gone:
-                        metrics.notification(channel: "webpush", result: "gone")
-                        _ = try? await owners.deletePushSubscription(endpointOrID: record.id)
-                        return Result(subscription: record.id, result: "gone (removed)")
-                    case .failed(let reason), .retryable(let reason):
-                        metrics.notification(channel: "webpush", result: "failed")
-                        return Result(subscription: record.id, result: "failed: \(reason)")
+                    case .delivered: return Result(subscription: record.id, result: "delivered")
+                    case .gone: return Result(subscription: record.id, result: "gone (removed)")
+                    case .failed(let reason), .retryable(let reason): return Result(subscription: record.id, result: "failed: \(reason)")
                     }
                 }
             }
@@ -131,15 +127,12 @@ struct PushController: Sendable {
         }
         var ntfy = "off"
         if sender.ntfyURL != nil {
-            switch await sender.ntfy(notice) {
-            case .delivered:
-                metrics.notification(channel: "ntfy", result: "delivered")
-                ntfy = "delivered"
-            case .failed(let reason), .retryable(let reason):
-                metrics.notification(channel: "ntfy", result: "failed")
-                ntfy = "failed: \(reason)"
-            case .gone:
-                ntfy = "failed: gone"
+            let outcome = await sender.ntfy(notice)
+            await bookkeeping.record(outcome, channel: "ntfy", subscription: nil)
+            switch outcome {
+            case .delivered: ntfy = "delivered"
+            case .failed(let reason), .retryable(let reason): ntfy = "failed: \(reason)"
+            case .gone: ntfy = "failed: gone"
             }
         }
         return try JSONBody.response(Answer(webPush: await pushes, ntfy: ntfy))
