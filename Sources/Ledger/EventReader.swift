@@ -57,19 +57,8 @@ public enum EventReader {
             let position: Int64 = row[0]
             let type: String = row[1]
             let bytes: [UInt8] = try row.withUnsafeData(atIndex: 2) { data in data.map { Array($0) } ?? [] }
-            guard String(validating: bytes, as: UTF8.self) != nil else {
-                throw LedgerError.corruptEvent(position: position, reason: "data is not UTF-8")
-            }
-            let event: LedgerEvent
-            if let fast = FlatPayload.decode(type: type, bytes: bytes) {
-                event = fast
-            } else {
-                do {
-                    event = try LedgerEvent.decode(type: type, data: Data(bytes))
-                } catch {
-                    throw LedgerError.corruptEvent(position: position, reason: "\(type) payload does not decode: \(error)")
-                }
-            }
+            _ = try text(of: bytes, at: position)
+            let event = try FlatPayload.decode(type: type, bytes: bytes) ?? payload(type: type, data: Data(bytes), at: position)
             try body(position, row[3], event)
         }
     }
@@ -96,15 +85,8 @@ public enum EventReader {
         let type: String = row[3]
         // Data is read as bytes so invalid UTF-8 in a tampered file is reported, not replaced.
         let dataBytes: Data = row[4]
-        guard let data = String(validatingUTF8: dataBytes) else {
-            throw LedgerError.corruptEvent(position: position, reason: "data is not UTF-8")
-        }
-        let event: LedgerEvent
-        do {
-            event = try LedgerEvent.decode(type: type, data: dataBytes)
-        } catch {
-            throw LedgerError.corruptEvent(position: position, reason: "\(type) payload does not decode: \(error)")
-        }
+        let data = try text(of: Array(dataBytes), at: position)
+        let event = try payload(type: type, data: dataBytes, at: position)
         return RecordedEvent(
             position: position,
             stream: row[1],
@@ -118,9 +100,21 @@ public enum EventReader {
     }
 }
 
-extension String {
-    fileprivate init?(validatingUTF8 bytes: Data) {
-        guard let text = String(bytes: bytes, encoding: .utf8) else { return nil }
-        self = text
+extension EventReader {
+    /// A payload's text; `corruptEvent` when it is not UTF-8 (a tampered file), rather than replaced.
+    static func text(of bytes: [UInt8], at position: Int64) throws -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw LedgerError.corruptEvent(position: position, reason: "data is not UTF-8")
+        }
+        return text
+    }
+
+    /// A payload decoded the normal way; `corruptEvent` naming the type when it does not decode.
+    static func payload(type: String, data: Data, at position: Int64) throws -> LedgerEvent {
+        do {
+            return try LedgerEvent.decode(type: type, data: data)
+        } catch {
+            throw LedgerError.corruptEvent(position: position, reason: "\(type) payload does not decode: \(error)")
+        }
     }
 }
