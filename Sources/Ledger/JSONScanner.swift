@@ -17,8 +17,10 @@ public struct JSONScanner {
     public private(set) var index = 0
     public let maxDepth: Int
 
-    public init(_ bytes: [UInt8], maxDepth: Int = 32) {
+    /// A reader of `bytes` from `index` on (a value found earlier in the same bytes, read without a copy).
+    public init(_ bytes: [UInt8], at index: Int = 0, maxDepth: Int = 32) {
         self.bytes = bytes
+        self.index = index
         self.maxDepth = maxDepth
     }
 
@@ -164,8 +166,8 @@ public struct JSONScanner {
         let start = index
         try skipString()
         guard index - start <= maxBytes + 2 else { return nil }
-        var copy = JSONScanner(Array(bytes[start..<index]), maxDepth: maxDepth)
-        return try copy.readString(limit: maxBytes)
+        var again = JSONScanner(bytes, at: start, maxDepth: maxDepth)
+        return try again.readString(limit: maxBytes)
     }
 
     /// Checks a string (index at its opening quote) and moves past its closing quote.

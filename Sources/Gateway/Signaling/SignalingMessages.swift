@@ -57,7 +57,7 @@ public enum ClientMessage: Sendable, Hashable {
         }
         func string(_ key: String, limit: Int) -> String?? {
             guard let range = fields[key] else { return .some(nil) }
-            var scanner = JSONScanner(Array(bytes[range]))
+            var scanner = JSONScanner(bytes, at: range.lowerBound)
             guard bytes[range.lowerBound] == UInt8(ascii: "\""), let text = try? scanner.readString(limit: limit) else { return nil }
             return .some(text)
         }
@@ -69,7 +69,7 @@ public enum ClientMessage: Sendable, Hashable {
             guard case .some(.some(let to)) = string("to", limit: 64), !to.isEmpty else {
                 throw Invalid(code: "invalid_message", message: "signal needs \"to\", a peer id")
             }
-            guard let range = fields["data"], Self.objectHasKey(bytes[range], of: ["description", "candidate"]) else {
+            guard let range = fields["data"], Self.objectHasKey(bytes, at: range.lowerBound, of: ["description", "candidate"]) else {
                 throw Invalid(code: "invalid_message", message: "signal data is {\"description\"} or {\"candidate\"}")
             }
             return .signal(to: to, data: RawJSON(checked: String(decoding: bytes[range], as: UTF8.self)))
@@ -103,9 +103,9 @@ public enum ClientMessage: Sendable, Hashable {
     /// The top-level keys the server reads; others are checked and ignored (a claimed `from` among them).
     static let keys: Set<String> = ["type", "to", "data", "audio", "video", "screen", "name"]
 
-    /// Whether `value` (checked JSON) is an object with one of `wanted` among its own keys.
-    static func objectHasKey(_ value: ArraySlice<UInt8>, of wanted: Set<String>) -> Bool {
-        var scanner = JSONScanner(Array(value))
+    /// Whether the checked JSON value at `start` is an object with one of `wanted` among its own keys.
+    static func objectHasKey(_ bytes: [UInt8], at start: Int, of wanted: Set<String>) -> Bool {
+        var scanner = JSONScanner(bytes, at: start)
         guard scanner.take(UInt8(ascii: "{")), !scanner.take(UInt8(ascii: "}")) else { return false }
         var found = false
         do {
