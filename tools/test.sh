@@ -14,3 +14,5 @@ if [ "${CROW_SKIP_BROWSER:-0}" != "1" ]; then
 fi
 # Interop with an independent Nostr implementation (nostr-sdk), through the built crow-testkit.
 .venv/bin/python -m pytest Tests/Interop -q
+# The benchmark tool's smoke run (`crow-bench all --quick`): every part runs and reports every target.
+.venv/bin/python -m pytest Tests/Bench -q

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Everything a `crow-bench ledger` run measured, as printed with `--json`.
+/// Everything a `crow-bench` run measured (`ledger`, `startup`, `signaling`), as written with `--json-file`
+/// and read back by `crow-bench all`.
 struct BenchReport: Sendable, Codable {
     struct Figure: Sendable, Codable {
         let key: String
@@ -34,6 +35,8 @@ struct BenchReport: Sendable, Codable {
     let figures: [Figure]
     let targets: [TargetCheck]
     let skipped: [String]
+    /// The `crow-bench` command that measured this.
+    var name = "ledger"
 
     static let workloadDescription = """
         Call workload: hosted calls of 10 single-event appends (room.created, token.issued x2, \
@@ -71,6 +74,11 @@ struct BenchReport: Sendable, Codable {
 
     static func now() -> String {
         ISO8601DateFormatter().string(from: Date())
+    }
+
+    /// Writes the JSON form to `path`.
+    func write(to path: String) throws {
+        try Data((try json() + "\n").utf8).write(to: URL(fileURLWithPath: path))
     }
 
     func json() throws -> String {

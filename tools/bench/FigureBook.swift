@@ -28,4 +28,25 @@ struct FigureBook: Sendable {
     func median(_ key: String) -> Double? {
         figures.first { $0.key == key }.map(\.median)
     }
+
+    /// The per-round samples of a figure (empty when it did not run).
+    func samples(_ key: String) -> [Double] {
+        figures.first { $0.key == key }?.samples ?? []
+    }
+
+    /// The medians over the rounds of a figure's side values.
+    func details(_ key: String) -> [String: Double] {
+        figures.first { $0.key == key }?.medianDetails ?? [:]
+    }
+
+    /// The ratio of two figures' medians.
+    func ratio(_ numerator: String, _ denominator: String) -> Double? {
+        guard let top = median(numerator), let bottom = median(denominator), bottom > 0 else { return nil }
+        return top / bottom
+    }
+
+    /// The ratio of two figures within each round (both run once per round, so sample i of each is round i).
+    func roundRatios(_ numerator: String, _ denominator: String) -> [Double] {
+        zip(samples(numerator), samples(denominator)).compactMap { $1 > 0 ? $0 / $1 : nil }
+    }
 }

@@ -155,9 +155,7 @@ struct LedgerBenchmark: AsyncParsableCommand {
             targets: TargetCheck.evaluate(book, events: fill?.events),
             skipped: skipped
         )
-        if let jsonFile {
-            try Data((try report.json() + "\n").utf8).write(to: URL(fileURLWithPath: jsonFile))
-        }
+        if let jsonFile { try report.write(to: jsonFile) }
         print(json ? try report.json() : ReportPrinter.text(report))
     }
 

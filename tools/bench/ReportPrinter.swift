@@ -4,9 +4,9 @@ import Foundation
 enum ReportPrinter {
     static func text(_ report: BenchReport) -> String {
         var out: [String] = []
-        out.append("crow-bench ledger  \(report.date)  \(report.build) build, \(report.cores) cores, load \(report.loadAverageStart) -> \(report.loadAverageEnd)")
+        out.append("crow-bench \(report.name)  \(report.date)  \(report.build) build, \(report.cores) cores, load \(report.loadAverageStart) -> \(report.loadAverageEnd)")
         out.append(report.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-        out.append(report.workload)
+        if !report.workload.isEmpty { out.append(report.workload) }
         if let fill = report.fill {
             out.append("ledger for rebuild/query: \(number(Double(fill.events))) events, \(number(Double(fill.incomingCalls))) incoming calls over \(fill.days) days, filled in \(String(format: "%.1f", fill.seconds)) s (\(number(fill.eventsPerSecond)) events/s, NORMAL, ~1000-event batches)")
         }
@@ -26,6 +26,10 @@ enum ReportPrinter {
             let measured = target.measured.map { number($0) + " " + target.unit } ?? "-"
             let threshold = "\(target.comparison.rawValue) \(number(target.threshold)) \(target.unit)"
             out.append(row([target.name, measured, threshold, target.status, target.note ?? ""]))
+            if let low = target.low, let high = target.high, low != high {
+                out.append("    rounds: \(number(low))-\(number(high)) \(target.unit)")
+            }
+            if target.status == "MISS", let reason = target.reason { out.append("    why: \(reason)") }
         }
         for skipped in report.skipped { out.append("skipped: \(skipped)") }
         if report.build == "debug" { out.append("note: debug build; use `swift build -c release` for real figures") }

@@ -52,6 +52,9 @@ struct SignalingRun: AsyncParsableCommand {
     @Option(help: "Directory under which the temporary benchmark directory is made (default: the system temp dir).")
     var dir: String?
 
+    @Option(name: .customLong("json-file"), help: "Also write the results as JSON to this file (read by `crow-bench all`).")
+    var jsonFile: String?
+
     @Flag(help: "Smoke run: 1 round, 10 rooms, 1 s phases, 0.2 s warm-up and settle (overrides those options).")
     var quick = false
 
@@ -124,6 +127,12 @@ struct SignalingRun: AsyncParsableCommand {
             sockets: sockets,
             notes: notes + (BenchReport.buildKind == "debug" ? ["debug build; use `swift build -c release` for real figures"] : [])
         )
+        if let jsonFile {
+            try report.benchReport(
+                date: BenchReport.now(), command: CommandLine.arguments.joined(separator: " "), loadStart: loadStart,
+                parameters: ["rooms": settings.rooms, "peers": settings.peers, "sockets": sockets, "rounds": quick ? 1 : rounds]
+            ).write(to: jsonFile)
+        }
         print(report.text)
     }
 

@@ -20,7 +20,11 @@ struct StartupBenchmark: AsyncParsableCommand {
     @Option(help: "Starts of each ledger, alternating.") var rounds = 5
     @Option(help: "Directory under which the temporary benchmark directory is made.") var dir: String?
 
+    @Option(name: .customLong("json-file"), help: "Also write the results as JSON to this file (read by `crow-bench all`).")
+    var jsonFile: String?
+
     func run() async throws {
+        let loadStart = BenchReport.loadAverage()
         let binary = SignalingProcStats.executableDirectory().appendingPathComponent("crow-calls").path
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("\(binary) missing: swift build -c release") }
         let directory = try TemporaryDirectory(under: dir)
@@ -40,34 +44,44 @@ struct StartupBenchmark: AsyncParsableCommand {
         _ = try startToReady(binary: binary, data: emptyData)
         let first = try startToReady(binary: binary, data: largeData)
         log(String(format: "first start on the large ledger (closes the fill's open seats): %.0f ms", first))
-        var empty: [Double] = []
-        var large: [Double] = []
+        var book = FigureBook()
         for round in 1...rounds {
-            empty.append(try startToReady(binary: binary, data: emptyData))
-            large.append(try startToReady(binary: binary, data: largeData))
-            log(String(format: "  round %d: empty %.0f ms, %d events %.0f ms", round, empty.last!, events, large.last!))
+            let empty = try startToReady(binary: binary, data: emptyData)
+            let large = try startToReady(binary: binary, data: largeData)
+            book.record("startup_empty", "serve -> /readyz 200, empty ledger", unit: "ms", Sample(value: empty))
+            book.record("startup_large", "serve -> /readyz 200, \(filled.events) events", unit: "ms", Sample(value: large))
+            log(String(format: "  round %d: empty %.0f ms, %d events %.0f ms", round, empty, filled.events, large))
         }
-        let emptyMedian = Statistics.median(empty)
-        let largeMedian = Statistics.median(large)
-        let ratio = largeMedian / max(emptyMedian, 0.001)
-        print("figure                                   min ms  median ms   max ms")
-        for (label, samples) in [("serve → /readyz 200, empty ledger", empty), ("serve → /readyz 200, \(events) events", large)] {
-            print(
-                label.padding(toLength: 40, withPad: " ", startingAt: 0)
-                    + String(format: "%7.0f %10.0f %8.0f", samples.min() ?? 0, Statistics.median(samples), samples.max() ?? 0)
-            )
-        }
-        print(String(format: "first start on the large ledger: %.0f ms", first))
-        print("")
-        print("target                                              measured     target  result")
-        print(
-            String(format: "start at %d events (median)", events).padding(toLength: 48, withPad: " ", startingAt: 0)
-                + String(format: "%9.0f ms  ≤ 300 ms  %@", largeMedian, largeMedian <= 300 ? "PASS" : "MISS")
+        book.record("startup_first", "  first start on the large ledger (closes the fill's open seats)", unit: "ms", Sample(value: first))
+        let large = book.samples("startup_large")
+        let flat = book.roundRatios("startup_large", "startup_empty")
+        let note = filled.events >= 1_000_000 ? nil : "ledger holds \(filled.events) events, not 1M"
+        let report = BenchReport(
+            date: BenchReport.now(),
+            command: CommandLine.arguments.joined(separator: " "),
+            build: BenchReport.buildKind,
+            cores: ProcessInfo.processInfo.activeProcessorCount,
+            loadAverageStart: loadStart,
+            loadAverageEnd: BenchReport.loadAverage(),
+            parameters: ["events": events, "days": days, "rounds": rounds],
+            workload: "",
+            fill: BenchReport.Fill(
+                events: filled.events, incomingCalls: filled.incomingCalls, days: days, seconds: filled.seconds,
+                eventsPerSecond: Double(filled.events) / filled.seconds),
+            figures: BenchReport.figures(of: book),
+            targets: [
+                TargetCheck(
+                    name: "serve -> /readyz 200 at \(filled.events) events", measured: book.median("startup_large"),
+                    threshold: 300, unit: "ms", comparison: .atMost, note: note, low: large.min(), high: large.max()),
+                TargetCheck(
+                    name: "flat: start on the large ledger vs an empty one", measured: book.ratio("startup_large", "startup_empty"),
+                    threshold: 1.5, unit: "x", comparison: .atMost, note: note, low: flat.min(), high: flat.max()),
+            ],
+            skipped: [],
+            name: "startup"
         )
-        print(
-            "flat: large / empty (median)".padding(toLength: 48, withPad: " ", startingAt: 0)
-                + String(format: "%10.2f×    ≤ 1.5×  %@", ratio, ratio <= 1.5 ? "PASS" : "MISS")
-        )
+        if let jsonFile { try report.write(to: jsonFile) }
+        print(ReportPrinter.text(report))
     }
 
     /// Starts `serve` on `data` and returns the milliseconds until `/readyz` answers 200; then stops it.
