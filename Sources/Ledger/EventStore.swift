@@ -128,14 +128,24 @@ public final class EventStore: Sendable {
         let outcome: Result<[Result<[RecordedEvent], LedgerError>], any Error>
         outcome = await uncancellableWrite { db in
             var results: [Result<[RecordedEvent], LedgerError>] = []
-            try db.inTransaction(.immediate) {
-                results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock)
-                // A lone append runs without a savepoint (one statement pair less per commit);
-                // when it is refused, the whole transaction is its savepoint.
-                if batch.count == 1, case .failure = results[0] { return .rollback }
-                return .commit
+            // First without savepoints: versions are checked before anything is written, so a conflict
+            // leaves no trace anyway. Only a failure after an append's first write (a projection's
+            // constraint, say) needs one; then the transaction is rolled back and the batch is written
+            // again with one savepoint per append, so that failure refuses its own append only.
+            var guarded = false
+            while true {
+                do {
+                    try db.inTransaction(.immediate) {
+                        results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock, savepoints: guarded)
+                        // A lone append's transaction is its savepoint: refused, it is rolled back.
+                        if batch.count == 1, case .failure = results[0] { return .rollback }
+                        return .commit
+                    }
+                    return results
+                } catch is NeedsSavepoints where !guarded {
+                    guarded = true
+                }
             }
-            return results
         }
         switch outcome {
         case .success(let results):
@@ -177,13 +187,19 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Writes one batch inside an open transaction. Each append runs in its own savepoint, so a refused
-    /// append leaves no trace and does not disturb the others.
+    /// Writes one batch inside an open transaction.
+    ///
+    /// Each append's expected versions are checked before any of its events is written, so a conflict
+    /// refuses that append alone. With `savepoints`, each append also runs in its own savepoint, so any
+    /// later failure (a projection's constraint) refuses it alone too. Without, such a failure throws
+    /// `NeedsSavepoints` when the batch holds other appends, and the caller writes the batch again with
+    /// savepoints; a lone append's failure is returned, and its transaction rolled back by the caller.
     private static func writeBatch(
         _ batch: [PreparedAppend],
         in db: Database,
         projector: (any LedgerProjector)?,
-        clock: () -> Int64
+        clock: () -> Int64,
+        savepoints: Bool
     ) throws -> [Result<[RecordedEvent], LedgerError>] {
         let last = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
@@ -197,19 +213,24 @@ public final class EventStore: Sendable {
         var results: [Result<[RecordedEvent], LedgerError>] = []
         results.reserveCapacity(batch.count)
         for append in batch {
+            var versions: [Int] = []
+            do {
+                for stream in append.streams {
+                    let actual = try version(of: stream.stream, in: db)
+                    guard stream.expected.admits(actual) else {
+                        throw LedgerError.versionConflict(stream: stream.stream, expected: stream.expected, actual: actual)
+                    }
+                    versions.append(actual)
+                }
+            } catch let error as LedgerError {
+                results.append(.failure(error))
+                continue
+            }
             let before = head
             var written: [RecordedEvent] = []
             do {
-                try db.inOptionalSavepoint(batch.count > 1) {
-                    for stream in append.streams {
-                        let actual = try version(of: stream.stream, in: db)
-                        guard stream.expected.admits(actual) else {
-                            throw LedgerError.versionConflict(
-                                stream: stream.stream,
-                                expected: stream.expected,
-                                actual: actual
-                            )
-                        }
+                try db.inOptionalSavepoint(savepoints) {
+                    for (stream, actual) in zip(append.streams, versions) {
                         var version = actual
                         for event in stream.events {
                             version += 1
@@ -246,10 +267,12 @@ public final class EventStore: Sendable {
                 }
                 results.append(.success(written))
             } catch let error as LedgerError {
+                guard savepoints || batch.count == 1 else { throw NeedsSavepoints() }
                 head = before
                 results.append(.failure(error))
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 // A constraint of a projection (say, a token hash issued twice) refuses this append only.
+                guard savepoints || batch.count == 1 else { throw NeedsSavepoints() }
                 head = before
                 results.append(.failure(.invalidAppend(error.message ?? "constraint failed")))
             }
@@ -258,6 +281,10 @@ public final class EventStore: Sendable {
         return results
     }
 }
+
+/// An append of a batch written without savepoints failed after writing: the batch is written again
+/// with one savepoint per append.
+private struct NeedsSavepoints: Error {}
 
 extension Database {
     /// Runs `body` in a savepoint when `enabled`, else directly (the caller then owns the rollback).

@@ -96,6 +96,68 @@ import TestSupport
     }
 }
 
+/// A batch is first written without savepoints; a failure after an append's first write sends it back
+/// to be written with one savepoint per append, so only that append is refused.
+@Suite struct GroupCommitRefusalTests {
+    @Test func aProjectionConstraintInASharedBatchRefusesOnlyItsAppend() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try makeStore(in: dir)
+        let taken = String(repeating: "cd", count: 32)
+        func issue(_ id: String, hash: String) -> StreamAppend {
+            StreamAppend(
+                stream: StreamName.token(id),
+                expected: .noStream,
+                events: [.tokenIssued(TokenIssued(tokenId: id, room: "r", tokenHash: hash, role: .guest, expiresAt: 1))]
+            )
+        }
+        try await store.append([issue("first", hash: taken)])
+        let released = Atomic<Bool>(false)
+        async let blocker: Void = store.writeRecords { _ in
+            while !released.load(ordering: .acquiring) { usleep(1_000) }
+        }
+        async let held = store.append([roomCreated("heldheld0001")], to: StreamName.room("heldheld0001"), expectedVersion: .noStream)
+        try await waitUntil { store.commitQueue.committing }
+
+        // Queued behind the held append, so they share one batch: four good appends, one whose token
+        // hash is taken (the tokens table's UNIQUE refuses it after its event is inserted) and one
+        // whose expected version is wrong (refused before anything is written).
+        let good = (0..<4).map { n in
+            Task {
+                try await store.append([issue("good\(n)", hash: String(repeating: "\(n)", count: 64))])
+            }
+        }
+        let duplicate = Task {
+            try await store.append([issue("duplicate", hash: taken)])
+        }
+        let conflict = Task {
+            try await store.append([roomCreated("x")], to: StreamName.token("first"), expectedVersion: .noStream)
+        }
+        try await waitUntil { store.commitQueue.queued == 6 }
+        let transactionsBefore = store.statistics.transactions
+        released.store(true, ordering: .releasing)
+        try await blocker
+        _ = try await held
+
+        for task in good { #expect(try await task.value.count == 1) }
+        #expect(await duplicate.result.failureCode == "invalid_append")
+        #expect(await conflict.result.failureCode == "version_conflict")
+        // The held append, then the six in one transaction (the rolled-back first try is not counted).
+        #expect(store.statistics.transactions == transactionsBefore + 2)
+        #expect(try await store.version(of: StreamName.token("duplicate")) == 0)
+        let tokens = try await store.read { db in try String.fetchAll(db, sql: "SELECT token_id FROM tokens ORDER BY token_id") }
+        #expect(tokens == ["first", "good0", "good1", "good2", "good3"])
+        let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        #expect(report.headPosition == 6)
+    }
+}
+
+extension Result where Failure == any Error {
+    fileprivate var failureCode: String? {
+        if case .failure(let error) = self { (error as? LedgerError)?.code } else { nil }
+    }
+}
+
 /// A batch serves every caller in it, so it must not stop when the caller that happens to lead it
 /// is cancelled.
 @Suite struct GroupCommitCancellationTests {
