@@ -43,6 +43,12 @@ public enum LedgerEvent: Sendable, Hashable {
 
     /// The JSON text stored in `events.data`: sorted keys, unescaped slashes, plus `"v"`.
     public func encodedData() throws -> String {
+        try PayloadWriter.json(of: self) ?? encodedByJSONEncoder()
+    }
+
+    /// The same text through `JSONEncoder`: the reference `PayloadWriter` is tested against, and the way
+    /// the payloads with arrays are written.
+    func encodedByJSONEncoder() throws -> String {
         switch self {
         case .roomCreated(let payload): return try Self.encode(payload)
         case .roomEnded(let payload): return try Self.encode(payload)
