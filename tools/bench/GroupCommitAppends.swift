@@ -20,6 +20,7 @@ struct GroupCommitAppends: Sendable {
         }
 
         let before = store.statistics
+        let written = ProcessIO.bytesWritten()
         let watch = Stopwatch()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<writers {
@@ -44,7 +45,7 @@ struct GroupCommitAppends: Sendable {
                 "events": Double(events),
                 "events_per_transaction": Double(events) / Double(max(transactions, 1)),
                 "transactions_per_second": Double(transactions) / seconds,
-            ]
+            ].merging(ProcessIO.kibPerEvent(from: written, events: events)) { $1 }
         )
     }
 }

@@ -16,6 +16,7 @@ struct LedgerBatchAppends: Sendable {
         var workload = CallWorkload(lane: 0, key: UInt64.random(in: 0...UInt64.max))
         try await store.append(workload.nextBatch(events: batchSize, now: Stopwatch.unixMilliseconds()).appends)
         var events = 0
+        let written = ProcessIO.bytesWritten()
         let watch = Stopwatch()
         for _ in 0..<batches {
             let batch = workload.nextBatch(events: batchSize, now: Stopwatch.unixMilliseconds())
@@ -28,7 +29,7 @@ struct LedgerBatchAppends: Sendable {
             details: [
                 "events_per_append": Double(events) / Double(batches),
                 "appends_per_second": Double(batches) / seconds,
-            ]
+            ].merging(ProcessIO.kibPerEvent(from: written, events: events)) { $1 }
         )
     }
 }

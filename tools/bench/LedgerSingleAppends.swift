@@ -24,6 +24,7 @@ struct LedgerSingleAppends: Sendable {
             try await store.append([workload.nextSingleAppend(now: Stopwatch.unixMilliseconds())])
         }
         let before = store.statistics
+        let written = ProcessIO.bytesWritten()
         let watch = Stopwatch()
         for _ in 0..<appends {
             try await store.append([workload.nextSingleAppend(now: Stopwatch.unixMilliseconds())])
@@ -36,7 +37,7 @@ struct LedgerSingleAppends: Sendable {
                 "transactions": Double(after.transactions - before.transactions),
                 "events": Double(after.events - before.events),
                 "mean_latency_us": seconds / Double(appends) * 1e6,
-            ]
+            ].merging(ProcessIO.kibPerEvent(from: written, events: appends)) { $1 }
         )
     }
 }

@@ -50,11 +50,12 @@ struct RawSQLiteAppends: Sendable {
             if index == warmup { break }
             try pool.write { db in try db.cachedStatement(sql: Self.insert).execute(arguments: row.arguments(index + 1)) }
         }
+        let written = ProcessIO.bytesWritten()
         let watch = Stopwatch()
         for (index, row) in rows.enumerated().dropFirst(warmup) {
             try pool.write { db in try db.cachedStatement(sql: Self.insert).execute(arguments: row.arguments(index + 1)) }
         }
-        return sample(seconds: watch.elapsedSeconds)
+        return sample(seconds: watch.elapsedSeconds, written: written)
     }
 
     /// `try await pool.write` (GRDB's async API, as the ledger's writer uses): the same work plus a hop
@@ -68,12 +69,13 @@ struct RawSQLiteAppends: Sendable {
             let arguments = row.arguments(index + 1)
             try await pool.write { db in try db.cachedStatement(sql: Self.insert).execute(arguments: arguments) }
         }
+        let written = ProcessIO.bytesWritten()
         let watch = Stopwatch()
         for (index, row) in rows.enumerated().dropFirst(warmup) {
             let arguments = row.arguments(index + 1)
             try await pool.write { db in try db.cachedStatement(sql: Self.insert).execute(arguments: arguments) }
         }
-        return sample(seconds: watch.elapsedSeconds)
+        return sample(seconds: watch.elapsedSeconds, written: written)
     }
 
     private func open(_ name: String) throws -> (DatabasePool, String) {
@@ -86,8 +88,11 @@ struct RawSQLiteAppends: Sendable {
         return (pool, path)
     }
 
-    private func sample(seconds: Double) -> Sample {
-        Sample(value: Double(appends) / seconds, details: ["mean_latency_us": seconds / Double(appends) * 1e6])
+    private func sample(seconds: Double, written: Double?) -> Sample {
+        Sample(
+            value: Double(appends) / seconds,
+            details: ["mean_latency_us": seconds / Double(appends) * 1e6].merging(ProcessIO.kibPerEvent(from: written, events: appends)) { $1 }
+        )
     }
 
     private func makeRows(_ count: Int) throws -> [Row] {

@@ -35,6 +35,19 @@ struct RebuildBenchmarks: Sendable {
         return Sample(value: Double(count) / watch.elapsedSeconds)
     }
 
+    /// What the rebuild reads: `EventReader.forEachForReplay` over every event (the flat payloads by
+    /// `FlatPayload`, the rest by `JSONDecoder`), with no fold and no writes.
+    func replayRead() throws -> Sample {
+        let watch = Stopwatch()
+        var count = 0
+        try store.readSync { db in
+            let head = try EventReader.headPosition(in: db)
+            guard head > 0 else { return }
+            try EventReader.forEachForReplay(in: db, positions: 1...head) { _, _, _ in count += 1 }
+        }
+        return Sample(value: Double(count) / watch.elapsedSeconds)
+    }
+
     /// The SQLite floor: a cursor over the seven columns of every event, values fetched, nothing decoded.
     func scanOnly() throws -> Sample {
         let watch = Stopwatch()

@@ -8,17 +8,24 @@ enum SignalingContender: String, CaseIterable, Sendable {
     case python
     /// A WebSocket echo on the gateway's stack (Hummingbird + HummingbirdWebSocket): the ceiling.
     case echo
+    /// The same echo, writing through a queue drained by one writer task per socket, as the gateway's
+    /// sockets do: what that structure costs by itself (a diagnostic; not run by default).
+    case echoQueued = "echo-queued"
 
     var label: String {
         switch self {
         case .gateway: return "gateway"
         case .python: return "python relay"
         case .echo: return "swift echo"
+        case .echoQueued: return "echo + writer task"
         }
     }
 
     /// Whether the server greets each socket with a `welcome` holding its peer id.
-    var sendsWelcome: Bool { self != .echo }
+    var sendsWelcome: Bool { self == .gateway || self == .python }
+
+    /// What `crow-bench signaling run` runs without `--only`.
+    static let standard: [SignalingContender] = [.gateway, .python, .echo]
 
     /// The interpreter and script of the Python relay, or why it cannot run.
     static func locatePython(explicit: String?) -> Result<(python: String, script: String), BenchError> {

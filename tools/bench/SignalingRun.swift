@@ -43,7 +43,7 @@ struct SignalingRun: AsyncParsableCommand {
     @Option(name: .customLong("connect-concurrency"), help: "Rooms connecting at the same time.")
     var connectConcurrency: Int = 16
 
-    @Option(parsing: .upToNextOption, help: "Contenders to run: gateway, python, echo (default: all).")
+    @Option(parsing: .upToNextOption, help: "Contenders to run: gateway, python, echo, echo-queued (default: the first three).")
     var only: [String] = []
 
     @Option(help: "Python interpreter for the relay baseline (default: <repo>/.venv/bin/python).")
@@ -69,7 +69,7 @@ struct SignalingRun: AsyncParsableCommand {
             throw ValidationError("--window 1...64, --client-threads 1...16, --connect-concurrency 1...256")
         }
         for name in only where SignalingContender(rawValue: name) == nil {
-            throw ValidationError("unknown contender \(name); use gateway, python or echo")
+            throw ValidationError("unknown contender \(name); use gateway, python, echo or echo-queued")
         }
     }
 
@@ -87,7 +87,7 @@ struct SignalingRun: AsyncParsableCommand {
         let interrupt = InterruptCleanup(directory: directory)
         defer { interrupt.cancel() }
 
-        var contenders = only.isEmpty ? SignalingContender.allCases : only.compactMap(SignalingContender.init(rawValue:))
+        var contenders = only.isEmpty ? SignalingContender.standard : only.compactMap(SignalingContender.init(rawValue:))
         var notes: [String] = []
         var pythonPaths: (python: String, script: String)?
         if contenders.contains(.python) {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// `crow-bench signaling serve --stack gateway|echo`: one server under test, started by
+/// `crow-bench signaling serve --stack gateway|echo|echo-queued`: one server under test, started by
 /// `crow-bench signaling` as a child process so its memory and CPU are measured on their own.
 /// Prints `... listening on port <n>` once it accepts connections; SIGTERM shuts it down gracefully.
 /// It exits by itself if the benchmark that started it goes away.
@@ -16,9 +16,10 @@ struct SignalingServe: AsyncParsableCommand {
     enum Stack: String, ExpressibleByArgument, Sendable {
         case gateway
         case echo
+        case echoQueued = "echo-queued"
     }
 
-    @Option(help: "gateway (buildApplication with lifted limits) or echo (Hummingbird WebSocket echo).")
+    @Option(help: "gateway (buildApplication with lifted limits), echo (Hummingbird WebSocket echo) or echo-queued (the echo writing through a per-socket queue and writer task).")
     var stack: Stack
 
     @Option(name: .customLong("data-dir"), help: "The gateway's data directory (its ledger must already hold the rooms).")
@@ -45,8 +46,9 @@ struct SignalingServe: AsyncParsableCommand {
             let app = try await SignalingGatewayServer.build(
                 dataDirectory: dataDirectory ?? ".", peersPerRoom: peers, logger: logger, onServerRunning: announce)
             try await app.runService()
-        case .echo:
-            let app = SignalingEchoServer.build(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: announce)
+        case .echo, .echoQueued:
+            let app = SignalingEchoServer.build(
+                host: "127.0.0.1", port: 0, queued: stack == .echoQueued, logger: logger, onServerRunning: announce)
             try await app.runService()
         }
     }

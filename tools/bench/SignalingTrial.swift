@@ -74,9 +74,9 @@ struct SignalingTrial: Sendable {
             let data = (directory.path as NSString).appendingPathComponent("gateway-\(round)")
             let plans = try await SignalingRoomSetup.gatewayRooms(dataDirectory: data, rooms: settings.rooms, peers: settings.peers)
             return (own, ["signaling", "serve", "--stack", "gateway", "--data-dir", data, "--peers", String(settings.peers)], plans, data)
-        case .echo:
+        case .echo, .echoQueued:
             let plans = try SignalingRoomSetup.plainRooms(rooms: settings.rooms, peers: settings.peers)
-            return (own, ["signaling", "serve", "--stack", "echo"], plans, nil)
+            return (own, ["signaling", "serve", "--stack", contender.rawValue], plans, nil)
         case .python:
             guard let python else { throw BenchError("the Python relay was not located") }
             let plans = try SignalingRoomSetup.plainRooms(rooms: settings.rooms, peers: settings.peers)

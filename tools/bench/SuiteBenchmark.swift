@@ -11,7 +11,7 @@ import Foundation
 struct SuiteBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
-        abstract: "Every benchmark with a target, and one table of all targets (about 25 minutes; --quick: about 1 minute)."
+        abstract: "Every benchmark with a target, and one table of all targets (about 10 minutes; --quick: about 30 seconds)."
     )
 
     @Flag(help: "Smoke run with tiny sizes, to check that every part works (its figures are not meaningful).")
@@ -105,12 +105,13 @@ struct SuiteBenchmark: AsyncParsableCommand {
                       "--events", "20000", "--queries", "300"]
             startup = ["startup", "--events", "20000", "--rounds", "2"]
             small = ["signaling", "run", "--quick"]
-            large = ["signaling", "run", "--quick", "--rooms", "10", "--only", "gateway", "echo"]
+            large = ["signaling", "run", "--quick", "--rooms", "10", "--only", "gateway", "echo", "echo-queued"]
         } else {
             ledger = ["ledger", "--rounds", "\(rounds)", "--events", "\(events)"]
             startup = ["startup", "--events", "\(events)", "--rounds", "\(max(rounds, 5))"]
             small = ["signaling", "run", "--rounds", "\(rounds)"]
-            large = ["signaling", "run", "--rounds", "\(rounds)", "--rooms", "\(largeRooms)", "--latency-seconds", "2", "--throughput-seconds", "2"]
+            large = ["signaling", "run", "--rounds", "\(rounds)", "--rooms", "\(largeRooms)", "--latency-seconds", "2", "--throughput-seconds", "2",
+                     "--only", "gateway", "python", "echo", "echo-queued"]
         }
         let isMemory: @Sendable (TargetCheck) -> Bool = { $0.name.hasPrefix("memory per idle socket") }
         return [
