@@ -93,7 +93,72 @@ final class RawSocket: @unchecked Sendable {
         return errno == EAGAIN || errno == EWOULDBLOCK ? [] : nil
     }
 
+    /// Sends one masked text frame, as a browser would (payloads under 126 bytes).
+    func sendFrame(_ text: String) throws {
+        let payload = Array(text.utf8)
+        precondition(payload.count < 126)
+        let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+        let bytes = [0x81, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
+            throw RawSocketError.failed("send")
+        }
+    }
+
+    /// Everything the server sends until it ends the connection; throws if the connection is reset
+    /// (whatever had not been read is then lost) or `limit` passes.
+    func readToEnd(within limit: Duration) throws -> [UInt8] {
+        let deadline = ContinuousClock.now + limit
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while ContinuousClock.now < deadline {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { return received }
+            if count > 0 {
+                received += buffer[0..<count]
+            } else if errno != EAGAIN, errno != EWOULDBLOCK {
+                throw RawSocketError.failed("recv: errno \(errno) after \(received.count) bytes")
+            }
+        }
+        throw RawSocketError.failed("the server did not end the connection within \(limit)")
+    }
+
     func close() { Glibc.close(fd) }
+}
+
+/// Server-to-client WebSocket frames (unmasked), parsed from raw bytes.
+enum WebSocketFrames {
+    struct Frame: CustomStringConvertible {
+        let opcode: UInt8
+        let payload: [UInt8]
+
+        var text: String? { opcode == 1 ? String(decoding: payload, as: UTF8.self) : nil }
+        var closeCode: Int? { opcode == 8 && payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : nil }
+        var description: String { "opcode \(opcode), \(payload.count) bytes" }
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> [Frame] {
+        var frames: [Frame] = []
+        var index = 0
+        while index + 2 <= bytes.count {
+            let opcode = bytes[index] & 0x0F
+            var length = Int(bytes[index + 1] & 0x7F)
+            index += 2
+            if length == 126 {
+                guard index + 2 <= bytes.count else { throw RawSocketError.failed("truncated length") }
+                length = Int(bytes[index]) << 8 | Int(bytes[index + 1])
+                index += 2
+            } else if length == 127 {
+                guard index + 8 <= bytes.count else { throw RawSocketError.failed("truncated length") }
+                length = bytes[index..<index + 8].reduce(0) { $0 << 8 | Int($1) }
+                index += 8
+            }
+            guard index + length <= bytes.count else { throw RawSocketError.failed("truncated frame") }
+            frames.append(Frame(opcode: opcode, payload: Array(bytes[index..<index + length])))
+            index += length
+        }
+        guard index == bytes.count else { throw RawSocketError.failed("trailing bytes") }
+        return frames
+    }
 }
 
 enum RawSocketError: Error {

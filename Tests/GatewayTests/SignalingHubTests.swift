@@ -49,10 +49,10 @@ import TestSupport
             }
         }
 
-        /// A socket as the endpoint makes one; returns its queue's messages as they come.
-        func socket() -> (SignalingHub.Socket, AsyncStream<Outgoing>) {
+        /// A socket as a plain queue; returns its messages as they come.
+        func socket() -> (any SignalingSocket, AsyncStream<Outgoing>) {
             let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self)
-            return (SignalingHub.Socket(outgoing: continuation, abort: { continuation.finish() }), stream)
+            return (QueueSocket(continuation), stream)
         }
 
         /// Admits the holder of `secret` through the ledger and waits until the hub has seated them.
@@ -185,4 +185,37 @@ import TestSupport
             #expect(await hub.liveRoomCount == 0)
         }
     }
+}
+
+/// What the hub sent one socket, in order.
+enum Outgoing: Sendable, Equatable {
+    case text(String)
+    case close(code: UInt16, reason: String)
+}
+
+/// A socket that is a queue: what the hub sends, and the close it orders, arrive on an `AsyncStream`.
+struct QueueSocket: SignalingSocket {
+    let continuation: AsyncStream<Outgoing>.Continuation
+
+    init(_ continuation: AsyncStream<Outgoing>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func send(_ text: String) -> SocketSendOutcome {
+        switch continuation.yield(.text(text)) {
+        case .enqueued: .sent
+        case .dropped: .tooSlow
+        case .terminated: .closed
+        @unknown default: .closed
+        }
+    }
+
+    func close(code: UInt16, reason: String) {
+        continuation.yield(.close(code: code, reason: reason))
+        continuation.finish()
+    }
+
+    func finish() { continuation.finish() }
+
+    func abort() { continuation.finish() }
 }

@@ -349,6 +349,58 @@ import TestSupport
         #expect(try await leaveReasons(side, room: room.code) == ["timeout", "hangup"])
     }
 
+    /// The server's close comes after everything it sent before, and reaches a peer that keeps sending
+    /// and has not read anything yet: the peer finds every message, `room-closed` last, then the close
+    /// frame with 4000, then the end of the connection. And no peer can fake the signal that orders a
+    /// close.
+    @Test func aPeerStillSendingWhenItsRoomClosesGetsEverythingAndTheCloseCode() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let side = try sideStore(configuration)
+        let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
+        let apiToken = try await ownerAPIToken(configuration)
+        let app = try await buildApplication(configuration)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await ada.run() }
+                _ = try await ada.next("welcome")
+                // A forged close signal is just a malformed message.
+                ada.send("\u{0}close " + String(repeating: "A", count: 43))
+                #expect(try await ada.next("error")["code"] as? String == "invalid_json")
+
+                // Bob sends pings without reading anything, before and after the owner closes the room.
+                let bob = try RawSocket(port: port)
+                defer { bob.close() }
+                let answer = try bob.upgrade(path: "/calls/ws?" + query(room.code, token: try #require(room.guest).token.secret, name: "Bob"))
+                #expect(answer.hasPrefix("HTTP/1.1 101"), "\(answer)")
+                _ = try await ada.next("peer-joined")
+                for n in 0..<150 {
+                    if n == 50 {
+                        try await client.execute(
+                            uri: "/api/rooms/\(room.code)/close", method: .post, headers: [.authorization: "Bearer \(apiToken)"]
+                        ) { response in
+                            #expect(response.status == .ok)
+                        }
+                    }
+                    try? bob.sendFrame(#"{"type":"ping"}"#)
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                // Only now does Bob read: everything the server sent is there, the close frame last.
+                let frames = try WebSocketFrames.parse(bob.readToEnd(within: .seconds(15)))
+                let texts = frames.compactMap(\.text).compactMap(TestPeer.type(of:))
+                #expect(texts.first == "welcome")
+                #expect(texts.last == "room-closed", "\(texts.suffix(3))")
+                #expect(frames.last?.closeCode == 4000, "\(frames.suffix(2))")
+
+                #expect(try await ada.next("room-closed")["reason"] as? String == "closed")
+                #expect(try await ada.closed() == WebSocketErrorCode(codeNumber: 4000))
+                try? await group.waitForAll()
+            }
+        }
+    }
+
     @Test func closingARoomKicksEveryoneWithRoomClosed() async throws {
         let dir = try TemporaryDirectory()
         let configuration = signalingConfiguration(dir)

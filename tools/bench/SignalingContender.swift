@@ -9,7 +9,8 @@ enum SignalingContender: String, CaseIterable, Sendable {
     /// A WebSocket echo on the gateway's stack (Hummingbird + HummingbirdWebSocket): the ceiling.
     case echo
     /// The same echo, writing through a queue drained by one writer task per socket, as the gateway's
-    /// sockets do: what that structure costs by itself (a diagnostic; not run by default).
+    /// sockets did until their messages were written straight from the hub: what that structure costs by
+    /// itself (a diagnostic; not run by default).
     case echoQueued = "echo-queued"
 
     var label: String {

@@ -6,8 +6,8 @@ import Logging
 /// same upgrade path, frame limit, auto-ping and close timeout as `buildApplication`), doing nothing
 /// but sending every text message back on its socket. What the gateway spends beyond this is its
 /// own work: parsing, routing in the hub, re-encoding, and the second socket. With `queued`, each
-/// socket's writes go through a queue and a writer task, as the gateway's do, so the difference to the
-/// plain echo is what that structure costs.
+/// socket's writes go through a queue and a writer task, as the gateway's did before `ChannelSocket`, so
+/// the difference to the plain echo is what that structure costs.
 enum SignalingEchoServer {
     static func build(
         host: String, port: Int, queued: Bool = false, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void
@@ -22,8 +22,8 @@ enum SignalingEchoServer {
                 }
                 return
             }
-            // The gateway's socket structure: the reader yields into a bounded queue, and one child task
-            // per socket drains it onto the socket until the queue is finished.
+            // The gateway's former socket structure: the reader yields into a bounded queue, and one child
+            // task per socket drains it onto the socket until the queue is finished.
             let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(256))
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

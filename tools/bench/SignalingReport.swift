@@ -68,13 +68,12 @@ struct SignalingReport: Sendable {
         let echoOverPython = ratio(.echo, .python, "throughput")
         var memoryReason: String?
         if let echo = median(.echo, "idle_kib_per_socket"), let gateway = median(.gateway, "idle_kib_per_socket") {
-            memoryReason = "the Swift echo on the same stack takes \(ReportPrinter.number(echo)) KiB per idle socket by itself"
+            memoryReason = "the Swift echo on the same stack takes \(ReportPrinter.number(echo)) KiB per idle socket by itself; "
+                + "the gateway's own state per socket (its hub entries, the join's ledger writes) adds "
+                + "\(ReportPrinter.number(gateway - echo)) KiB"
             if let queued = median(.echoQueued, "idle_kib_per_socket") {
-                memoryReason! += ", and \(ReportPrinter.number(queued)) KiB when it writes through a queue and a writer task per "
-                    + "socket as the gateway does; the gateway's other state per socket (its hub entries, the join's ledger "
-                    + "writes) adds \(ReportPrinter.number(gateway - queued)) KiB"
-            } else {
-                memoryReason! += "; the gateway's own state per socket adds \(ReportPrinter.number(gateway - echo)) KiB"
+                memoryReason! += " (a writer task and queue per socket, which the gateway no longer has, cost "
+                    + "\(ReportPrinter.number(queued - echo)) KiB in the echo)"
             }
         }
         return [

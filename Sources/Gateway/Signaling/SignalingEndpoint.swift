@@ -9,9 +9,9 @@ import NIOCore
 import NIOWebSocket
 
 /// `/calls/ws` (docs/SIGNALING.md): the upgrade check that admits a participant before the socket exists, and the
-/// handler that runs one socket. The handler reads in its own task and writes in one child task that
-/// drains the socket's queue; when reading ends the hub is told the socket is gone, which ends the
-/// queue and so the writer.
+/// handler that runs one socket. The handler reads in its own task and is the socket's only task: the
+/// hub writes each message straight onto the connection (`ChannelSocket`). When reading ends the hub is
+/// told the socket is gone.
 struct SignalingEndpoint: Sendable {
     let store: CallStore
     let hub: SignalingHub
@@ -92,68 +92,48 @@ struct SignalingEndpoint: Sendable {
             try await outbound.close(.policyViolation, reason: "not admitted")
             return
         }
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: Outgoing.self,
-            bufferingPolicy: .bufferingOldest(hub.settings.outgoingQueue)
-        )
-        let channel = context.requestContext.channel
-        let id = await hub.connect(
-            admission,
-            socket: SignalingHub.Socket(outgoing: continuation, abort: { channel.close(mode: .all, promise: nil) })
-        )
-        let hub = self.hub
-        let limits = abuse.limits
-        let clock = store.settings.clock
-        let maxMessageBytes = self.maxMessageBytes
-        let metrics = self.metrics
+        let socket = ChannelSocket(channel: context.requestContext.channel, limit: hub.settings.outgoingQueue)
+        let id = await hub.connect(admission, socket: socket)
         var failure: (any Error)?
-        await withTaskGroup(of: Void.self) { group in
-            // The writer ends when the hub finishes the queue: after a close it ordered, or below once
-            // the reader is done. It is never cancelled, so a close frame the hub queued is always sent.
-            group.addTask {
-                for await item in stream {
-                    switch item {
-                    case .text(let text):
-                        do { try await outbound.write(.text(text)) } catch { return }
-                    case .close(let code, let reason):
-                        try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
-                        return
-                    }
+        // The reader runs in the handler's own task; messages to this socket are written by the hub as
+        // it routes them (`ChannelSocket`). Reading ends when the peer closes, when the connection drops,
+        // or when the hub orders a close (the socket's close signal arrives among the frames read).
+        do {
+            var rate = MessageRateLimiter(limits: abuse.limits, now: store.settings.clock())
+            reading: for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                if case .text(let text) = message, socket.isCloseSignal(text) { break reading }
+                // Every frame counts, text or binary: a binary flood is a flood.
+                switch rate.frame(now: store.settings.clock()) {
+                case .accept:
+                    break
+                case .slowDown:
+                    await hub.notify(id, .error(code: "rate_limited", message: "too many messages; slow down"))
+                    continue
+                case .close:
+                    metrics.socketClosedByServer("flood")
+                    await hub.close(id, code: 1008, reason: "too many messages")
+                    break reading
+                }
+                guard case .text(let text) = message else {
+                    await hub.notify(id, .error(code: "invalid_message", message: "messages are JSON text"))
+                    continue
+                }
+                switch Result(catching: { () throws(ClientMessage.Invalid) in try ClientMessage.parse(text) }) {
+                case .success(let parsed): await hub.receive(parsed, on: id)
+                case .failure(let invalid): await hub.notify(id, .error(code: invalid.code, message: invalid.message))
                 }
             }
-            // The reader runs here, not in a child task, and is not cancelled when the writer stops:
-            // a command it is carrying out (say, recording a leave) must finish. It ends when the
-            // socket's inbound side does, which the close handshake or its timeout guarantees.
-            do {
-                var rate = MessageRateLimiter(limits: limits, now: clock())
-                reading: for try await message in inbound.messages(maxSize: maxMessageBytes) {
-                    // Every frame counts, text or binary: a binary flood is a flood.
-                    switch rate.frame(now: clock()) {
-                    case .accept:
-                        break
-                    case .slowDown:
-                        await hub.notify(id, .error(code: "rate_limited", message: "too many messages; slow down"))
-                        continue
-                    case .close:
-                        metrics.socketClosedByServer("flood")
-                        await hub.close(id, code: 1008, reason: "too many messages")
-                        break reading
-                    }
-                    guard case .text(let text) = message else {
-                        await hub.notify(id, .error(code: "invalid_message", message: "messages are JSON text"))
-                        continue
-                    }
-                    switch Result(catching: { () throws(ClientMessage.Invalid) in try ClientMessage.parse(text) }) {
-                    case .success(let parsed): await hub.receive(parsed, on: id)
-                    case .failure(let invalid): await hub.notify(id, .error(code: invalid.code, message: invalid.message))
-                    }
-                }
-            } catch {
-                failure = error
-            }
-            // Finishes the queue (the writer sends what is left, then stops) and starts the seat's grace.
-            await hub.disconnected(id)
+        } catch {
+            failure = error
         }
+        socket.finish()
+        if let order = socket.closeOrder {
+            // The close frame the hub ordered goes out now, after every message written before it.
+            failure = nil
+            try? await outbound.close(WebSocketErrorCode(codeNumber: Int(order.code)), reason: order.reason)
+        }
+        // The seat's grace starts (unless the peer left).
+        await hub.disconnected(id)
         // Rethrown so the WebSocket layer closes with the matching code (1009 for an oversized message).
         if let failure { throw failure }
     }

@@ -5,12 +5,6 @@ import Ledger
 import Logging
 import Projections
 
-/// What goes out on one socket, in order.
-enum Outgoing: Sendable, Equatable {
-    case text(String)
-    case close(code: UInt16, reason: String)
-}
-
 /// A join the upgrade check admitted, handed to the socket's handler.
 struct SignalingAdmission: Sendable {
     var room: String
@@ -19,7 +13,7 @@ struct SignalingAdmission: Sendable {
 }
 
 /// Owns every room's `RoomMachine` and every open signaling socket, and carries out the machines'
-/// actions: messages go to the sockets' outgoing queues, leaves and room ends go to the ledger through
+/// actions: messages go out on the sockets (`SignalingSocket`), leaves and room ends go to the ledger through
 /// `CallStore`. SDP and ICE candidates pass through memory only.
 ///
 /// The hub learns what the ledger decided by following its feed (`apply`), never from the code that
@@ -36,22 +30,15 @@ actor SignalingHub {
         var grace: Int64 = 20_000
         /// How long an empty room stays open before it ends (ms).
         var emptyGrace: Int64 = 120_000
-        /// Messages queued for one slow socket before it is closed.
+        /// Messages written to one socket and not yet taken by its peer before it is closed as too slow.
         var outgoingQueue = 256
         var iceServers = IceServerProvider()
-    }
-
-    /// One open socket: its queue, and a way to close the connection without waiting for the writer.
-    struct Socket: Sendable {
-        let outgoing: AsyncStream<Outgoing>.Continuation
-        /// Closes the underlying channel at once (for a peer that stopped reading).
-        let abort: @Sendable () -> Void
     }
 
     private struct Connection {
         let room: String
         let peerId: String
-        let socket: Socket
+        let socket: any SignalingSocket
     }
 
     /// A ledger write the hub owes: retried until the ledger has it.
@@ -170,7 +157,7 @@ actor SignalingHub {
     }
 
     /// Attaches a socket to its seat. Returns the connection id.
-    func connect(_ admission: SignalingAdmission, socket: Socket) -> ConnectionID {
+    func connect(_ admission: SignalingAdmission, socket: any SignalingSocket) -> ConnectionID {
         let id = nextConnection
         nextConnection += 1
         connections[id] = Connection(room: admission.room, peerId: admission.peerId, socket: socket)
@@ -227,7 +214,7 @@ actor SignalingHub {
     /// The socket's handler ended: the socket is gone. Its seat waits for a resume unless the peer left.
     func disconnected(_ id: ConnectionID) {
         guard let connection = connections.removeValue(forKey: id) else { return }
-        connection.socket.outgoing.finish()
+        connection.socket.finish()
         metrics.connectionClosed()
         guard !shuttingDown, var machine = rooms[connection.room] else { return }
         _ = machine.detached(id, now: now)
@@ -287,22 +274,13 @@ actor SignalingHub {
             switch action {
             case .send(let id, let message):
                 guard let connection = connections[id] else { continue }
-                // A socket that does not keep up is closed rather than buffered without bound. Its writer
-                // may be stuck waiting for the peer to read, so a queued close frame would never go out:
-                // the channel itself is closed, which ends the reader and detaches the seat (grace, then
-                // `peer.left(timeout)`).
-                switch connection.socket.outgoing.yield(.text(message.json)) {
-                case .enqueued(let remaining) where remaining <= 1:
-                    abort(id, connection)
-                case .dropped:
-                    abort(id, connection)
-                default:
-                    break
-                }
+                // A socket that does not keep up is closed rather than buffered without bound. The peer
+                // is not reading, so a close frame would never get through: the connection itself is
+                // closed, which ends the reader and detaches the seat (grace, then `peer.left(timeout)`).
+                if connection.socket.send(message.json) == .tooSlow { abort(id, connection) }
             case .close(let id, let code, let reason):
                 guard let connection = connections[id] else { continue }
-                connection.socket.outgoing.yield(.close(code: code, reason: reason))
-                connection.socket.outgoing.finish()
+                connection.socket.close(code: code, reason: reason)
             case .recordLeave, .endRoom:
                 continue
             }
@@ -311,7 +289,6 @@ actor SignalingHub {
 
     private func abort(_ id: ConnectionID, _ connection: Connection) {
         metrics.slowSocketClosed()
-        connection.socket.outgoing.finish()
         connection.socket.abort()
     }
 

@@ -1,0 +1,103 @@
+import Decisions
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// A signaling socket's way out, with no task and no queue of its own: the hub's messages are written
+/// straight onto the connection's channel as WebSocket text frames, in the order the hub sends them.
+/// (A writer task and its queue per socket cost about 4 KiB per idle socket; `crow-bench` measures it.)
+///
+/// Messages written but not yet taken by the peer are counted until their write completes; at `limit`
+/// the socket is too slow, and the hub aborts it rather than buffer without bound.
+///
+/// A close the hub orders is not written here. The close handshake belongs to HummingbirdWebSocket,
+/// driven from the socket's handler, which sits waiting for the peer's next frame. So the order is kept,
+/// and a text frame holding this socket's own random close signal is handed to the handler's inbound
+/// stream, as if it had just been read, right after the WebSocket decoder. The handler recognises it,
+/// stops reading and sends the close frame with the ordered code (after every message written before
+/// it); HummingbirdWebSocket then waits for the peer's answering close frame as usual. (Closing the
+/// channel's input instead would end the wait too, but the peer's next bytes, say a trickled ICE
+/// candidate, would then be answered with a TCP reset, which can destroy the close frame and the last
+/// messages before the browser has read them.)
+final class ChannelSocket: SignalingSocket {
+    struct CloseOrder: Sendable, Equatable {
+        let code: UInt16
+        let reason: String
+    }
+
+    private struct State {
+        var pending = 0
+        var order: CloseOrder?
+        var finished = false
+    }
+
+    private let channel: any Channel
+    private let limit: Int
+    private let state = Mutex(State())
+    /// Random per socket, so no peer can send it.
+    private let closeSignal = "\u{0}close " + Secrets.token()
+
+    init(channel: any Channel, limit: Int) {
+        self.channel = channel
+        self.limit = max(1, limit)
+    }
+
+    /// The close the hub ordered, if any: the handler sends it once its reading has ended.
+    var closeOrder: CloseOrder? { state.withLock { $0.order } }
+
+    /// Whether a message the handler read is this socket's close signal (the hub ordered a close).
+    func isCloseSignal(_ text: String) -> Bool {
+        text.utf8.count == closeSignal.utf8.count && text == closeSignal && closeOrder != nil
+    }
+
+    func send(_ text: String) -> SocketSendOutcome {
+        let outcome = state.withLock { state -> SocketSendOutcome in
+            guard !state.finished, state.order == nil else { return .closed }
+            guard state.pending < limit else { return .tooSlow }
+            state.pending += 1
+            return .sent
+        }
+        guard outcome == .sent else { return outcome }
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text))
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in self.state.withLock { $0.pending -= 1 } }
+        channel.writeAndFlush(frame, promise: written)
+        return .sent
+    }
+
+    func close(code: UInt16, reason: String) {
+        let first = state.withLock { state -> Bool in
+            guard !state.finished, state.order == nil else { return false }
+            state.order = CloseOrder(code: code, reason: reason)
+            return true
+        }
+        if first { wakeReader() }
+    }
+
+    /// Hands the close signal to the handler's inbound stream, after the decoder, on the event loop.
+    private func wakeReader() {
+        let (channel, signal) = (self.channel, closeSignal)
+        channel.eventLoop.execute {
+            guard
+                let decoder = try? channel.pipeline.syncOperations.context(
+                    handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+            else {
+                // No decoder: the connection is going away, and the reader with it.
+                channel.close(mode: .all, promise: nil)
+                return
+            }
+            let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: signal))
+            decoder.fireChannelRead(NIOAny(frame))
+            decoder.fireChannelReadComplete()
+        }
+    }
+
+    func finish() {
+        state.withLock { $0.finished = true }
+    }
+
+    func abort() {
+        finish()
+        channel.close(mode: .all, promise: nil)
+    }
+}
