@@ -72,6 +72,7 @@ public func buildApplication(
             grace: configuration.resumeGrace,
             emptyGrace: configuration.emptyRoomGrace,
             outgoingQueue: configuration.socketQueue,
+            pingInterval: configuration.pingInterval,
             iceServers: IceServerProvider(
                 stunURLs: configuration.stunURLs,
                 turnURLs: configuration.turnURLs,
@@ -179,7 +180,9 @@ public func buildApplication(
                 http1: .init(additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)]),
                 ws: .init(
                     maxFrameSize: configuration.maxMessageBytes,
-                    autoPing: .enabled(timePeriod: .seconds(30)),
+                    // The hub pings idle sockets itself, from one loop (`ChannelSocket.keepAlive`), instead
+                    // of a ping task per socket.
+                    autoPing: .disabled,
                     closeTimeout: .seconds(5)
                 )
             )

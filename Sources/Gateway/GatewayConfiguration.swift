@@ -60,9 +60,13 @@ public struct GatewayConfiguration: Sendable {
     public var failedJoinsPerIP = 10
     /// Messages per second per socket (50), with bursts up to 200.
     public var messagesPerSecond: Double = 50
-    /// Messages queued for one signaling socket; a socket whose reader falls this far behind is closed
-    /// (256). Not an environment setting: tests lower it.
+    /// Messages written to one signaling socket and not yet read by its peer; a socket whose peer falls
+    /// this far behind is closed (256). Not an environment setting: tests lower it.
     public var socketQueue = 256
+    /// A signaling socket the gateway has heard nothing from for this long (any frame counts: a message,
+    /// a ping, a pong) gets a WebSocket ping; one still silent this long after the ping is closed with
+    /// 1001 `Ping timeout`. Milliseconds (30 s). Not an environment setting: tests lower it.
+    public var pingInterval: Int64 = 30_000
     /// How often the live stream of incoming calls sends a comment when nothing else happens (15 s).
     public var streamHeartbeat: Duration = .seconds(15)
     /// Live streams open at once (2048); more get 429.

@@ -29,8 +29,9 @@ final class RawSocket: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// Sends a WebSocket upgrade request and returns the response head (up to the blank line).
-    func upgrade(path: String) throws -> String {
+    /// Sends a WebSocket upgrade request and returns the response head (up to the blank line). It polls
+    /// without blocking: the server answering it runs on the same few threads as the tests.
+    func upgrade(path: String) async throws -> String {
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         let bytes = Array(request.utf8)
@@ -39,11 +40,19 @@ final class RawSocket: @unchecked Sendable {
         }
         var head: [UInt8] = []
         var byte: UInt8 = 0
+        let deadline = ContinuousClock.now + .seconds(30)
         // One byte at a time, so nothing after the head is consumed.
         while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
-            guard recv(fd, &byte, 1, 0) == 1 else { throw RawSocketError.failed("recv") }
-            head.append(byte)
-            if head.count > 8192 { throw RawSocketError.failed("head too long") }
+            let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+            if count == 1 {
+                head.append(byte)
+                if head.count > 8192 { throw RawSocketError.failed("head too long") }
+                continue
+            }
+            guard count < 0, errno == EAGAIN || errno == EWOULDBLOCK, ContinuousClock.now < deadline else {
+                throw RawSocketError.failed("recv")
+            }
+            try await Task.sleep(for: .milliseconds(2))
         }
         return String(decoding: head, as: UTF8.self)
     }
@@ -64,14 +73,20 @@ final class RawSocket: @unchecked Sendable {
         return reply
     }
 
-    /// Reads whatever is left until the server's end of the connection (true), or gives up.
-    func drainsToEnd(within limit: Duration) throws -> Bool {
+    /// Reads whatever is left until the server's end of the connection (true), or gives up. Polls
+    /// without blocking, as `upgrade` does.
+    func drainsToEnd(within limit: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while ContinuousClock.now < deadline {
-            let count = recv(fd, &buffer, buffer.count, 0)
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count == 0 { return true }
-            if count < 0 { return errno == ECONNRESET }
+            if count > 0 { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK {
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            return errno == ECONNRESET
         }
         return false
     }
@@ -105,19 +120,23 @@ final class RawSocket: @unchecked Sendable {
     }
 
     /// Everything the server sends until it ends the connection; throws if the connection is reset
-    /// (whatever had not been read is then lost) or `limit` passes.
-    func readToEnd(within limit: Duration) throws -> [UInt8] {
+    /// (whatever had not been read is then lost) or `limit` passes. It polls without blocking, so a
+    /// long wait does not hold one of the few threads the other tests share.
+    func readToEnd(within limit: Duration) async throws -> [UInt8] {
         let deadline = ContinuousClock.now + limit
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while ContinuousClock.now < deadline {
-            let count = recv(fd, &buffer, buffer.count, 0)
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count == 0 { return received }
             if count > 0 {
                 received += buffer[0..<count]
-            } else if errno != EAGAIN, errno != EWOULDBLOCK {
+                continue
+            }
+            guard errno == EAGAIN || errno == EWOULDBLOCK else {
                 throw RawSocketError.failed("recv: errno \(errno) after \(received.count) bytes")
             }
+            try await Task.sleep(for: .milliseconds(5))
         }
         throw RawSocketError.failed("the server did not end the connection within \(limit)")
     }

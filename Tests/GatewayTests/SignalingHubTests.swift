@@ -218,4 +218,6 @@ struct QueueSocket: SignalingSocket {
     func finish() { continuation.finish() }
 
     func abort() { continuation.finish() }
+
+    func keepAlive(now: Int64, interval: Int64) -> KeepAlive { .alive }
 }

@@ -33,6 +33,44 @@ import TestSupport
         }
     }
 
+    /// The hub pings a socket it has heard nothing from; a client that answers stays, one that stays
+    /// silent through the ping's interval is closed with 1001 `Ping timeout`, and its seat goes the way
+    /// of any dropped seat.
+    @Test func aSilentSocketIsPingedThenClosedWhileAnAnsweringOneStays() async throws {
+        try await withLiveRoom(grace: 1_000, { $0.pingInterval = 600 }) { live in
+            let (port, room, side) = (live.port, live.room, live.side)
+            let ada = live.host(name: "Ada")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await ada.run() }
+                _ = try await ada.next("welcome")
+                // Bob completes the upgrade and then sends nothing at all, not even a pong.
+                let bob = try RawSocket(port: port)
+                defer { bob.close() }
+                let answer = try await bob.upgrade(path: "/calls/ws?" + query(room.code, token: try #require(room.guest).token.secret, name: "Bob"))
+                #expect(answer.hasPrefix("HTTP/1.1 101"), "\(answer)")
+                let started = ContinuousClock.now
+                let frames = try WebSocketFrames.parse(await bob.readToEnd(within: .seconds(15)))
+                let elapsed = ContinuousClock.now - started
+                #expect(frames.contains { $0.opcode == 9 }, "no ping in \(frames)")
+                let close = try #require(frames.last)
+                #expect(close.closeCode == 1001)
+                #expect(String(decoding: close.payload.dropFirst(2), as: UTF8.self) == "Ping timeout")
+                // At least a ping interval of silence, then the ping's own interval.
+                #expect(elapsed >= .milliseconds(1_200), "\(elapsed)")
+                // Ada's client answers every ping (the WebSocket layer does it by itself), so she stays:
+                // she is told Bob timed out once his grace ends, and her socket still works.
+                let left = try await ada.next("peer-left", timeout: .seconds(20))
+                #expect(left["reason"] as? String == "timeout")
+                ada.send(#"{"type":"ping"}"#)
+                _ = try await ada.next("pong")
+                #expect(!ada.isFinished)
+                ada.close()
+                try? await group.waitForAll()
+            }
+            try await waitUntil("peer.left(timeout) recorded") { try await leaveReasons(side, room: room.code) == ["timeout"] }
+        }
+    }
+
     @Test func aSocketThatStopsReadingIsClosedAndItsSeatTimesOut() async throws {
         try await withLiveRoom(grace: 2_000, { $0.messagesPerSecond = 100_000; $0.socketQueue = 16 }) { live in
             let (port, room, side) = (live.port, live.room, live.side)
@@ -43,7 +81,7 @@ import TestSupport
                 // A client that completes the upgrade and then never reads another byte.
                 let sloth = try RawSocket(port: port, receiveBuffer: 4096)
                 defer { sloth.close() }
-                let answer = try sloth.upgrade(path: "/calls/ws?" + query(room.code, token: try #require(room.guest).token.secret, name: "Sloth"))
+                let answer = try await sloth.upgrade(path: "/calls/ws?" + query(room.code, token: try #require(room.guest).token.secret, name: "Sloth"))
                 #expect(answer.hasPrefix("HTTP/1.1 101"), "\(answer)")
                 let joined = try await ada.next("peer-joined")
                 let slothId = try #require(joined["peerId"] as? String)
@@ -71,7 +109,7 @@ import TestSupport
                 #expect(left["reason"] as? String == "timeout")
                 // The others are told first; the ledger write follows.
                 try await waitUntil("peer.left(timeout) recorded") { try await leaveReasons(side, room: room.code) == ["timeout"] }
-                #expect(try sloth.drainsToEnd(within: .seconds(10)))
+                #expect(try await sloth.drainsToEnd(within: .seconds(10)))
                 ada.close()
                 try? await group.waitForAll()
             }

@@ -373,7 +373,7 @@ import TestSupport
                 // Bob sends pings without reading anything, before and after the owner closes the room.
                 let bob = try RawSocket(port: port)
                 defer { bob.close() }
-                let answer = try bob.upgrade(path: "/calls/ws?" + query(room.code, token: try #require(room.guest).token.secret, name: "Bob"))
+                let answer = try await bob.upgrade(path: "/calls/ws?" + query(room.code, token: try #require(room.guest).token.secret, name: "Bob"))
                 #expect(answer.hasPrefix("HTTP/1.1 101"), "\(answer)")
                 _ = try await ada.next("peer-joined")
                 for n in 0..<150 {
@@ -388,7 +388,7 @@ import TestSupport
                     try await Task.sleep(for: .milliseconds(2))
                 }
                 // Only now does Bob read: everything the server sent is there, the close frame last.
-                let frames = try WebSocketFrames.parse(bob.readToEnd(within: .seconds(15)))
+                let frames = try WebSocketFrames.parse(await bob.readToEnd(within: .seconds(15)))
                 let texts = frames.compactMap(\.text).compactMap(TestPeer.type(of:))
                 #expect(texts.first == "welcome")
                 #expect(texts.last == "room-closed", "\(texts.suffix(3))")

@@ -6,6 +6,7 @@ import Synchronization
 /// A signaling socket's way out, with no task and no queue of its own: the hub's messages are written
 /// straight onto the connection's channel as WebSocket text frames, in the order the hub sends them.
 /// (A writer task and its queue per socket cost about 4 KiB per idle socket; `crow-bench` measures it.)
+/// Pings come from the hub's tick too (`keepAlive`), rather than from a ping task per socket.
 ///
 /// Messages written but not yet taken by the peer are counted until their write completes; at `limit`
 /// the socket is too slow, and the hub aborts it rather than buffer without bound.
@@ -29,11 +30,18 @@ final class ChannelSocket: SignalingSocket {
         var pending = 0
         var order: CloseOrder?
         var finished = false
+        /// Keep-alive: since when nothing was heard, and when the ping went out (hub clock, ms).
+        var quietSince: Int64?
+        var pingedAt: Int64?
+        /// The frame watcher could not be installed: pongs would go unseen, so never time out.
+        var unwatched = false
     }
 
     private let channel: any Channel
     private let limit: Int
     private let state = Mutex(State())
+    /// Set by `InboundFrameWatcher` whenever a frame arrives; taken by `keepAlive`.
+    private let heardFlag = Atomic<Bool>(false)
     /// Random per socket, so no peer can send it.
     private let closeSignal = "\u{0}close " + Secrets.token()
 
@@ -99,5 +107,43 @@ final class ChannelSocket: SignalingSocket {
     func abort() {
         finish()
         channel.close(mode: .all, promise: nil)
+    }
+
+    // MARK: - Keep-alive
+
+    /// Puts an `InboundFrameWatcher` right after the WebSocket decoder, so every frame from the peer
+    /// (pongs included, which the WebSocket layer answers and consumes itself) counts as a sign of life.
+    func watchInbound() async {
+        let channel = self.channel
+        let installed = try? await channel.eventLoop.submit {
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(InboundFrameWatcher(socket: self), position: .after(decoder))
+        }.get()
+        if installed == nil { state.withLock { $0.unwatched = true } }
+    }
+
+    /// A frame arrived from the peer (on the event loop).
+    func heard() {
+        heardFlag.store(true, ordering: .relaxed)
+    }
+
+    func keepAlive(now: Int64, interval: Int64) -> KeepAlive {
+        let heard = heardFlag.exchange(false, ordering: .relaxed)
+        let (ping, silent) = state.withLock { state -> (Bool, Bool) in
+            guard !state.finished, state.order == nil, !state.unwatched else { return (false, false) }
+            guard !heard, let since = state.quietSince else {
+                state.quietSince = now
+                state.pingedAt = nil
+                return (false, false)
+            }
+            if let pinged = state.pingedAt { return (false, now - pinged >= interval) }
+            guard now - since >= interval else { return (false, false) }
+            state.pingedAt = now
+            return (true, false)
+        }
+        if ping {
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: channel.allocator.buffer(capacity: 0)), promise: nil)
+        }
+        return silent ? .silent : .alive
     }
 }

@@ -93,6 +93,7 @@ struct SignalingEndpoint: Sendable {
             return
         }
         let socket = ChannelSocket(channel: context.requestContext.channel, limit: hub.settings.outgoingQueue)
+        await socket.watchInbound()
         let id = await hub.connect(admission, socket: socket)
         var failure: (any Error)?
         // The reader runs in the handler's own task; messages to this socket are written by the hub as

@@ -32,6 +32,8 @@ actor SignalingHub {
         var emptyGrace: Int64 = 120_000
         /// Messages written to one socket and not yet taken by its peer before it is closed as too slow.
         var outgoingQueue = 256
+        /// Silence before a ping, and after it before the socket is closed (ms).
+        var pingInterval: Int64 = 30_000
         var iceServers = IceServerProvider()
     }
 
@@ -223,10 +225,14 @@ actor SignalingHub {
 
     // MARK: - Time, shutdown
 
-    /// Releases expired seats, ends rooms that stayed empty, and retries owed ledger writes. Called
-    /// about once a second.
+    /// Pings idle sockets and closes silent ones, releases expired seats, ends rooms that stayed empty,
+    /// and retries owed ledger writes. Called about once a second.
     func tick() async {
         let now = self.now
+        // Sockets silent through a ping and its interval are closed; the others are pinged as needed.
+        for (id, connection) in connections where connection.socket.keepAlive(now: now, interval: settings.pingInterval) == .silent {
+            perform([.close(id, code: 1001, reason: "Ping timeout")], room: connection.room)
+        }
         for code in Array(rooms.keys) {
             guard var machine = rooms[code] else { continue }
             let actions = machine.tick(now: now)

@@ -14,6 +14,15 @@ protocol SignalingSocket: Sendable {
     /// Closes the connection at once, without a close frame: for a peer that stopped reading, whose
     /// close frame would never get through.
     func abort()
+
+    /// Called about once a second: pings the peer when nothing was heard from it for `interval`
+    /// milliseconds, and says `silent` when nothing was heard for `interval` after that ping either.
+    func keepAlive(now: Int64, interval: Int64) -> KeepAlive
+}
+
+enum KeepAlive: Sendable, Equatable {
+    case alive
+    case silent
 }
 
 enum SocketSendOutcome: Sendable, Equatable {
