@@ -3,11 +3,13 @@ import HummingbirdWebSocket
 import Logging
 
 /// The ceiling: a WebSocket echo on the gateway's own stack (Hummingbird 2, HummingbirdWebSocket, the
-/// same upgrade path, frame limit, auto-ping and close timeout as `buildApplication`), doing nothing
-/// but sending every text message back on its socket. What the gateway spends beyond this is its
-/// own work: parsing, routing in the hub, re-encoding, and the second socket. With `queued`, each
-/// socket's writes go through a queue and a writer task, as the gateway's did before `ChannelSocket`, so
-/// the difference to the plain echo is what that structure costs.
+/// same upgrade path, frame limit and close timeout as `buildApplication`), doing nothing but sending
+/// every text message back on its socket. What the gateway spends beyond this is its own work: parsing,
+/// routing in the hub, re-encoding, the second socket, its keep-alive and its state per socket. It
+/// sends no pings (the gateway pings idle sockets from its hub; HummingbirdWebSocket's own auto-ping
+/// would add a task per socket here), so it is the stack's floor. With `queued`, each socket's writes go
+/// through a queue and a writer task, as the gateway's did before `ChannelSocket`, so the difference to
+/// the plain echo is what that structure costs.
 enum SignalingEchoServer {
     static func build(
         host: String, port: Int, queued: Bool = false, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void
@@ -44,7 +46,7 @@ enum SignalingEchoServer {
             server: .http1WebSocketUpgrade(
                 webSocketRouter: webSocketRouter,
                 configuration: .init(
-                    ws: .init(maxFrameSize: 65_536, autoPing: .enabled(timePeriod: .seconds(30)), closeTimeout: .seconds(5))
+                    ws: .init(maxFrameSize: 65_536, autoPing: .disabled, closeTimeout: .seconds(5))
                 )
             ),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "signaling-echo"),
