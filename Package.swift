@@ -92,6 +92,7 @@ let package = Package(
             name: "Ledger",
             dependencies: [
                 "LedgerMigrations",
+                "TextCoding",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -108,6 +109,7 @@ let package = Package(
         .target(
             name: "Decisions",
             dependencies: [
+                "TextCoding",
                 "Ledger",
                 "Projections",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -129,6 +131,7 @@ let package = Package(
         // swift-crypto. The only module that imports the C shims.
         // A private key in a file: created once, mode 0600, atomically (the Nostr and VAPID keys).
         .target(name: "SecretFile", swiftSettings: swiftSettings),
+        .target(name: "TextCoding", swiftSettings: swiftSettings),
         // Web Push (RFC 8291 encryption, RFC 8292 VAPID) and ntfy messages, without I/O.
         .target(
             name: "Notify",
@@ -142,6 +145,7 @@ let package = Package(
             name: "Nostr",
             dependencies: [
                 "SecretFile",
+                "TextCoding",
                 "CSecp256k1",
                 "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import TextCoding
 import Crypto
 public import Foundation
 
@@ -28,7 +29,7 @@ public enum Secrets {
     public static func hash(_ secret: String) -> String {
         var text = secret
         let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        return digest.withUnsafeBytes { hex($0) }
+        return digest.withUnsafeBytes { Hex.encode($0) }
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
@@ -37,20 +38,6 @@ public enum Secrets {
     }
 
     public static func hex(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBytes { hex($0) }
-    }
-
-    /// Hex without intermediate arrays: the owner middleware hashes a secret on every request.
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            let digits: StaticString = "0123456789abcdef"
-            digits.withUTF8Buffer { digits in
-                for (index, byte) in bytes.enumerated() {
-                    out[2 * index] = digits[Int(byte >> 4)]
-                    out[2 * index + 1] = digits[Int(byte & 0xF)]
-                }
-            }
-            return bytes.count * 2
-        }
+        bytes.withUnsafeBytes { Hex.encode($0) }
     }
 }

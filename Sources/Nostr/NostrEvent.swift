@@ -1,3 +1,4 @@
+import TextCoding
 import Crypto
 import Foundation
 
@@ -106,47 +107,27 @@ public struct NostrEvent: Sendable, Hashable, Codable {
         var out: [UInt8] = []
         out.reserveCapacity(content.utf8.count + 160)
         out.append(contentsOf: "[0,".utf8)
-        appendString(pubkey, to: &out)
+        JSONQuoting.append(pubkey, to: &out)
         out.append(contentsOf: ",\(createdAt),\(kind),[".utf8)
         for (index, tag) in tags.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "["))
             for (position, item) in tag.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(item, to: &out)
+                JSONQuoting.append(item, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: "],".utf8)
-        appendString(content, to: &out)
+        JSONQuoting.append(content, to: &out)
         out.append(UInt8(ascii: "]"))
         return out
-    }
-
-    static func appendString(_ text: String, to out: inout [UInt8]) {
-        let digits = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x00..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends a JSON string (the canonical escaping) to text.
     static func appendString(_ text: String, to out: inout String) {
         var bytes: [UInt8] = []
-        appendString(text, to: &bytes)
+        JSONQuoting.append(text, to: &bytes)
         out += String(decoding: bytes, as: UTF8.self)
     }
 

@@ -49,6 +49,9 @@ struct SuiteBenchmark: AsyncParsableCommand {
         let loadStart = BenchReport.loadAverage()
         let directory = try TemporaryDirectory(under: dir)
         defer { directory.remove() }
+        // Ctrl-C reaches the parts too (one process group); each removes its own files.
+        let interrupt = InterruptCleanup(directory: directory)
+        defer { interrupt.cancel() }
         let output = keepJSON ?? directory.path
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
 

@@ -1,4 +1,4 @@
-/// Lowercase hex, the form Nostr uses for keys, ids and signatures.
+/// Lowercase hex: the form Nostr uses for keys, ids and signatures, and the ledger for secret hashes.
 public enum Hex {
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
@@ -9,6 +9,20 @@ public enum Hex {
             out.append(digits[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same, straight into the string's storage: for hot paths (a secret hashed on every request).
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { digits in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0xF)]
+                }
+            }
+            return bytes.count * 2
+        }
     }
 
     /// The bytes of hex text (either case); nil for an odd length or a non-hex character.
