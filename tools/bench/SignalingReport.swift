@@ -106,8 +106,18 @@ struct SignalingReport: Sendable {
         var book = FigureBook()
         for contender in contenders {
             for row in Self.rows {
+                // "relay latency p50, paced (us)" -> label without the unit, unit "us".
+                var label = row.label
+                var unit = ""
+                if label.hasSuffix(")"), let open = label.lastIndex(of: "("),
+                    case let inside = String(label[label.index(after: open)..<label.index(before: label.endIndex)]),
+                    ["us", "msg/s", "KiB", "s", "cores busy"].contains(inside)
+                {
+                    unit = inside
+                    label = String(label[..<open]).trimmingCharacters(in: .whitespaces)
+                }
                 for value in values(contender, row.key) {
-                    book.record("\(contender.rawValue)_\(row.key)", "\(contender.label): \(row.label)", unit: "", Sample(value: value))
+                    book.record("\(contender.rawValue)_\(row.key)", "\(contender.label): \(label)", unit: unit, Sample(value: value))
                 }
             }
         }
