@@ -1,8 +1,8 @@
 import TextCoding
 
 /// Writes the stored JSON of the flat payloads by hand, byte for byte what `JSONEncoder` writes for them
-/// with sorted keys and unescaped slashes (the stored format), without the encoder's generic machinery:
-/// on the append path, `JSONEncoder` cost more per event than hashing and inserting it.
+/// with sorted keys and unescaped slashes (the stored format), without the encoder's generic machinery
+/// on every append.
 ///
 /// Each payload lists its fields in the encoder's key order and `"v"` last; optionals that are nil are
 /// left out, as the synthesized `Encodable` leaves them out. The payloads with arrays

@@ -1,7 +1,8 @@
 /// A JSON string literal, escaped the way `JSONEncoder` (with unescaped slashes) and NIP-01 both write
-/// it: `"` and `\\` escaped, `\\b \\f \\n \\r \\t` for those controls, `\\u00xx` (lowercase) for the other
-/// controls, everything else (slashes, non-ASCII) as it is. Nostr ids are hashes of this text and ledger
-/// events are hashed over it, so the bytes must not change.
+/// it: a quote and a backslash get a backslash before them; backspace, form feed, newline, carriage
+/// return and tab become `\b`, `\f`, `\n`, `\r`, `\t`; the other control characters become `\u00xx`
+/// (lowercase hex); everything else (slashes, non-ASCII) stays as it is. Nostr ids are hashes of this
+/// text and ledger events are hashed over it, so the bytes must not change.
 public enum JSONQuoting {
     /// Appends `text` as a quoted JSON string.
     public static func append(_ text: String, to out: inout [UInt8]) {
