@@ -17,9 +17,9 @@ import Synchronization
 /// stream, as if it had just been read, right after the WebSocket decoder. The handler recognises it,
 /// stops reading and sends the close frame with the ordered code (after every message written before
 /// it); HummingbirdWebSocket then waits for the peer's answering close frame as usual. (Closing the
-/// channel's input instead would end the wait too, but the peer's next bytes, say a trickled ICE
-/// candidate, would then be answered with a TCP reset, which can destroy the close frame and the last
-/// messages before the browser has read them.)
+/// channel's input instead would end the wait too, but then nobody reads the peer's next bytes, say a
+/// trickled ICE candidate, and a connection closed with unread bytes ends in a TCP reset, which can
+/// destroy the close frame and the last messages before the browser has read them.)
 final class ChannelSocket: SignalingSocket {
     struct CloseOrder: Sendable, Equatable {
         let code: UInt16
