@@ -50,7 +50,7 @@ struct StartupBenchmark: AsyncParsableCommand {
             let large = try startToReady(binary: binary, data: largeData)
             book.record("startup_empty", "serve -> /readyz 200, empty ledger", unit: "ms", Sample(value: empty))
             book.record("startup_large", "serve -> /readyz 200, \(filled.events) events", unit: "ms", Sample(value: large))
-            log(String(format: "  round %d: empty %.0f ms, %d events %.0f ms", round, empty, filled.events, large))
+            log(String(format: "  round %d: empty %.0f ms, %lld events %.0f ms", round, empty, filled.events, large))
         }
         book.record("startup_first", "  first start on the large ledger (closes the fill's open seats)", unit: "ms", Sample(value: first))
         let large = book.samples("startup_large")
