@@ -1,14 +1,7 @@
 /// Lowercase hex: the form Nostr uses for keys, ids and signatures, and the ledger for secret hashes.
 public enum Hex {
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Array(bytes).withUnsafeBytes { encode($0) }
     }
 
     /// The same, straight into the string's storage: for hot paths (a secret hashed on every request).

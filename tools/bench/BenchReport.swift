@@ -21,6 +21,14 @@ struct BenchReport: Sendable, Codable {
         let days: Int
         let seconds: Double
         let eventsPerSecond: Double
+
+        init(_ filled: LedgerFiller.Filled, days: Int) {
+            events = filled.events
+            incomingCalls = filled.incomingCalls
+            self.days = days
+            seconds = filled.seconds
+            eventsPerSecond = Double(filled.events) / filled.seconds
+        }
     }
 
     let date: String
@@ -37,6 +45,32 @@ struct BenchReport: Sendable, Codable {
     let skipped: [String]
     /// The `crow-bench` command that measured this.
     var name = "ledger"
+
+    /// A report of the run now ending: date, command line, build, cores and the load now are filled in.
+    init(
+        name: String,
+        loadAverageStart: String,
+        parameters: [String: Int],
+        workload: String = "",
+        fill: Fill?,
+        figures book: FigureBook,
+        targets: [TargetCheck],
+        skipped: [String]
+    ) {
+        self.date = Self.now()
+        self.command = CommandLine.arguments.joined(separator: " ")
+        self.build = Self.buildKind
+        self.cores = ProcessInfo.processInfo.activeProcessorCount
+        self.loadAverageStart = loadAverageStart
+        self.loadAverageEnd = Self.loadAverage()
+        self.parameters = parameters
+        self.workload = workload
+        self.fill = fill
+        self.figures = Self.figures(of: book)
+        self.targets = targets
+        self.skipped = skipped
+        self.name = name
+    }
 
     static let workloadDescription = """
         Call workload: hosted calls of 10 single-event appends (room.created, token.issued x2, \

@@ -47,6 +47,6 @@ struct FigureBook: Sendable {
 
     /// The ratio of two figures within each round (both run once per round, so sample i of each is round i).
     func roundRatios(_ numerator: String, _ denominator: String) -> [Double] {
-        zip(samples(numerator), samples(denominator)).compactMap { $1 > 0 ? $0 / $1 : nil }
+        Statistics.roundRatios(samples(numerator), samples(denominator))
     }
 }

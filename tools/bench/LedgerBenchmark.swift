@@ -135,23 +135,15 @@ struct LedgerBenchmark: AsyncParsableCommand {
         }
 
         let report = BenchReport(
-            date: BenchReport.now(),
-            command: CommandLine.arguments.joined(separator: " "),
-            build: BenchReport.buildKind,
-            cores: ProcessInfo.processInfo.activeProcessorCount,
+            name: "ledger",
             loadAverageStart: loadStart,
-            loadAverageEnd: BenchReport.loadAverage(),
             parameters: [
                 "rounds": rounds, "appends": appends, "warmup": warmup, "batch_size": batchSize, "batches": batches,
                 "writers": writers, "group_appends": groupAppends, "events": events, "days": days, "queries": queries,
             ],
             workload: BenchReport.workloadDescription,
-            fill: fill.map {
-                BenchReport.Fill(
-                    events: $0.events, incomingCalls: $0.incomingCalls, days: days, seconds: $0.seconds,
-                    eventsPerSecond: Double($0.events) / $0.seconds)
-            },
-            figures: BenchReport.figures(of: book),
+            fill: fill.map { BenchReport.Fill($0, days: days) },
+            figures: book,
             targets: TargetCheck.evaluate(book, events: fill?.events),
             skipped: skipped
         )

@@ -52,7 +52,7 @@ struct SignalingReport: Sendable {
 
     /// `top`'s figure over `bottom`'s in each round (rounds where either failed are left out).
     private func roundRatios(_ top: SignalingContender, _ bottom: SignalingContender, _ key: String) -> [Double] {
-        zip(values(top, key), values(bottom, key)).compactMap { $1 > 0 ? $0 / $1 : nil }
+        Statistics.roundRatios(values(top, key), values(bottom, key))
     }
 
     private func ratio(_ top: SignalingContender, _ bottom: SignalingContender, _ key: String) -> Double? {
@@ -102,7 +102,7 @@ struct SignalingReport: Sendable {
     }
 
     /// The run as a `BenchReport`: each contender's figures keyed `<contender>_<figure>`.
-    func benchReport(date: String, command: String, loadStart: String, parameters: [String: Int]) -> BenchReport {
+    func benchReport(loadStart: String, parameters: [String: Int]) -> BenchReport {
         var book = FigureBook()
         for contender in contenders {
             for row in Self.rows {
@@ -122,9 +122,8 @@ struct SignalingReport: Sendable {
             }
         }
         return BenchReport(
-            date: date, command: command, build: BenchReport.buildKind, cores: ProcessInfo.processInfo.activeProcessorCount,
-            loadAverageStart: loadStart, loadAverageEnd: BenchReport.loadAverage(), parameters: parameters, workload: "",
-            fill: nil, figures: BenchReport.figures(of: book), targets: targets, skipped: notes, name: "signaling")
+            name: "signaling", loadAverageStart: loadStart, parameters: parameters, fill: nil, figures: book, targets: targets,
+            skipped: notes)
     }
 
     var text: String {

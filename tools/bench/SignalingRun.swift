@@ -129,7 +129,7 @@ struct SignalingRun: AsyncParsableCommand {
         )
         if let jsonFile {
             try report.benchReport(
-                date: BenchReport.now(), command: CommandLine.arguments.joined(separator: " "), loadStart: loadStart,
+                loadStart: loadStart,
                 parameters: ["rooms": settings.rooms, "peers": settings.peers, "sockets": sockets, "rounds": quick ? 1 : rounds]
             ).write(to: jsonFile)
         }

@@ -57,18 +57,11 @@ struct StartupBenchmark: AsyncParsableCommand {
         let flat = book.roundRatios("startup_large", "startup_empty")
         let note = filled.events >= 1_000_000 ? nil : "ledger holds \(filled.events) events, not 1M"
         let report = BenchReport(
-            date: BenchReport.now(),
-            command: CommandLine.arguments.joined(separator: " "),
-            build: BenchReport.buildKind,
-            cores: ProcessInfo.processInfo.activeProcessorCount,
+            name: "startup",
             loadAverageStart: loadStart,
-            loadAverageEnd: BenchReport.loadAverage(),
             parameters: ["events": events, "days": days, "rounds": rounds],
-            workload: "",
-            fill: BenchReport.Fill(
-                events: filled.events, incomingCalls: filled.incomingCalls, days: days, seconds: filled.seconds,
-                eventsPerSecond: Double(filled.events) / filled.seconds),
-            figures: BenchReport.figures(of: book),
+            fill: BenchReport.Fill(filled, days: days),
+            figures: book,
             targets: [
                 TargetCheck(
                     name: "serve -> /readyz 200 at \(filled.events) events", measured: book.median("startup_large"),
@@ -77,8 +70,7 @@ struct StartupBenchmark: AsyncParsableCommand {
                     name: "flat: start on the large ledger vs an empty one", measured: book.ratio("startup_large", "startup_empty"),
                     threshold: 1.5, unit: "x", comparison: .atMost, note: note, low: flat.min(), high: flat.max()),
             ],
-            skipped: [],
-            name: "startup"
+            skipped: []
         )
         if let jsonFile { try report.write(to: jsonFile) }
         print(ReportPrinter.text(report))

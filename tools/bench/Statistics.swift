@@ -1,5 +1,11 @@
 /// Order statistics of samples.
 enum Statistics {
+    /// The ratio within each round of two contenders run once per round (sample i of each is round i);
+    /// rounds with a zero denominator are left out.
+    static func roundRatios(_ numerators: [Double], _ denominators: [Double]) -> [Double] {
+        zip(numerators, denominators).compactMap { $1 > 0 ? $0 / $1 : nil }
+    }
+
     static func median(_ values: [Double]) -> Double {
         percentile(values, 0.5)
     }
