@@ -6,7 +6,36 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tools/bootstrap.sh
 command -v swift >/dev/null 2>&1 || export PATH=/opt/swift/usr/bin:$PATH
 swift build --build-tests
+
+# CROW_TEST_STRESS=1: the Swift suite runs while a background load takes the machine, to flush out
+# tests that depend on how busy it is: a crow-bench append loop (durable appends from 8 writers, on a
+# throwaway ledger that starts over every 100,000 events) and a busy loop on every core.
+# Each load runs in a session of its own, so stopping it stops its children too.
+stress_pids=()
+stress_dir=""
+stop_stress() {
+  for pid in "${stress_pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  for pid in "${stress_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stress_pids=()
+  [ -n "$stress_dir" ] && rm -rf "$stress_dir"
+  stress_dir=""
+}
+if [ "${CROW_TEST_STRESS:-0}" = "1" ]; then
+  trap stop_stress EXIT
+  stress_dir="$(mktemp -d)"
+  bench="$(swift build --show-bin-path)/crow-bench"
+  [ -x "$bench" ] || { echo "stress mode: no $bench" >&2; exit 1; }
+  setsid bash -c 'while :; do rm -f "$2"/load.sqlite*; "$1" append-loop --db "$2/load.sqlite" --count 100000 >/dev/null || sleep 1; done' \
+    _ "$bench" "$stress_dir" &
+  stress_pids+=("$!")
+  for _ in $(seq "$(nproc)"); do
+    setsid bash -c 'while :; do :; done' &
+    stress_pids+=("$!")
+  done
+  echo "stress mode: the Swift suite runs beside an append loop and $(nproc) busy loops"
+fi
 swift test --skip-build "$@"
+stop_stress
 # The browser suite: the built gateway, real headless Chromium, Selenium (Tests/Browser/conftest.py).
 # CROW_SKIP_BROWSER=1 leaves it out (say, while iterating on one Swift test with --filter).
 if [ "${CROW_SKIP_BROWSER:-0}" != "1" ]; then

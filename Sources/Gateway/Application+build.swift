@@ -32,7 +32,7 @@ public func buildApplication(
     try configuration.validate()
     // One ledger file: the calls domain appends to it, the owner's records live beside the events.
     let (ledger, store) = try openCallStore(configuration)
-    let owners = OwnerStore(ledger: ledger, clock: LedgerClock.systemMilliseconds)
+    let owners = OwnerStore(ledger: ledger, clock: configuration.clock)
     // The gateway's Nostr identity: made on first start, beside the ledger unless configured.
     let identity: NostrSecretKey
     do {
@@ -252,7 +252,7 @@ func openCallStore(_ configuration: GatewayConfiguration) throws -> (EventStore,
             peerLimit: configuration.maxPeers,
             tokenTTL: configuration.tokenTTL,
             ringWindow: configuration.ringWindow,
-            clock: LedgerClock.systemMilliseconds
+            clock: configuration.clock
         )
     )
     return (ledger, store)

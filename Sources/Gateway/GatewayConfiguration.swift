@@ -73,6 +73,11 @@ public struct GatewayConfiguration: Sendable {
     public var maxStreams = 2048
     /// How often signaling checks grace periods; shorter in tests.
     public var signalingTick: Duration = .seconds(1)
+    /// The wall clock, in unix milliseconds, for everything the gateway decides by time: token and
+    /// session lifetimes, graces, ring windows, keep-alive. Not an environment setting: tests give a
+    /// clock that moves only when told to, so an outcome that depends on time does not depend on how
+    /// busy the machine is.
+    public var clock: @Sendable () -> Int64 = LedgerClock.systemMilliseconds
     /// Extra call modes offered on the call page (`CROW_CALLS_MODES`, comma separated): built-in names
     /// (`test-canvas`) or `<name>.js` files in `callModesDirectory`. None by default.
     public var callModes: [String] = []

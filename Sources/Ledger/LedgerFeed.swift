@@ -37,6 +37,9 @@ public final class LedgerFeed: Sendable {
     /// The position through which events have been published.
     public var head: Int64 { state.withLock { $0.head } }
 
+    /// Followers waiting for events right now (tests wait for a follower to be waiting before they act).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Publishes events this process just committed (in position order). Events that do not follow the
     /// published head directly (another process wrote in between) are left for `catchUp()`, which reads
     /// them back from the file in order.

@@ -22,7 +22,7 @@ final class EventStreamClient {
         var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         try socket.send(request + "\r\n")
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !raw.containsSubsequence([13, 10, 13, 10]) {
             guard ContinuousClock.now < deadline, let bytes = socket.receiveNow() else {
                 throw RawSocketError.failed("no response head")
@@ -37,7 +37,7 @@ final class EventStreamClient {
     }
 
     /// The next event (or comment block) within `timeout`, or nil.
-    func next(timeout: Duration = .seconds(10)) async throws -> Event? {
+    func next(timeout: Duration = .seconds(30)) async throws -> Event? {
         let deadline = ContinuousClock.now + timeout
         while true {
             decodeChunks()
@@ -57,7 +57,7 @@ final class EventStreamClient {
     }
 
     /// The next event that is not only comments.
-    func nextEvent(timeout: Duration = .seconds(10)) async throws -> Event? {
+    func nextEvent(timeout: Duration = .seconds(30)) async throws -> Event? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             guard let event = try await next(timeout: deadline - ContinuousClock.now) else { return nil }

@@ -4,6 +4,7 @@ import Foundation
 import Gateway
 import HTTPTypes
 import HummingbirdTesting
+import CallSimulation
 import Ledger
 import NIOCore
 import TestSupport
@@ -32,7 +33,11 @@ import Testing
     @Test func theBellShowsRingingCallsAndAnswers304WhenNothingChanged() async throws {
         let dir = try TemporaryDirectory()
         var configuration = signalingConfiguration(dir)
-        configuration.ringWindow = 6_000  // long enough to be seen ringing on a loaded machine
+        // The gateway's clock moves only when told to: the call rings until the test moves it past the
+        // ring window, however long the machine takes to show it.
+        let clock = SimulatedClock(start: LedgerClock.systemMilliseconds())
+        configuration.clock = clock.function
+        configuration.ringWindow = 6_000
         let token = try await ownerAPIToken(configuration)
         let side = try sideStore(configuration)
         defer { try? side.close() }
@@ -61,7 +66,7 @@ import Testing
 
             // A call arrives (written by another process): the bell shows it, as text.
             let hostile = "<img src=x onerror=alert(1)>"
-            try await side.receiveInvite(Self.invite(1, caller: hostile))
+            try await side.receiveInvite(Self.invite(1, caller: hostile, now: clock.now))
             var ringing: [[String: Any]] = []
             var newCursor = cursor
             try await waitUntil("the call shows on the bell") {
@@ -82,8 +87,14 @@ import Testing
             let receivedAt = try #require(call["receivedAt"] as? Int64)
             #expect(call["expiresAt"] as? Int64 == receivedAt + 6_000)
 
+            // Just before the window ends, it still rings.
+            clock.advance(by: 5_999)
+            try await client.execute(uri: "/api/notifications/poll", method: .get, headers: bearer) { response in
+                #expect((Self.object(response)["ringing"] as? [Any])?.count == 1)
+            }
             // The ring window passes: no event says so, yet the bell's content and cursor change.
-            try await waitUntil("the call rings out", timeout: .seconds(20)) {
+            clock.advance(by: 1)
+            try await waitUntil("the call rings out") {
                 try await client.execute(uri: "/api/notifications/poll?since=\(newCursor)", method: .get, headers: bearer) { response in
                     guard response.status == .ok else { return false }
                     let answer = Self.object(response)
@@ -159,7 +170,9 @@ import Testing
     @Test func aCallThatRingsOutIsSentAsExpired() async throws {
         let dir = try TemporaryDirectory()
         var configuration = signalingConfiguration(dir)
-        configuration.ringWindow = 1_500
+        let clock = SimulatedClock(start: LedgerClock.systemMilliseconds())
+        configuration.clock = clock.function
+        configuration.ringWindow = 5_000
         let token = try await ownerAPIToken(configuration)
         let side = try sideStore(configuration)
         defer { try? side.close() }
@@ -168,9 +181,12 @@ import Testing
             let port = try #require(client.port)
             let stream = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: ["Authorization": "Bearer \(token)"])
             defer { stream.close() }
-            try await side.receiveInvite(Self.invite(4))
+            try await side.receiveInvite(Self.invite(4, now: clock.now))
             #expect(try await stream.nextEvent()?.event == "received")
-            let expired = try #require(try await stream.nextEvent(timeout: .seconds(10)))
+            // Nothing expires while the clock stands still (the stream checks every second).
+            #expect(try await stream.nextEvent(timeout: .seconds(2)) == nil)
+            clock.advance(by: 5_000)
+            let expired = try #require(try await stream.nextEvent(timeout: .seconds(30)))
             #expect(expired.event == "expired")
             #expect(expired.id == nil)
             #expect(expired.data == #"{"id":"invite-4-aaaaaaaa"}"#)

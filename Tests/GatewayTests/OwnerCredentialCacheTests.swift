@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Gateway
 import TestSupport
 import Testing
@@ -23,8 +26,11 @@ import Testing
         #expect(cache.principal(hash: "a", now: 1000) == nil)
 
         // Any write to the log (a commit by any process) drops it, even one of the same size.
-        cache.remember(hash: "a", principal: .apiToken(id: "t1"), stamp: cache.stamp(), now: 0)
-        Thread.sleep(forTimeInterval: 0.02)
+        let before = try #require(cache.stamp())
+        cache.remember(hash: "a", principal: .apiToken(id: "t1"), stamp: before, now: 0)
+        // A file's times come from the kernel's coarse clock: wait for it to pass the log's last write
+        // (a condition, not a guess at how long a tick is), so the next write is stamped later.
+        try Self.waitForCoarseClock(after: before.modified)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: wal))
         try handle.seek(toOffset: 0)
         try handle.write(contentsOf: Data("FRAME".utf8))
@@ -40,6 +46,17 @@ import Testing
         cache.remember(hash: "s", principal: .session(id: "s1"), stamp: cache.stamp(), now: 0)
         cache.forget(hash: "s")
         #expect(cache.principal(hash: "s", now: 1) == nil)
+    }
+
+    /// Polls the clock file times are taken from until it reads later than `nanoseconds` (bounded).
+    static func waitForCoarseClock(after nanoseconds: Int64) throws {
+        for _ in 0..<10_000 {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME_COARSE, &now)
+            if Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) > nanoseconds { return }
+            usleep(200)
+        }
+        throw TestSupportError.timedOut("the coarse clock did not move")
     }
 
     @Test func aFullCacheStaysBounded() throws {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 
 @testable import Gateway
+import TestSupport
 
 /// `/api/nostr/relays` on the real server: the configured relays are listed and fixed, the panel's are
 /// replaced as a whole, checked, kept in the ledger file across restarts, and followed at once.
@@ -124,7 +125,7 @@ import Testing
         let directory = RelayDirectory(configured: [], saved: ["wss://b.example", "wss://c.example"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await directory.waitUntilRemoved("wss://b.example") }
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await waitUntil("the waiter listens") { directory.watcherCount == 1 }
             directory.replaceSaved(["wss://c.example", "wss://d.example"])
             await group.next()
         }

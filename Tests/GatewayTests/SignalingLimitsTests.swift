@@ -36,8 +36,12 @@ import TestSupport
     /// The hub pings a socket it has heard nothing from; a client that answers stays, one that stays
     /// silent through the ping's interval is closed with 1001 `Ping timeout`, and its seat goes the way
     /// of any dropped seat.
+    ///
+    /// Ada's answers are her client's own pongs, so this runs on the real clock. The interval is large
+    /// next to scheduling noise (a loaded machine once kept a 600 ms pong waiting long enough to time
+    /// Ada out too), and every wait is for an outcome, with a deadline far past it.
     @Test func aSilentSocketIsPingedThenClosedWhileAnAnsweringOneStays() async throws {
-        try await withLiveRoom(grace: 1_000, { $0.pingInterval = 600 }) { live in
+        try await withLiveRoom(grace: 2_000, { $0.pingInterval = 5_000 }) { live in
             let (port, room, side) = (live.port, live.room, live.side)
             let ada = live.host(name: "Ada")
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -48,19 +52,16 @@ import TestSupport
                 defer { bob.close() }
                 let answer = try await bob.upgrade(path: "/calls/ws?" + query(room.code, token: try #require(room.guest).token.secret, name: "Bob"))
                 #expect(answer.hasPrefix("HTTP/1.1 101"), "\(answer)")
-                let started = ContinuousClock.now
-                let frames = try WebSocketFrames.parse(await bob.readToEnd(within: .seconds(15)))
-                let elapsed = ContinuousClock.now - started
-                #expect(frames.contains { $0.opcode == 9 }, "no ping in \(frames)")
+                let frames = try WebSocketFrames.parse(await bob.readToEnd(within: .seconds(90)))
+                // First the ping, then (nothing heard) the close; asserted as an order, not a duration.
+                let ping = try #require(frames.firstIndex { $0.opcode == 9 }, "no ping in \(frames)")
                 let close = try #require(frames.last)
+                #expect(close.opcode == 8 && frames.count - 1 > ping)
                 #expect(close.closeCode == 1001)
                 #expect(String(decoding: close.payload.dropFirst(2), as: UTF8.self) == "Ping timeout")
-                // A ping interval of silence, then the ping's own interval (less a little: the client's
-                // clock starts when it reads the upgrade's answer, the hub's when it seats the socket).
-                #expect(elapsed >= .milliseconds(1_100), "\(elapsed)")
                 // Ada's client answers every ping (the WebSocket layer does it by itself), so she stays:
                 // she is told Bob timed out once his grace ends, and her socket still works.
-                let left = try await ada.next("peer-left", timeout: .seconds(20))
+                let left = try await ada.next("peer-left", timeout: .seconds(60))
                 #expect(left["reason"] as? String == "timeout")
                 ada.send(#"{"type":"ping"}"#)
                 _ = try await ada.next("pong")
@@ -73,7 +74,7 @@ import TestSupport
     }
 
     @Test func aSocketThatStopsReadingIsClosedAndItsSeatTimesOut() async throws {
-        try await withLiveRoom(grace: 2_000, { $0.messagesPerSecond = 100_000; $0.socketQueue = 16 }) { live in
+        try await withLiveRoom(grace: 5_000, { $0.messagesPerSecond = 100_000; $0.socketQueue = 16 }) { live in
             let (port, room, side) = (live.port, live.room, live.side)
             let ada = live.host(name: "Ada")
             try await withThrowingTaskGroup(of: Void.self) { group in

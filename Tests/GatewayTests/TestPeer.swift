@@ -74,7 +74,7 @@ final class TestPeer: Sendable {
     func finish() { continuation.finish() }
 
     /// The next message of `type` (earlier messages of other types stay queued), within `timeout`.
-    func next(_ type: String, timeout: Duration = .seconds(20)) async throws -> [String: Any] {
+    func next(_ type: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let found: String? = inbox.withLock { messages in
@@ -99,7 +99,7 @@ final class TestPeer: Sendable {
     var isFinished: Bool { closeCode.withLock { $0.done } }
 
     /// Waits until the server welcomes this peer (true) or the connection ends without it (false).
-    func welcomed(timeout: Duration = .seconds(15)) async throws -> Bool {
+    func welcomed(timeout: Duration = .seconds(30)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (try? await next("welcome", timeout: .milliseconds(20))) != nil { return true }
@@ -109,7 +109,7 @@ final class TestPeer: Sendable {
     }
 
     /// Waits for the socket to end and returns the server's close code.
-    func closed(timeout: Duration = .seconds(10)) async throws -> WebSocketErrorCode? {
+    func closed(timeout: Duration = .seconds(30)) async throws -> WebSocketErrorCode? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let state = closeCode.withLock { $0 }

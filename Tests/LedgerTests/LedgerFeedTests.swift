@@ -1,5 +1,5 @@
 import Foundation
-import Ledger
+@testable import Ledger
 import Synchronization
 import TestSupport
 import Testing
@@ -93,12 +93,12 @@ import Testing
         let dir = try TemporaryDirectory()
         let store = try makeStore(in: dir)
         let waiting = Task { try await Self.follow(store.feed, after: 0, through: 1) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the follower waits") { store.feed.waiterCount == 1 }
         waiting.cancel()
         #expect(try await waiting.value.isEmpty)
 
         let closing = Task { try await Self.follow(store.feed, after: 0, through: 1) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the follower waits") { store.feed.waiterCount == 1 }
         try store.close()
         #expect(try await closing.value.isEmpty)
     }

@@ -33,6 +33,9 @@ final class RelayDirectory: Sendable {
 
     var lists: Lists { state.withLock { $0.lists } }
 
+    /// How many `changes()` streams are open (tests wait for a listener before they change the list).
+    var watcherCount: Int { state.withLock { $0.watchers.count } }
+
     /// Every relay to use now.
     var current: [String] { lists.all }
 
