@@ -115,7 +115,7 @@ public func buildApplication(
     )
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
-    addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
+    let credentials = addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
     // The gateway's own relays: the configured ones and those the owner saved in the panel.
     let relays = RelayDirectory(
         configured: configuration.enabled ? configuration.nostrRelays : [],
@@ -141,6 +141,7 @@ public func buildApplication(
         PushController(owners: owners, sender: notifier, panel: panel, metrics: metrics, logger: logger).addRoutes(to: api)
         CallsStreamController(
             store: store,
+            credentials: credentials,
             heartbeat: configuration.streamHeartbeat,
             maxStreams: configuration.maxStreams,
             streams: CallsStreamController.StreamCount()

@@ -2,10 +2,16 @@
 /// relays, the `/nostr` inbox and tests all hand events here, and only an `Opened` result may reach the
 /// ledger. Every refusal has a reason, for metrics and the debug log (which never shows content).
 ///
-/// Order: size and shape; addressed to us; id and signature; for kind 4, the sender must be a contact
+/// Order: size and shape; the event's time; addressed to us; id and signature; for kind 4, the sender must be a contact
 /// before anything is decrypted; decryption; for gift wraps, the seal's signer must be the rumor's
-/// author and a contact; then the envelope's own rules (the join URL among them). Duplicates are the
-/// caller's to drop, by event id, against what it has persisted.
+/// author and a contact, and the rumor's time is checked as the event's was; then the envelope's own rules
+/// (the join URL among them). Duplicates are the caller's to drop, by event id, against what it has
+/// persisted.
+///
+/// Times are the sender's word, so they are bounded before anything else uses them: an event or rumor
+/// dated more than `maxAge` ago or more than `maxAhead` from now is refused (`bad_time`). Every time
+/// that gets through is a small number of seconds, so the gateway's arithmetic on it (milliseconds,
+/// ring windows) cannot overflow.
 public enum InviteIntake {
     public enum Drop: String, Error, Sendable, CaseIterable {
         case tooLarge = "too_large"
@@ -17,6 +23,7 @@ public enum InviteIntake {
         case authorMismatch = "author_mismatch"
         case badEnvelope = "bad_envelope"
         case badJoinURL = "bad_join_url"
+        case badTime = "bad_time"
     }
 
     public struct Opened: Sendable, Hashable {
@@ -32,11 +39,29 @@ public enum InviteIntake {
     /// Content above this is refused before any work (a gift-wrapped invite is about 2 KiB).
     public static let maxContent = 32_768
 
+    /// The oldest time accepted, in seconds before now: 31 days (gift wraps are back-dated up to two,
+    /// and a relay may hand over what it kept while the gateway was down).
+    public static let maxAge: Int64 = 31 * 86_400
+    /// The furthest time ahead accepted, in seconds: 15 minutes of clock skew.
+    public static let maxAhead: Int64 = 15 * 60
+
+    /// Whether `time` (unix seconds, as a sender gave it) falls in the window around `now`.
+    public static func isPlausible(_ time: Int64, now: Int64) -> Bool {
+        time >= now - maxAge && time <= now + maxAhead
+    }
+
     /// `isContact` is asked only once the event passed every check that needs no lookup, so junk costs
     /// no I/O.
-    public static func open(_ event: NostrEvent, me: NostrSecretKey, isContact: (String) async -> Bool) async -> Result<Opened, Drop> {
+    /// `now` is the receiver's clock in unix seconds.
+    public static func open(
+        _ event: NostrEvent,
+        me: NostrSecretKey,
+        now: Int64 = NostrTime.now(),
+        isContact: (String) async -> Bool
+    ) async -> Result<Opened, Drop> {
         guard event.content.utf8.count <= maxContent, event.tags.count <= 64 else { return .failure(.tooLarge) }
         guard event.kind == 4 || event.kind == NIP59.giftWrapKind else { return .failure(.unsupportedKind) }
+        guard isPlausible(event.createdAt, now: now) else { return .failure(.badTime) }
         guard event.tagValues("p").contains(me.publicKey.hex) else { return .failure(.notForUs) }
         guard event.isValid else { return .failure(.badSignature) }
         let sender: NostrPublicKey
@@ -67,6 +92,7 @@ public enum InviteIntake {
                 return .failure(.cannotDecrypt)
             }
             guard rumor.kind == NIP17.messageKind, let author = NostrPublicKey(rumor.pubkey) else { return .failure(.badEnvelope) }
+            guard isPlausible(rumor.createdAt, now: now) else { return .failure(.badTime) }
             guard await isContact(author.hex) else { return .failure(.stranger) }
             (sender, text, wire, sentAt) = (author, rumor.content, .nip17, rumor.createdAt)
         }

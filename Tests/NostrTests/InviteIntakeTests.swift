@@ -14,14 +14,14 @@ import Testing
 
     func isContact(_ hex: String) -> Bool { hex == ada.publicKey.hex }
 
-    func open(_ event: NostrEvent) async -> Result<InviteIntake.Opened, InviteIntake.Drop> {
-        await InviteIntake.open(event, me: me, isContact: isContact)
+    func open(_ event: NostrEvent, now: Int64 = NostrTime.now()) async -> Result<InviteIntake.Opened, InviteIntake.Drop> {
+        await InviteIntake.open(event, me: me, now: now, isContact: isContact)
     }
 
     @Test func bothWiresDeliverTheEnvelopeFromAContact() async throws {
         for wire in [InviteWire.crow, .nip17] {
             let event = try InviteWire.event(Self.invite, wire: wire, from: ada, to: me.publicKey, now: 1_800_000_000)
-            let opened = try await open(event).get()
+            let opened = try await open(event, now: 1_800_000_000).get()
             #expect(opened.envelope == Self.invite)
             #expect(opened.sender == ada.publicKey)
             #expect(opened.wire == wire)
@@ -66,6 +66,38 @@ import Testing
         // Not a Crow envelope at all.
         let other = try NIP17.message("{\"type\":\"chat\",\"text\":\"hi\"}", from: ada, to: me.publicKey)
         #expect(await open(other) == .failure(.badEnvelope))
+    }
+
+    /// A contact's times are their word: one far in the past or the future, on the event or on the
+    /// rumor inside a gift wrap, is refused before anything uses it (9.3e15 s once overflowed the
+    /// milliseconds and stopped the gateway).
+    @Test func timesOutsideTheWindowAreRefused() async throws {
+        let now: Int64 = 1_800_000_000
+        let absurd: [Int64] = [9_300_000_000_000_000, .max, .min, -1, 0, now - InviteIntake.maxAge - 1, now + InviteIntake.maxAhead + 1]
+        for time in absurd {
+            // Crow's kind 4 from a contact, signed and addressed correctly.
+            let event = try InviteWire.event(Self.invite, wire: .crow, from: ada, to: me.publicKey, now: time)
+            #expect(await open(event, now: now) == .failure(.badTime), "\(time)")
+            // Before the signature: a forged event with such a time costs no verification.
+            var forged = event
+            forged.sig = String(repeating: "0", count: 128)
+            #expect(await open(forged, now: now) == .failure(.badTime), "\(time)")
+            // A gift wrap dated now whose rumor carries the time.
+            let rumor = NostrEvent.unsigned(pubkey: ada.publicKey.hex, kind: NIP17.messageKind, tags: [["p", me.publicKey.hex]], content: Self.invite.json(), createdAt: time)
+            let wrap = try NIP59.wrap(rumor, author: ada, recipient: me.publicKey, now: now)
+            #expect(await open(wrap, now: now) == .failure(.badTime), "\(time)")
+        }
+        // The window's edges are inside it, and a gift wrap back-dated two days is fine.
+        for time in [now - InviteIntake.maxAge, now + InviteIntake.maxAhead] {
+            let event = try InviteWire.event(Self.invite, wire: .crow, from: ada, to: me.publicKey, now: time)
+            #expect(try await open(event, now: now).get().sentAt == time)
+        }
+        let wrapped = try InviteWire.event(Self.invite, wire: .nip17, from: ada, to: me.publicKey, now: now)
+        #expect(try await open(wrapped, now: now).get().sentAt == now)
+        // Milliseconds saturate rather than trap.
+        #expect(NostrTime.milliseconds(9_300_000_000_000_000) == .max)
+        #expect(NostrTime.milliseconds(.min) == .min)
+        #expect(NostrTime.milliseconds(now) == now * 1000)
     }
 
     @Test func aSealThatImpersonatesAContactIsDropped() async throws {

@@ -66,7 +66,7 @@ final class InviteInbox: Sendable {
         // One lookup by key, and only for an event that passed the checks that need none.
         let owners = self.owners
         var lookupFailed = false
-        let intake = await InviteIntake.open(event, me: identity) { key in
+        let intake = await InviteIntake.open(event, me: identity, now: store.settings.clock() / 1000) { key in
             do {
                 return try await owners.contact(pubkey: key) != nil
             } catch {
@@ -94,7 +94,7 @@ final class InviteInbox: Sendable {
                         senderName: invite.hostName,
                         room: invite.roomCode,
                         joinUrl: invite.joinURL,
-                        sentAt: min(opened.sentAt * 1000, now),
+                        sentAt: min(NostrTime.milliseconds(opened.sentAt), now),
                         receivedAt: now
                     )
                 )

@@ -19,10 +19,13 @@ import Synchronization
 /// derived from the clock, and a reconnecting client derives it again from the bell.
 ///
 /// A comment line every `heartbeat` keeps proxies from closing an idle stream. The stream ends on
-/// graceful shutdown. Each stream holds a small queue; a client that does not read is cut off and
+/// graceful shutdown, and as soon as the credential that opened it no longer holds (an API token
+/// revoked, a sign-out, a password change, a session that expired): it is checked again every second
+/// and before every change is sent, through the credential cache. Each stream holds a small queue; a client that does not read is cut off and
 /// catches up with `Last-Event-ID` when it reconnects.
 struct CallsStreamController: Sendable {
     let store: CallStore
+    let credentials: OwnerCredentialCheck
     let heartbeat: Duration
     let maxStreams: Int
     let streams: StreamCount
@@ -54,7 +57,10 @@ struct CallsStreamController: Sendable {
     }
 
     func addRoutes(to group: RouterGroup<GatewayContext>) {
-        group.get("calls/stream") { request, _ in try await stream(request) }
+        group.get("calls/stream") { request, context in
+            guard let owner = context.owner else { throw RequireOwnerMiddleware.refusal }
+            return try await stream(request, owner: owner)
+        }
     }
 
     private enum Input: Sendable {
@@ -62,7 +68,13 @@ struct CallsStreamController: Sendable {
         case tick
     }
 
-    func stream(_ request: Request) async throws -> Response {
+    func stream(_ request: Request, owner: OwnerPrincipal) async throws -> Response {
+        let presented = OwnerCredentialCheck.presented(in: request)
+        let credentials = self.credentials
+        let authorized: @Sendable () async -> Bool = {
+            for credential in presented where await credentials.stillValid(credential, as: owner) { return true }
+            return false
+        }
         let now = store.settings.clock()
         let ringWindow = store.settings.ringWindow
         let (head, ringing) = try await ErrorStatus.answering {
@@ -87,7 +99,9 @@ struct CallsStreamController: Sendable {
                 group.addTask {
                     // Graceful shutdown cancels the producer, which ends the stream and so the response.
                     try? await cancelWhenGracefulShutdown {
-                        try await produce(after: start, reset: reset, ringing: ringing, ringWindow: ringWindow, into: sink)
+                        try await produce(
+                            after: start, reset: reset, ringing: ringing, ringWindow: ringWindow, authorized: authorized, into: sink
+                        )
                     }
                     sink.finish()
                 }
@@ -116,6 +130,7 @@ struct CallsStreamController: Sendable {
         reset: Bool,
         ringing initial: [IncomingCallRecord],
         ringWindow: Int64,
+        authorized: @escaping @Sendable () async -> Bool,
         into sink: AsyncStream<String>.Continuation
     ) async throws {
         // A client that does not read fills the queue: it is cut off (and resumes by Last-Event-ID).
@@ -144,9 +159,10 @@ struct CallsStreamController: Sendable {
                 }
             }
             var quietSince = ContinuousClock.now
-            for await next in inputs {
+            loop: for await next in inputs {
                 switch next {
                 case .events(let events):
+                    guard await authorized() else { break loop }
                     for recorded in events {
                         guard
                             let change = try await IncomingChange.from(recorded, ringWindow: ringWindow, isIncoming: { id in
@@ -162,6 +178,7 @@ struct CallsStreamController: Sendable {
                         quietSince = .now
                     }
                 case .tick:
+                    guard await authorized() else { break loop }
                     let now = store.settings.clock()
                     for (id, expiresAt) in expiries where expiresAt <= now {
                         expiries[id] = nil

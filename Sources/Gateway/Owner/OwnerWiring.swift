@@ -6,16 +6,19 @@ import Nostr
 /// Mounts owner authentication on the router: the middleware that recognises owner credentials, and
 /// the setup, login and logout routes. Called once by `buildApplication`, before the other routes, so
 /// the middleware covers them (Hummingbird applies router middleware to routes added after it).
+/// Returns the credential check, for responses that must check their credential again while they last.
+@discardableResult
 func addOwnerRoutes(
     to router: Router<GatewayContext>,
     owners: OwnerStore,
     identity: NostrPublicKey,
     clock: @escaping @Sendable () -> Int64,
     configuration: GatewayConfiguration
-) {
+) -> OwnerCredentialCheck {
     let origins = OwnerOriginPolicy(configuration: configuration)
     let credentials = OwnerCredentialCache(ledgerPath: configuration.ledgerPath)
-    router.add(middleware: OwnerAuthMiddleware(owners: owners, origins: origins, credentials: credentials, clock: clock))
+    let check = OwnerCredentialCheck(owners: owners, cache: credentials, clock: clock)
+    router.add(middleware: OwnerAuthMiddleware(credentials: check, origins: origins))
     OwnerRoutes(
         owners: owners,
         origins: origins,
@@ -26,4 +29,5 @@ func addOwnerRoutes(
         sessionLifetime: configuration.sessionLifetime
     ).addRoutes(to: router)
     ContactsController(owners: owners).addRoutes(to: router.group("api").add(middleware: RequireOwnerMiddleware()))
+    return check
 }
