@@ -1,4 +1,5 @@
 import CallStore
+import Decisions
 import Foundation
 import Ledger
 import Nostr
@@ -15,6 +16,7 @@ struct InviteComposer: Sendable {
             throw GatewayError(.unprocessableContent, code: "invalid_request", message: "the contact's public key is not a valid Nostr key")
         }
         let identity = self.identity
+        let hostName = Self.envelopeHostName(hostName)
         let wire: InviteWire = contact.transport == .crow ? .crow : .nip17
         return CallStore.InviteDraft(contactPubkey: contact.pubkey, transport: contact.transport) { roomCode, secret in
             let envelope = CrowEnvelope.roomInvite(
@@ -28,5 +30,14 @@ struct InviteComposer: Sendable {
             let event = try InviteWire.event(envelope, wire: wire, from: identity, to: recipient)
             return [try JSONDecoder().decode(JSONValue.self, from: Data(event.json().utf8))]
         }
+    }
+
+    /// The host name as the envelope carries it: cleaned as a room's host name is, then cut at a
+    /// character boundary to the bytes every receiver accepts (`CrowEnvelope.maxHostName`). A name the
+    /// receiver would refuse makes an invite that shows "sent" and never rings.
+    static func envelopeHostName(_ raw: String) -> String {
+        var name = TextRules.displayName(raw, fallback: "Host")
+        while name.utf8.count > CrowEnvelope.maxHostName { name.removeLast() }
+        return name
     }
 }

@@ -22,6 +22,9 @@ final class InviteInbox: Sendable {
         case accepted(String)
         case duplicate
         case dropped(String)
+        /// The event was fine but could not be recorded (the ledger refused the write): the sender is
+        /// told so, and the id is not remembered, so a redelivery gets another chance.
+        case failed(String)
 
         /// The NIP-01 `OK` for the sender: accepted, with a reason prefix the protocol knows otherwise.
         var okMessage: (Bool, String) {
@@ -29,6 +32,7 @@ final class InviteInbox: Sendable {
             case .accepted: return (true, "")
             case .duplicate: return (true, "duplicate: already received")
             case .dropped(let reason): return (false, "blocked: \(reason)")
+            case .failed(let reason): return (false, "error: \(reason)")
             }
         }
     }
@@ -53,7 +57,7 @@ final class InviteInbox: Sendable {
         switch outcome {
         case .accepted(let kind): metrics.nostrEvent(accepted: true, label: kind)
         case .duplicate: metrics.nostrEvent(accepted: false, label: "duplicate")
-        case .dropped(let reason):
+        case .dropped(let reason), .failed(let reason):
             metrics.nostrEvent(accepted: false, label: reason)
             // The id only: the content is someone else's, and may be hostile.
             logger.debug("nostr event dropped", metadata: ["id": "\(event.id.prefix(64))", "reason": "\(reason)"])
@@ -77,7 +81,7 @@ final class InviteInbox: Sendable {
         let opened: InviteIntake.Opened
         switch intake {
         case .success(let value): opened = value
-        case .failure where lookupFailed: return .dropped("storage_error")
+        case .failure where lookupFailed: return .failed("storage_error")
         case .failure(let drop): return .dropped(drop.rawValue)
         }
         let sender = opened.sender.hex
@@ -103,21 +107,27 @@ final class InviteInbox: Sendable {
                 let calls = try await store.read { db in
                     try IncomingLookup.incomingCalls(sender: sender, room: room, in: db)
                 }
-                for id in calls { try? await store.recordRemoteCancelled(id, reason: "caller") }
+                // A call that can no longer be withdrawn (answered, already missed) is refused by the
+                // decision, and that is fine; a write the ledger refused is not, and fails the event.
+                for id in calls {
+                    do { try await store.recordRemoteCancelled(id, reason: "caller") } catch .rejected { continue }
+                }
                 outcome = calls.isEmpty ? .dropped("no_such_call") : .accepted("cancel")
             case .callDeclined(let room), .callBusy(let room):
                 let busy = if case .callBusy = opened.envelope { true } else { false }
                 let invites = try await store.read { db in
                     try Queries.outgoingInvites(room: room, in: db).filter { $0.contactPubkey == sender && $0.state.isOpen }.map(\.inviteId)
                 }
-                for id in invites { try? await store.recordRemoteDeclined(id, busy: busy) }
+                for id in invites {
+                    do { try await store.recordRemoteDeclined(id, busy: busy) } catch .rejected { continue }
+                }
                 outcome = invites.isEmpty ? .dropped("no_such_invite") : .accepted(busy ? "busy" : "decline")
             }
         } catch .rejected(.duplicateInvite) {
             outcome = .duplicate
         } catch {
             // Not remembered: the same event from another relay, or again later, gets another chance.
-            return .dropped("storage_error")
+            return .failed("storage_error")
         }
         // Remembered only once the ledger has it (or had it), so a failed write never loses an invite.
         recent.withLock { $0.insert(event.id) }

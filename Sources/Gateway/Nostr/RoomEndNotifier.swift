@@ -24,10 +24,7 @@ struct RoomEndNotifier: Service {
             while !Task.isCancelled {
                 do {
                     for try await events in feed.events(after: after) {
-                        after = events.last?.position ?? after
-                        for event in events {
-                            if case .roomEnded(let ended) = event.event { try await announce(ended.room) }
-                        }
+                        try await Self.handle(events, position: &after, announce: announce)
                     }
                     return
                 } catch {
@@ -36,6 +33,16 @@ struct RoomEndNotifier: Service {
                     try await Task.sleep(for: .seconds(1))
                 }
             }
+        }
+    }
+
+    /// Announces each ended room among `events`, in order. `position` moves past an event only once it
+    /// was handled, so a failure leaves that event and the rest of the batch to the retry, which starts
+    /// from `position` again.
+    static func handle(_ events: [RecordedEvent], position: inout Int64, announce: (String) async throws -> Void) async throws {
+        for event in events {
+            if case .roomEnded(let ended) = event.event { try await announce(ended.room) }
+            position = event.position
         }
     }
 
