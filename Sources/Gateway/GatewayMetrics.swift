@@ -81,6 +81,16 @@ final class GatewayMetrics: Sendable {
         gauge("subscribed", "The gateway's relays it is subscribed on now").set(Int64(connected))
     }
 
+    /// An event the inbox began to verify and decrypt (the work its budget bounds).
+    func nostrWork() {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "crow", subsystem: "nostr", metricName: "verifications", unitName: "total",
+                helpText: "Nostr events whose signature and decryption work the inbox began"
+            )
+        ).increment()
+    }
+
     /// A Nostr event the inbox took (`kind`: invite, answer) or dropped (`reason`: docs/NOSTR.md).
     func nostrEvent(accepted: Bool, label: String) {
         registry.makeCounter(

@@ -24,6 +24,23 @@ public enum InviteIntake {
         case badEnvelope = "bad_envelope"
         case badJoinURL = "bad_join_url"
         case badTime = "bad_time"
+        /// The seal inside a gift wrap does not verify.
+        case badSeal = "bad_seal"
+        /// The rumor inside a gift wrap carries a time outside the window.
+        case badRumorTime = "bad_rumor_time"
+        /// The receiver has spent its budget of signature and decryption work for now (`admitWork`).
+        case busy
+
+        /// Whether the event's own id and signature were found good before this drop: such an event
+        /// will be dropped the same way every time it comes again, so its id can be remembered and the
+        /// work skipped. (Before the signature holds, an id proves nothing: remembering it would let
+        /// anyone block a real event by sending junk under its id first.)
+        public var isAfterSignature: Bool {
+            switch self {
+            case .stranger, .cannotDecrypt, .authorMismatch, .badEnvelope, .badJoinURL, .badSeal, .badRumorTime: return true
+            case .tooLarge, .unsupportedKind, .notForUs, .badSignature, .badTime, .busy: return false
+            }
+        }
     }
 
     public struct Opened: Sendable, Hashable {
@@ -52,17 +69,21 @@ public enum InviteIntake {
 
     /// `isContact` is asked only once the event passed every check that needs no lookup, so junk costs
     /// no I/O.
-    /// `now` is the receiver's clock in unix seconds.
+    /// `now` is the receiver's clock in unix seconds. `admitWork` is asked once, when the event has
+    /// passed every check that costs nothing and the signature and decryption work would begin; a
+    /// `false` drops it as `busy`.
     public static func open(
         _ event: NostrEvent,
         me: NostrSecretKey,
         now: Int64 = NostrTime.now(),
+        admitWork: () -> Bool = { true },
         isContact: (String) async -> Bool
     ) async -> Result<Opened, Drop> {
         guard event.content.utf8.count <= maxContent, event.tags.count <= 64 else { return .failure(.tooLarge) }
         guard event.kind == 4 || event.kind == NIP59.giftWrapKind else { return .failure(.unsupportedKind) }
         guard isPlausible(event.createdAt, now: now) else { return .failure(.badTime) }
         guard event.tagValues("p").contains(me.publicKey.hex) else { return .failure(.notForUs) }
+        guard admitWork() else { return .failure(.busy) }
         guard event.isValid else { return .failure(.badSignature) }
         let sender: NostrPublicKey
         let text: String
@@ -83,17 +104,17 @@ public enum InviteIntake {
         } else {
             let rumor: NostrEvent
             do {
-                rumor = try NIP59.unwrap(event, recipient: me).rumor
+                rumor = try NIP59.unwrap(event, recipient: me, wrapVerified: true).rumor
             } catch .authorMismatch {
                 return .failure(.authorMismatch)
             } catch .badSignature {
-                return .failure(.badSignature)
+                return .failure(.badSeal)
             } catch {
                 return .failure(.cannotDecrypt)
             }
             guard rumor.kind == NIP17.messageKind, let author = NostrPublicKey(rumor.pubkey) else { return .failure(.badEnvelope) }
-            guard isPlausible(rumor.createdAt, now: now) else { return .failure(.badTime) }
             guard await isContact(author.hex) else { return .failure(.stranger) }
+            guard isPlausible(rumor.createdAt, now: now) else { return .failure(.badRumorTime) }
             (sender, text, wire, sentAt) = (author, rumor.content, .nip17, rumor.createdAt)
         }
         do {

@@ -50,9 +50,14 @@ public enum NIP59 {
 
     /// Opens a gift wrap addressed to `recipient`: checks both signatures, decrypts both layers, and
     /// checks that the rumor's author is the seal's signer. Returns the rumor and the seal.
-    public static func unwrap(_ wrap: NostrEvent, recipient: NostrSecretKey) throws(Failure) -> (rumor: NostrEvent, seal: NostrEvent) {
+    /// `wrapVerified`: the caller has already checked the wrap's id and signature, so it is not done twice.
+    public static func unwrap(
+        _ wrap: NostrEvent,
+        recipient: NostrSecretKey,
+        wrapVerified: Bool = false
+    ) throws(Failure) -> (rumor: NostrEvent, seal: NostrEvent) {
         guard wrap.kind == giftWrapKind else { throw .notAGiftWrap }
-        guard wrap.isValid else { throw .badSignature }
+        guard wrapVerified || wrap.isValid else { throw .badSignature }
         guard let wrapper = NostrPublicKey(wrap.pubkey),
             let sealText = try? NIP44.decrypt(wrap.content, conversationKey: try NIP44.conversationKey(recipient, wrapper))
         else { throw .cannotDecrypt }

@@ -42,6 +42,11 @@ public struct NostrEvent: Sendable, Hashable, Codable {
         if !sig.isEmpty { try container.encode(sig, forKey: .sig) }
     }
 
+    /// Whether `text` is made only of `0-9` and `a-f`.
+    static func isLowercaseHex(_ text: String) -> Bool {
+        text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     /// Parses an event from JSON text (at most `limit` bytes).
     public static func parse(_ text: String, limit: Int = 262_144) -> NostrEvent? {
         guard text.utf8.count <= limit else { return nil }
@@ -86,8 +91,11 @@ public struct NostrEvent: Sendable, Hashable, Codable {
         Array(SHA256.hash(data: Self.canonicalBytes(pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content)))
     }
 
-    /// Whether the id matches the fields and the signature is the pubkey's over it.
+    /// Whether the id matches the fields and the signature is the pubkey's over it. The id, pubkey and
+    /// signature must be lowercase hex, as NIP-01 writes them: an id in capitals would otherwise be a
+    /// second name for the same event, and slip past every memory of ids seen.
     public var isValid: Bool {
+        guard Self.isLowercaseHex(id), Self.isLowercaseHex(pubkey), Self.isLowercaseHex(sig) else { return false }
         guard let id = Hex.decode(id, count: 32), id == computedID(),
             let key = Hex.decode(pubkey, count: 32).flatMap({ NostrPublicKey(bytes: $0) }),
             let signature = Hex.decode(sig, count: 64)

@@ -1,3 +1,4 @@
+import CallSimulation
 import CallStore
 import Foundation
 import GRDB
@@ -19,18 +20,29 @@ import Testing
         let dir: TemporaryDirectory
         let store: CallStore
         let inbox: InviteInbox
+        let metrics: GatewayMetrics
+        /// The inbox's clock: it moves only when the test moves it (the work budget refills by it).
+        let clock = SimulatedClock(start: LedgerClock.systemMilliseconds())
         let me = NostrSecretKey.generate()
         let ada = NostrSecretKey.generate()
 
-        init() async throws {
+        init(workPerSecond: Double = 200) async throws {
             dir = try TemporaryDirectory()
             let ledger = try CallStore.openLedger(LedgerConfiguration(path: dir.file("ledger.sqlite"), busyTimeout: 0.05))
-            store = CallStore(ledger: ledger, settings: CallSettings(clock: LedgerClock.systemMilliseconds))
+            store = CallStore(ledger: ledger, settings: CallSettings(clock: clock.function))
             let owners = OwnerStore(ledger: ledger)
             _ = try await owners.addContact(try ContactDraft(name: "Ada", pubkey: ada.publicKey.hex))
             var logger = Logger(label: "inbox-test")
             logger.logLevel = .critical
-            inbox = InviteInbox(store: store, owners: owners, identity: me, metrics: GatewayMetrics(store: store), logger: logger)
+            metrics = GatewayMetrics(store: store)
+            inbox = InviteInbox(store: store, owners: owners, identity: me, metrics: metrics, logger: logger, workPerSecond: workPerSecond)
+        }
+
+        /// How many events the inbox began to verify and decrypt.
+        func verifications() async throws -> Int {
+            let text = try await metrics.render()
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("crow_nostr_verifications_total ") }) else { return 0 }
+            return Int(line.split(separator: " ").last ?? "") ?? -1
         }
 
         func event(_ envelope: CrowEnvelope) throws -> NostrEvent {
@@ -64,5 +76,50 @@ import Testing
         #expect(await harness.inbox.receive(cancel) == .accepted("cancel"))
         #expect(try await harness.status(room: "room1") == .missed)
         #expect(await harness.inbox.receive(cancel) == .duplicate)
+    }
+
+    /// A stranger's valid gift wrap costs the full unwrap once: sent again, it is dropped for the same
+    /// reason without the work. A junk event under a real id is not remembered, so it cannot block it.
+    @Test func aStrangersSignedEventIsUnwrappedOnce() async throws {
+        let harness = try await Harness()
+        let stranger = NostrSecretKey.generate()
+        let invite = CrowEnvelope.roomInvite(.init(roomCode: "room2", joinURL: "https://x.example/calls?room=room2&token=t", hostName: "X"))
+        let wrap = try InviteWire.event(invite, wire: .nip17, from: stranger, to: harness.me.publicKey)
+        for _ in 0..<3 { #expect(await harness.inbox.receive(wrap) == .dropped("stranger")) }
+        #expect(try await harness.verifications() == 1)
+
+        // Junk carrying the id of an event yet to come: dropped, not remembered, and the real one counts.
+        let real = try harness.event(.roomInvite(.init(roomCode: "room3", joinURL: "https://ada.example/calls?room=room3&token=t", hostName: "Ada")))
+        var junk = real
+        junk.sig = String(repeating: "1", count: 128)
+        #expect(await harness.inbox.receive(junk) == .dropped("bad_signature"))
+        #expect(await harness.inbox.receive(real) == .accepted("invite"))
+        // An id in capitals is not a second name for it.
+        var shouting = real
+        shouting.id = real.id.uppercased()
+        #expect(await harness.inbox.receive(shouting) == .dropped("bad_signature"))
+    }
+
+    /// Past the budget of verification work, events are answered "rate-limited" and not remembered;
+    /// the budget refills with time.
+    @Test func verificationWorkHasABudgetPerSecond() async throws {
+        let harness = try await Harness(workPerSecond: 1)  // a burst of 2
+        let stranger = NostrSecretKey.generate()
+        func wrap(_ n: Int) throws -> NostrEvent {
+            try InviteWire.event(
+                .roomInvite(.init(roomCode: "s\(n)", joinURL: "https://x.example/calls?room=s\(n)&token=t", hostName: "X")),
+                wire: .nip17, from: stranger, to: harness.me.publicKey
+            )
+        }
+        let events = try (0..<3).map(wrap)
+        #expect(await harness.inbox.receive(events[0]) == .dropped("stranger"))
+        #expect(await harness.inbox.receive(events[1]) == .dropped("stranger"))
+        let third = await harness.inbox.receive(events[2])
+        #expect(third == .busy)
+        #expect(third.okMessage.1.hasPrefix("rate-limited:"))
+        #expect(try await harness.verifications() == 2)
+        harness.clock.advance(by: 1_000)
+        #expect(await harness.inbox.receive(events[2]) == .dropped("stranger"))
+        #expect(try await harness.verifications() == 3)
     }
 }

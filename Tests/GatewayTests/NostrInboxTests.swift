@@ -64,13 +64,14 @@ import WSClient
             let answers = try await Self.publish([hostile, wrapped, good], port: port)
             #expect(answers == [
                 .ok(eventId: hostile.id, accepted: false, message: "blocked: bad_time"),
-                .ok(eventId: wrapped.id, accepted: false, message: "blocked: bad_time"),
+                .ok(eventId: wrapped.id, accepted: false, message: "blocked: bad_rumor_time"),
                 .ok(eventId: good.id, accepted: true, message: ""),
             ])
             let calls = try await side.read { db in try Queries.recentIncoming(now: LedgerClock.systemMilliseconds(), in: db) }
             #expect(calls.map(\.roomCode) == ["goodroom1"])
             try await client.execute(uri: "/metrics", method: .get) { response in
-                #expect(String(buffer: response.body).contains(#"reason="bad_time"} 2"#))
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"reason="bad_time"} 1"#) && text.contains(#"reason="bad_rumor_time"} 1"#))
             }
         }
     }

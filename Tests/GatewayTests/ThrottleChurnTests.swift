@@ -18,6 +18,20 @@ import Testing
         #expect(ClientAddress.expand("12345::") == nil)
     }
 
+    /// Open sockets (signaling and the `/nostr` inbox) are counted per client too: a host that owns a
+    /// /64 cannot open more by changing its address.
+    @Test func openSocketsFromOneSlash64AreCountedTogether() {
+        var limits = AbuseGuard.Limits()
+        limits.connectionsPerIP = 4
+        let guardian = AbuseGuard(limits: limits)
+        for n in 0..<4 { #expect(guardian.openConnection(ip: "2001:db8:7:8::\(n + 1)")) }
+        #expect(!guardian.openConnection(ip: "2001:db8:7:8:ffff::9"))
+        #expect(guardian.openConnection(ip: "2001:db8:7:9::1"))
+        guardian.closeConnection(ip: "2001:db8:7:8::3")
+        #expect(guardian.openConnections(ip: "2001:db8:7:8::77") == 3)
+        #expect(guardian.openConnection(ip: "2001:db8:7:8::abcd"))
+    }
+
     @Test func rotatingIPv6AddressesMeetThePerClientLimit() {
         var limits = AbuseGuard.Limits()
         limits.failuresPerIP = 10

@@ -17,11 +17,19 @@ import GRDB
 /// Duplicates are dropped twice over: a small memory of recent event ids skips the cryptography for an
 /// event that arrives again from another relay, and the ledger refuses a second `invite.received` for
 /// the same Nostr event (`duplicate_invite`), so a restart never rings twice.
+///
+/// Work is bounded for strangers too. An event whose own signature held and that was dropped later (a
+/// stranger's gift wrap, a seal that does not verify, an envelope that does not parse) is remembered
+/// with its reason and dropped again without the work. And the signature and decryption work as a
+/// whole has a budget per second (`workPerSecond`, with a burst of twice that): past it, events are
+/// answered `rate-limited:` and not remembered, so a sender that was only unlucky can send again.
 final class InviteInbox: Sendable {
     enum Outcome: Sendable, Equatable {
         case accepted(String)
         case duplicate
         case dropped(String)
+        /// The work budget is spent for now: try again later.
+        case busy
         /// The event was fine but could not be recorded (the ledger refused the write): the sender is
         /// told so, and the id is not remembered, so a redelivery gets another chance.
         case failed(String)
@@ -33,6 +41,7 @@ final class InviteInbox: Sendable {
             case .duplicate: return (true, "duplicate: already received")
             case .dropped(let reason): return (false, "blocked: \(reason)")
             case .failed(let reason): return (false, "error: \(reason)")
+            case .busy: return (false, "rate-limited: busy, try again later")
             }
         }
     }
@@ -43,13 +52,24 @@ final class InviteInbox: Sendable {
     let metrics: GatewayMetrics
     let logger: Logger
     private let recent = Mutex<RecentIDs>(RecentIDs(capacity: 4096))
+    /// Ids of signed events dropped after their signature held, with the reason.
+    private let refused = Mutex<RecentIDs>(RecentIDs(capacity: 4096))
+    private let work: Mutex<RateBucket>
 
-    init(store: CallStore, owners: OwnerStore, identity: NostrSecretKey, metrics: GatewayMetrics, logger: Logger) {
+    init(
+        store: CallStore,
+        owners: OwnerStore,
+        identity: NostrSecretKey,
+        metrics: GatewayMetrics,
+        logger: Logger,
+        workPerSecond: Double = 200
+    ) {
         self.store = store
         self.owners = owners
         self.identity = identity
         self.metrics = metrics
         self.logger = logger
+        work = Mutex(RateBucket(rate: workPerSecond, burst: max(1, workPerSecond * 2), now: store.settings.clock()))
     }
 
     func receive(_ event: NostrEvent) async -> Outcome {
@@ -57,6 +77,8 @@ final class InviteInbox: Sendable {
         switch outcome {
         case .accepted(let kind): metrics.nostrEvent(accepted: true, label: kind)
         case .duplicate: metrics.nostrEvent(accepted: false, label: "duplicate")
+        case .busy:
+            metrics.nostrEvent(accepted: false, label: InviteIntake.Drop.busy.rawValue)
         case .dropped(let reason), .failed(let reason):
             metrics.nostrEvent(accepted: false, label: reason)
             // The id only: the content is someone else's, and may be hostile.
@@ -67,10 +89,17 @@ final class InviteInbox: Sendable {
 
     private func process(_ event: NostrEvent) async -> Outcome {
         if recent.withLock({ $0.contains(event.id) }) { return .duplicate }
+        if let reason = refused.withLock({ $0.reason(for: event.id) }) { return .dropped(reason) }
         // One lookup by key, and only for an event that passed the checks that need none.
         let owners = self.owners
+        let now = store.settings.clock()
         var lookupFailed = false
-        let intake = await InviteIntake.open(event, me: identity, now: store.settings.clock() / 1000) { key in
+        let admit = { [self] in
+            guard work.withLock({ $0.take(now: now) }) else { return false }
+            metrics.nostrWork()
+            return true
+        }
+        let intake = await InviteIntake.open(event, me: identity, now: now / 1000, admitWork: admit) { key in
             do {
                 return try await owners.contact(pubkey: key) != nil
             } catch {
@@ -82,7 +111,10 @@ final class InviteInbox: Sendable {
         switch intake {
         case .success(let value): opened = value
         case .failure where lookupFailed: return .failed("storage_error")
-        case .failure(let drop): return .dropped(drop.rawValue)
+        case .failure(.busy): return .busy
+        case .failure(let drop):
+            if drop.isAfterSignature { refused.withLock { $0.insert(event.id, reason: drop.rawValue) } }
+            return .dropped(drop.rawValue)
         }
         let sender = opened.sender.hex
         let outcome: Outcome
@@ -134,19 +166,21 @@ final class InviteInbox: Sendable {
         return outcome
     }
 
-    /// Event ids seen lately, oldest forgotten first.
+    /// Event ids seen lately, each with a note (the drop reason, or empty), oldest forgotten first.
     struct RecentIDs {
         let capacity: Int
         var order: [String] = []
-        var set: Set<String> = []
+        var notes: [String: String] = [:]
 
-        func contains(_ id: String) -> Bool { set.contains(id) }
+        func contains(_ id: String) -> Bool { notes[id] != nil }
 
-        mutating func insert(_ id: String) {
-            guard set.insert(id).inserted else { return }
+        func reason(for id: String) -> String? { notes[id] }
+
+        mutating func insert(_ id: String, reason: String = "") {
+            guard notes.updateValue(reason, forKey: id) == nil else { return }
             order.append(id)
             if order.count > capacity {
-                set.remove(order.removeFirst())
+                notes[order.removeFirst()] = nil
             }
         }
     }

@@ -67,22 +67,26 @@ public final class AbuseGuard: Sendable {
     /// Clients whose failures are held in memory.
     public var trackedClients: Int { state.withLock { $0.failures.clientCount } }
 
-    /// Counts a new connection from `ip`; false (and nothing counted) when it has too many open.
+    /// Counts a new connection from `ip`; false (and nothing counted) when it has too many open. Counted
+    /// per client as the failure limits are: an IPv6 /64 is one client, so a host that owns a /64 (as
+    /// most do) cannot open sockets without bound by changing its address.
     public func openConnection(ip: String) -> Bool {
-        state.withLock { state in
-            let open = state.connections[ip, default: 0]
+        let client = ClientAddress.bucket(ip)
+        return state.withLock { state in
+            let open = state.connections[client, default: 0]
             guard open < limits.connectionsPerIP else { return false }
-            state.connections[ip] = open + 1
+            state.connections[client] = open + 1
             return true
         }
     }
 
     public func closeConnection(ip: String) {
+        let client = ClientAddress.bucket(ip)
         state.withLock { state in
-            let open = state.connections[ip, default: 0] - 1
-            state.connections[ip] = open > 0 ? open : nil
+            let open = state.connections[client, default: 0] - 1
+            state.connections[client] = open > 0 ? open : nil
         }
     }
 
-    public func openConnections(ip: String) -> Int { state.withLock { $0.connections[ip, default: 0] } }
+    public func openConnections(ip: String) -> Int { state.withLock { $0.connections[ClientAddress.bucket(ip), default: 0] } }
 }
