@@ -84,6 +84,51 @@ def wait(driver, condition, timeout=30, message=""):
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
 
 
+# A probe installed in a tab before its pages load (through the DevTools protocol), for what the pages
+# do not show in the DOM, so that tests wait on it instead of sleeping:
+#   streams: live streams (/api/calls/stream) this tab has made. The toast script makes one only after
+#       its first poll of the bell has answered.
+#   streamOpen: one of them has answered. The gateway reads the ledger's head before it answers, so
+#       every call recorded from then on reaches the tab over the stream.
+#   changeListeners: listeners for `crow-calls:change` on window. The panel adds its own after its
+#       first loads; a change before that shows only at its next 10 s refresh.
+PROBE = """
+(() => {
+  if (window.crowProbe) return;
+  const probe = (window.crowProbe = { streams: 0, streamOpen: false, changeListeners: 0 });
+  const add = window.addEventListener;
+  window.addEventListener = function (type, ...rest) {
+    if (type === 'crow-calls:change') probe.changeListeners += 1;
+    return add.call(this || window, type, ...rest);
+  };
+  const Native = window.EventSource;
+  if (Native) {
+    window.EventSource = class extends Native {
+      constructor(...args) {
+        super(...args);
+        probe.streams += 1;
+        this.addEventListener('open', () => { probe.streamOpen = true; });
+      }
+    };
+  }
+})();
+"""
+
+
+def probe(driver):
+    """Installs PROBE in the current tab, for the pages it loads from now on."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
+
+
+def panel_listening(driver, stream=True):
+    """Waits until the Calls panel in this tab (loaded after `probe`) shows changes live: the toast script
+    runs, the panel listens for its changes, and with `stream`, this tab's live stream is open."""
+    wait(driver, lambda d: d.execute_script(
+        "const p = window.crowProbe;"
+        "return Boolean(window.crowToast && p && p.changeListeners > 0 && (p.streamOpen || !arguments[0]));", stream),
+        message="the panel to listen for changes")
+
+
 def join(driver, url, name):
     """Opens a call link, types a name and clicks Join Call; waits for the call screen."""
     driver.get(url)

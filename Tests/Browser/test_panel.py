@@ -1,15 +1,14 @@
 """The Calls panel in real Chromium: sign-in redirect, contacts, calling, live rooms, incoming, history."""
-import time
-
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import screenshot, until, wait
+from conftest import panel_listening, probe, screenshot, until, wait
 
 NPUB = "npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6"
 
 
 def open_panel(driver, gateway):
+    probe(driver)
     driver.get(gateway.base + "/calls")
     wait(driver, lambda d: d.find_element(By.ID, "contacts").is_displayed(), message="the panel")
 
@@ -22,7 +21,7 @@ def contact_names(driver):
 def test_the_panel_needs_the_owner(gateway, browsers):
     stranger = browsers()
     stranger.get(gateway.base + "/calls")
-    until(lambda: stranger.current_url.endswith("/login"), 10, "the redirect to sign in")
+    until(lambda: stranger.current_url.endswith("/login"), 30, "the redirect to sign in")
 
 
 def test_contacts_can_be_added_edited_and_removed_with_the_apis_errors_shown(gateway, browsers):
@@ -70,10 +69,10 @@ def test_call_sends_an_invite_and_without_relays_says_why_and_offers_a_link(gate
     open_panel(owner, gateway)
     panel_tab = owner.current_window_handle
     owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Call']").click()
-    until(lambda: len(owner.window_handles) == 2, 10, "the call tab")
+    until(lambda: len(owner.window_handles) == 2, 30, "the call tab")
     # This gateway has no relays and the contact lists none: the invite fails, and the row says why.
     status = wait(owner, lambda d: d.execute_script(
-        "const e = document.querySelector('#contacts-list .error'); return e && e.textContent"), 20, "the invite's failure")
+        "const e = document.querySelector('#contacts-list .error'); return e && e.textContent"), 30, "the invite's failure")
     assert "no relay to send to" in status
     owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Get a link to send instead']").click()
     guest_url = wait(owner, lambda d: d.execute_script(
@@ -107,14 +106,14 @@ def test_call_sends_an_invite_and_without_relays_says_why_and_offers_a_link(gate
 def test_incoming_calls_arrive_live_and_can_be_declined_and_history_pages(gateway, browsers):
     owner = browsers(gateway.base, gateway.session)
     open_panel(owner, gateway)
-    wait(owner, lambda d: d.execute_script("return Boolean(window.crowToast)"))
-    time.sleep(0.5)
+    # The panel listens for changes (after its first loads) and the stream is open: the call shows live.
+    panel_listening(owner)
     call = gateway.incoming("Barbara")
     row = f"#incoming-list [data-invite='{call}']"
-    wait(owner, lambda d: d.find_elements(By.CSS_SELECTOR, row), 5, "the live incoming row")
+    wait(owner, lambda d: d.find_elements(By.CSS_SELECTOR, row), 30, "the live incoming row")
     owner.find_element(By.XPATH, f"//li[@data-invite='{call}']//button[text()='Decline']").click()
-    wait(owner, lambda d: not d.find_elements(By.CSS_SELECTOR, row), 5, "the declined call to leave the list")
-    until(lambda: [e for e in gateway.events("invite.declined") if e["data"]["inviteId"] == call], 5, "invite.declined")
+    wait(owner, lambda d: not d.find_elements(By.CSS_SELECTOR, row), 30, "the declined call to leave the list")
+    until(lambda: [e for e in gateway.events("invite.declined") if e["data"]["inviteId"] == call], 30, "invite.declined")
 
     # History pages 20 at a time, newest first, and "Load more" neither skips nor repeats.
     for n in range(22):

@@ -103,16 +103,52 @@ def publish(url, event_json, timeout=10):
                 return message
 
 
+class DownRelay:
+    """A relay's port where nothing answers: every connection is accepted and closed at once, as a relay
+    that is down fails a client (it never gets to speak), and counted, so a test sees each try."""
+
+    def __init__(self, port):
+        self.connections = 0
+        self.lock = threading.Lock()
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", port))
+        self.socket.listen(16)
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return  # stopped
+            with self.lock:
+                self.connections += 1
+            connection.close()
+
+    def stop(self):
+        """Frees the port (for a real relay on it)."""
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.socket.close()
+        self.thread.join(10)
+
+
 class HoldingProxy:
     """A WebSocket proxy in front of a relay that counts every `EVENT` a client publishes and, while
     `holding`, passes the events on but keeps the relay's `OK` answers back: the publisher is left
-    waiting in the middle of a delivery, as if the relay had stored the event and the answer was lost."""
+    waiting in the middle of a delivery, as if the relay had stored the event and the answer was lost.
+    It also counts the client connections open through it (`connections`), so a test sees one close."""
 
-    def __init__(self, upstream):
+    def __init__(self, upstream, holding=True):
         self.upstream = upstream
         self.published = []  # event ids, in the order clients sent them
         self.answers = []  # OK messages passed back to clients
-        self.holding = True
+        self.holding = holding
+        self.connections = 0  # client connections open now
         self.lock = threading.Lock()
         self.server = serve(self._handle, "127.0.0.1", 0, max_size=2**20)
         self.port = self.server.socket.getsockname()[1]
@@ -121,6 +157,15 @@ class HoldingProxy:
         self.thread.start()
 
     def _handle(self, client):
+        with self.lock:
+            self.connections += 1
+        try:
+            self._relay(client)
+        finally:
+            with self.lock:
+                self.connections -= 1
+
+    def _relay(self, client):
         with connect(self.upstream, open_timeout=10, max_size=2**20) as relay:
             def down():
                 try:

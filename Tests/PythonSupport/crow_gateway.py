@@ -130,6 +130,17 @@ class Gateway:
         out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
         return out.stdout.strip()
 
+    def metric(self, series):
+        """The value of one series in /metrics, written as Prometheus writes it (a name, or a name with
+        its labels: 'crow_notifications_sends_total{channel="ntfy",result="failed"}'), or None while the
+        gateway has not made it yet."""
+        text = self.http.get(self.base + "/metrics", timeout=30).text
+        for line in text.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name == series:
+                return float(value)
+        return None
+
     def events(self, kind=None):
         """The ledger's events as exported by crow-ledger (read-only, safe while serving)."""
         out = subprocess.run(

@@ -1,5 +1,6 @@
 """A local HTTP endpoint that stands in for a Web Push service and an ntfy server in tests: it records
-every request (path, headers, body) and answers with the status set for its path."""
+every request (path, headers, body, and whether it has been answered yet) and answers with the status
+set for its path, after the delay set for it."""
 import http.server
 import threading
 import time
@@ -19,8 +20,9 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                record = {"path": self.path, "headers": dict(self.headers), "body": body, "at": time.time(), "answered": False}
                 with outer.lock:
-                    outer.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "at": time.time()})
+                    outer.requests.append(record)
                     status = outer.statuses.get(self.path, 201)
                     delay = outer.delays.get(self.path, 0)
                 if delay:
@@ -28,6 +30,8 @@ class Receiver:
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                with outer.lock:
+                    record["answered"] = True  # the answer is written (the sender may have given up already)
 
             def log_message(self, *args):
                 pass
