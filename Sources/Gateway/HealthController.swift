@@ -8,7 +8,7 @@ import Projections
 struct HealthController: Sendable {
     let store: CallStore
     let metrics: GatewayMetrics
-    /// The configured Nostr relays' state. Reported, never a reason to be unready: calls work without
+    /// The Nostr relays' state, as counts. Reported, never a reason to be unready: calls work without
     /// relays, and a relay down is its operator's problem, not the gateway's.
     let relays: RelayHealth
 
@@ -19,8 +19,10 @@ struct HealthController: Sendable {
         router.get("readyz") { _, _ -> Response in
             do {
                 let position = try await store.read { db in try EventReader.headPosition(in: db) }
-                let relays = self.relays.snapshot
-                let body = try JSONBody.encode(Ready(ledgerPosition: position, relays: relays.isEmpty ? nil : relays))
+                let counts = relays.counts
+                let body = try JSONBody.encode(
+                    Ready(ledgerPosition: position, relays: counts.configured == 0 ? nil : RelayCounts(configured: counts.configured, subscribed: counts.subscribed))
+                )
                 return Self.json(.ok, String(decoding: body, as: UTF8.self))
             } catch {
                 return Self.json(
@@ -43,8 +45,15 @@ struct HealthController: Sendable {
     struct Ready: Encodable {
         var status = "ready"
         var ledgerPosition: Int64
-        /// Configured Nostr relays: `subscribed` or `connecting`. Absent without relays.
-        var relays: [String: String]?
+        /// How many Nostr relays are followed and subscribed. Absent without relays. Counts only: this
+        /// route is public, and a relay URL the owner saved may carry credentials (`?auth=…`); the
+        /// URLs are on the owner's `/api/nostr/relays`.
+        var relays: RelayCounts?
+    }
+
+    struct RelayCounts: Encodable {
+        var configured: Int
+        var subscribed: Int
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -11,6 +11,31 @@ import TestSupport
 @Suite struct RelaysAPITests {
     typealias H = OwnerHarness
 
+    /// `/readyz` is public: it counts the relays and names none, since a saved URL may carry a secret.
+    @Test func readinessCountsRelaysWithoutNamingThem() async throws {
+        let harness = try H { $0.nostrRelays = ["ws://127.0.0.1:9/configured"] }
+        let token = try await harness.apiToken()
+        try await buildApplication(harness.configuration).test(.live) { client in
+            try await client.execute(
+                uri: "/api/nostr/relays", method: .put, headers: H.json(bearer: token),
+                body: try H.jsonBody(["relays": ["ws://127.0.0.1:9/?auth=sekrit-relay-password"]])
+            ) { #expect($0.status == .ok) }
+            try await waitUntil("both relays are followed") {
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    let relays = H.object(response)["relays"] as? [String: Any]
+                    return relays?["configured"] as? Int == 2
+                }
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(!text.contains("sekrit") && !text.contains("127.0.0.1"), "\(text)")
+                #expect((H.object(response)["relays"] as? [String: Any])?["subscribed"] as? Int == 0)
+            }
+        }
+        // Nor does the log name a relay's credentials.
+        #expect(RelaySubscriber.loggable("wss://user:pw@relay.example/path?auth=sekrit#frag") == "wss://relay.example/path")
+    }
+
     @Test func configuredAndSavedRelaysAreListedCheckedAndKeptAcrossRestarts() async throws {
         // Port 9 (discard) on loopback refuses at once: the relays stay "connecting".
         let harness = try H { $0.nostrRelays = ["ws://127.0.0.1:9/configured"] }
@@ -82,8 +107,8 @@ import TestSupport
                 #expect(body["saved"] as? [String] == ["wss://relay.example.net", "ws://127.0.0.1:9/configured", "ws://localhost:9/two"])
             }
             try await client.execute(uri: "/readyz", method: .get) { response in
-                let relays = try #require(H.object(response)["relays"] as? [String: String])
-                #expect(Set(relays.keys) == ["wss://relay.example.net", "ws://127.0.0.1:9/configured", "ws://localhost:9/two"])
+                let relays = try #require(H.object(response)["relays"] as? [String: Int])
+                #expect(relays["configured"] == 3)
             }
             // Emptied: nothing is followed any more.
             try await client.execute(uri: "/api/nostr/relays", method: .put, headers: auth, body: try H.jsonBody(["relays": []])) { response in

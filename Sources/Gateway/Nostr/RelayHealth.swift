@@ -34,4 +34,9 @@ final class RelayHealth: Sendable {
     var snapshot: [String: String] {
         state.withLock { $0.mapValues { $0 ? "subscribed" : "connecting" } }
     }
+
+    /// How many relays are followed, and how many of them are subscribed now.
+    var counts: (configured: Int, subscribed: Int) {
+        state.withLock { ($0.count, $0.values.filter { $0 }.count) }
+    }
 }

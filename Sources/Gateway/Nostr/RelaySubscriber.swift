@@ -65,7 +65,7 @@ struct RelaySubscriber: Service {
                 try await subscribe(relay)
             } catch {
                 if !Task.isCancelled {
-                    logger.notice("[nostr] relay connection ended", metadata: ["relay": "\(relay)", "error": "\(error)"])
+                    logger.notice("[nostr] relay connection ended", metadata: ["relay": "\(Self.loggable(relay))", "error": "\(error)"])
                 }
             }
             health.set(relay, subscribed: false)
@@ -75,6 +75,17 @@ struct RelaySubscriber: Service {
             let base = min(60.0, pow(2.0, Double(min(failures, 6)) - 1))
             try? await Task.sleep(for: .milliseconds(Int(base * 1000 * Double.random(in: 0.75...1.25))))
         }
+    }
+
+    /// A relay URL as the log shows it: scheme, host, port and path, without user info, query or
+    /// fragment, where a relay's credentials (`?auth=…`) would be.
+    static func loggable(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "(unparsable relay URL)" }
+        components.user = nil
+        components.password = nil
+        components.query = nil
+        components.fragment = nil
+        return components.string ?? "(unparsable relay URL)"
     }
 
     /// Where a new subscription on a relay starts (Unix seconds): two days and an hour before the cursor
@@ -108,7 +119,7 @@ struct RelaySubscriber: Service {
                 ]
             )
             try await outbound.write(.text(request.json()))
-            logger.info("[nostr] Subscribed", metadata: ["relay": "\(relay)"])
+            logger.info("[nostr] Subscribed", metadata: ["relay": "\(Self.loggable(relay))"])
             health.set(relay, subscribed: true)
             // Set once the relay has sent everything it stored: from then on, every event reaches the
             // gateway as it arrives, so the cursor may follow the clock.
@@ -135,7 +146,7 @@ struct RelaySubscriber: Service {
                     case .closed("crow-inbox", let reason):
                         logger.notice(
                             "[nostr] relay closed the subscription",
-                            metadata: ["relay": "\(relay)", "reason": "\(reason.prefix(200))"]
+                            metadata: ["relay": "\(Self.loggable(relay))", "reason": "\(reason.prefix(200))"]
                         )
                         break reading
                     default:
