@@ -102,7 +102,10 @@ public func buildApplication(
     )
 
     // Incoming Nostr events, from the configured relays and from the `/nostr` endpoint.
-    let inviteInbox = InviteInbox(store: store, owners: owners, identity: identity, metrics: metrics, logger: logger)
+    let inviteInbox = InviteInbox(
+        store: store, owners: owners, identity: identity, metrics: metrics, logger: logger,
+        senderBudget: SenderBudget(rate: Double(configuration.contactInvitesPerMinute) / 60, burst: Double(configuration.contactInvitesPerMinute))
+    )
     let answerQueue = AnswerSender.Queue()
     // Notifications for when no page is open: Web Push and ntfy (docs/NOTIFICATIONS.md).
     let panel = PanelAddress(ownerBaseURL(configuration: configuration, port: configuration.port) + "/calls")

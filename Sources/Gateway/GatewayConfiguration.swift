@@ -71,6 +71,9 @@ public struct GatewayConfiguration: Sendable {
     public var streamHeartbeat: Duration = .seconds(15)
     /// Live streams open at once (2048); more get 429.
     public var maxStreams = 2048
+    /// Invites each contact may ring the owner with per minute, and at once (`CROW_NOSTR_CONTACT_INVITES`,
+    /// 6); more are dropped as `sender_rate_limited`.
+    public var contactInvitesPerMinute = 6
     /// How often signaling checks grace periods; shorter in tests.
     public var signalingTick: Duration = .seconds(1)
     /// The wall clock, in unix milliseconds, for everything the gateway decides by time: token and
@@ -191,6 +194,9 @@ public struct GatewayConfiguration: Sendable {
         if let raw = value("CROW_VAPID_KEY_FILE") { configuration.vapidKeyFile = raw }
         configuration.vapidPrivateKey = value("CROW_VAPID_PRIVATE_KEY") ?? value("VAPID_PRIVATE_KEY")
         configuration.vapidSubject = value("CROW_VAPID_SUBJECT") ?? value("VAPID_SUBJECT")
+        if let raw = value("CROW_NOSTR_CONTACT_INVITES") {
+            configuration.contactInvitesPerMinute = try parseInt(raw, setting: "CROW_NOSTR_CONTACT_INVITES", range: 1...6000)
+        }
         if let raw = value("CROW_CALLS_BELL_INTERVAL") {
             configuration.bellPollInterval = try parseInt(raw, setting: "CROW_CALLS_BELL_INTERVAL", range: 1...3600)
         }

@@ -43,6 +43,8 @@ import Testing
         ("CROW_CALLS_ENABLED", "maybe"),
         ("CROW_CALLS_TOKEN_TTL", "-5"),
         ("CROW_CALLS_RING_WINDOW", "999999"),
+        ("CROW_NOSTR_CONTACT_INVITES", "0"),
+        ("CROW_NOSTR_CONTACT_INVITES", "99999999999999999999999"),
     ])
     func badEnvironmentValuesNameTheSetting(setting: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) {

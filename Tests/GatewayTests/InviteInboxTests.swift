@@ -123,3 +123,30 @@ import Testing
         #expect(try await harness.verifications() == 3)
     }
 }
+
+/// A contact's invites have a budget: a burst, then one per interval, each drop counted by reason.
+@Suite struct InviteInboxSenderBudgetTests {
+    @Test func aContactRingingInALoopIsHeldToItsBudget() async throws {
+        let harness = try await InviteInboxTests.Harness()
+        func invite(_ n: Int) throws -> NostrEvent {
+            try harness.event(.roomInvite(.init(roomCode: "loop\(n)", joinURL: "https://ada.example/calls?room=loop\(n)&token=t", hostName: "Ada")))
+        }
+        let events = try (0..<20).map(invite)
+        var outcomes: [InviteInbox.Outcome] = []
+        for event in events { outcomes.append(await harness.inbox.receive(event)) }
+        #expect(outcomes.prefix(6).allSatisfy { $0 == .accepted("invite") }, "\(outcomes)")
+        #expect(outcomes.dropFirst(6).allSatisfy { $0 == .dropped("sender_rate_limited") }, "\(outcomes)")
+        // Ada may ring again once the budget refills: one invite per ten seconds.
+        harness.clock.advance(by: 10_000)
+        let late = try invite(101)
+        #expect(await harness.inbox.receive(try invite(100)) == .accepted("invite"))
+        #expect(await harness.inbox.receive(late) == .dropped("sender_rate_limited"))
+        // A dropped invite was not remembered: sent again after the refill, it rings.
+        harness.clock.advance(by: 10_000)
+        #expect(await harness.inbox.receive(late) == .accepted("invite"))
+        let rendered = try await harness.metrics.render()
+        #expect(rendered.contains(#"reason="sender_rate_limited"} 15"#), "\(rendered)")
+        // Redelivered invites the ledger has cost nothing.
+        #expect(await harness.inbox.receive(events[0]) == .duplicate)
+    }
+}

@@ -55,6 +55,7 @@ final class InviteInbox: Sendable {
     /// Ids of signed events dropped after their signature held, with the reason.
     private let refused = Mutex<RecentIDs>(RecentIDs(capacity: 4096))
     private let work: Mutex<RateBucket>
+    private let senders: Mutex<SenderBudget>
 
     init(
         store: CallStore,
@@ -62,7 +63,8 @@ final class InviteInbox: Sendable {
         identity: NostrSecretKey,
         metrics: GatewayMetrics,
         logger: Logger,
-        workPerSecond: Double = 200
+        workPerSecond: Double = 200,
+        senderBudget: SenderBudget = SenderBudget()
     ) {
         self.store = store
         self.owners = owners
@@ -70,6 +72,7 @@ final class InviteInbox: Sendable {
         self.metrics = metrics
         self.logger = logger
         work = Mutex(RateBucket(rate: workPerSecond, burst: max(1, workPerSecond * 2), now: store.settings.clock()))
+        senders = Mutex(senderBudget)
     }
 
     func receive(_ event: NostrEvent) async -> Outcome {
@@ -122,6 +125,14 @@ final class InviteInbox: Sendable {
             switch opened.envelope {
             case .roomInvite(let invite):
                 let now = store.settings.clock()
+                // An invite the ledger has (a relay's redelivery after a restart) costs no budget.
+                let eventId = event.id
+                if try await store.read({ db in try Queries.incomingCall(nostrEventId: eventId, in: db) != nil }) {
+                    recent.withLock { $0.insert(event.id) }
+                    return .duplicate
+                }
+                // Not remembered: the same invite may come again once the sender's budget refills.
+                guard senders.withLock({ $0.take(sender, now: now) }) else { return .dropped("sender_rate_limited") }
                 try await store.receiveInvite(
                     InviteDecisions.Received(
                         inviteId: Secrets.identifier(),

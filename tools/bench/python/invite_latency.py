@@ -25,7 +25,8 @@ def main():
     from relay_support import Relay
     from waiting import until
 
-    quiet = {"LOG_LEVEL": "warning"}
+    # The timed invites all come from one contact, faster than the per-contact budget allows by default.
+    quiet = {"LOG_LEVEL": "warning", "CROW_NOSTR_CONTACT_INVITES": "6000"}
     figures = {}
     # Through B's inbox: A's contact entry for B lists B's /nostr; neither gateway has a relay.
     a, b = Gateway(env=quiet), Gateway(env=quiet)
@@ -41,7 +42,7 @@ def main():
     try:
         env = dict(quiet, CROW_NOSTR_RELAYS=relay.url)
         a, b = Gateway(env=env), Gateway(env=env)
-        until(lambda: "subscribed" in (b.http.get(b.base + "/readyz", timeout=10).json().get("relays") or {}).values(),
+        until(lambda: ((b.http.get(b.base + "/readyz", timeout=10).json().get("relays") or {}).get("subscribed") or 0) >= 1,
               20, "B's subscription")
         figures["relay_ms"] = time_invites(a, b, [], args.invites, "relay")
     finally:
