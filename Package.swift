@@ -185,6 +185,7 @@ let package = Package(
                 "Nostr",
                 "Notify",
                 "WebAssets",
+                "TextCoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
