@@ -150,3 +150,32 @@ import Testing
         #expect(await harness.inbox.receive(events[0]) == .duplicate)
     }
 }
+
+/// An invite rings from when it was sent: one held up for days (a relay after downtime, or a replay)
+/// arrives as a missed call, and rings nowhere.
+@Suite struct StaleInviteTests {
+    @Test func anInviteOlderThanTheRingWindowArrivesAsMissed() async throws {
+        let harness = try await InviteInboxTests.Harness()
+        let now = harness.clock.now
+        let ringWindow = harness.store.settings.ringWindow
+        func invite(_ room: String, sentAt seconds: Int64) throws -> NostrEvent {
+            try InviteWire.event(
+                .roomInvite(.init(roomCode: room, joinURL: "https://ada.example/calls?room=\(room)&token=t", hostName: "Ada")),
+                wire: .nip17, from: harness.ada, to: harness.me.publicKey, now: seconds
+            )
+        }
+        let old = try invite("old", sentAt: now / 1000 - 3 * 86_400)
+        let slowClock = try invite("skewed", sentAt: now / 1000 - 90)  // a sender whose clock is 90 s behind
+        let fresh = try invite("fresh", sentAt: now / 1000)
+        for event in [old, slowClock, fresh] { #expect(await harness.inbox.receive(event) == .accepted("invite")) }
+        let calls = try await harness.store.read { db in
+            try IncomingCallRecord.fetchAll(db, sql: "SELECT * FROM incoming_calls ORDER BY room_code")
+        }
+        let status = Dictionary(uniqueKeysWithValues: calls.map { ($0.roomCode, $0.status(now: now, ringWindow: ringWindow)) })
+        #expect(status == ["old": .missed, "skewed": .ringing, "fresh": .ringing])
+        // What rings is what the bell and the push dispatcher see.
+        let ringing = try await harness.store.read { db in try Queries.ringing(now: now, ringWindow: ringWindow, in: db) }
+        #expect(Set(ringing.map(\.roomCode)) == ["skewed", "fresh"])
+        #expect(calls.first { $0.roomCode == "old" }?.sentAt == (now / 1000 - 3 * 86_400) * 1000)
+    }
+}

@@ -133,6 +133,7 @@ final class InviteInbox: Sendable {
                 }
                 // Not remembered: the same invite may come again once the sender's budget refills.
                 guard senders.withLock({ $0.take(sender, now: now) }) else { return .dropped("sender_rate_limited") }
+                let sentAt = min(NostrTime.milliseconds(opened.sentAt), now)
                 try await store.receiveInvite(
                     InviteDecisions.Received(
                         inviteId: Secrets.identifier(),
@@ -141,8 +142,8 @@ final class InviteInbox: Sendable {
                         senderName: invite.hostName,
                         room: invite.roomCode,
                         joinUrl: invite.joinURL,
-                        sentAt: min(NostrTime.milliseconds(opened.sentAt), now),
-                        receivedAt: now
+                        sentAt: sentAt,
+                        receivedAt: Self.ringsFrom(sentAt: sentAt, arrivedAt: now)
                     )
                 )
                 outcome = .accepted("invite")
@@ -175,6 +176,17 @@ final class InviteInbox: Sendable {
         // Remembered only once the ledger has it (or had it), so a failed write never loses an invite.
         recent.withLock { $0.insert(event.id) }
         return outcome
+    }
+
+    /// How far the sender's clock may be behind ours before its invites ring for less than the window.
+    static let clockSkew: Int64 = 120_000
+
+    /// When an invite starts ringing, recorded as its `receivedAt`: when it arrived, unless it was sent
+    /// well before that (a relay handing it over after downtime, or a replay of an old invite). Then it
+    /// rings from when it was sent, give or take `clockSkew`, so an invite older than the ring window
+    /// arrives as missed: no toast, no ringing push, only the missed call.
+    static func ringsFrom(sentAt: Int64, arrivedAt: Int64) -> Int64 {
+        min(arrivedAt, sentAt + clockSkew)
     }
 
     /// Event ids seen lately, each with a note (the drop reason, or empty), oldest forgotten first.
