@@ -213,7 +213,8 @@ public func buildApplication(
                 owners: owners,
                 directory: relays,
                 publisher: RelayPublisher(logger: logger),
-                logger: logger
+                logger: logger,
+                allowTailnet: configuration.isOnTailnet
             ),
             RoomEndNotifier(store: store, answers: answerQueue, logger: logger),
             NotificationDispatcher(store: store, owners: owners, sender: notifier, panel: panel, metrics: metrics, logger: logger),

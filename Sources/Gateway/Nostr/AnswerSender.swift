@@ -42,6 +42,8 @@ struct AnswerSender: Service {
     let directory: RelayDirectory
     let publisher: RelayPublisher
     let logger: Logger
+    /// Whether the gateway is on a tailnet (its own URL is), so a caller's inbox may be there too.
+    var allowTailnet = false
 
     func run() async throws {
         let queue = self.queue
@@ -56,7 +58,13 @@ struct AnswerSender: Service {
         let contact = try? await owners.contact(pubkey: answer.recipient.hex)
         let wire: InviteWire = contact?.transport == .crow ? .crow : .nip17
         var targets = Set(directory.current + (contact?.relays ?? []))
-        if let inbox = answer.joinURL.flatMap(Self.inbox(forJoinURL:)) { targets.insert(inbox) }
+        if let inbox = answer.joinURL.flatMap(Self.inbox(forJoinURL:)) {
+            if let host = URLComponents(string: inbox)?.host, await InboxAddressRule.permits(host: host, allowTailnet: allowTailnet) {
+                targets.insert(inbox)
+            } else {
+                logger.notice("not sending to the inbox of a join URL's host: it is not one other machines can use", metadata: ["room": "\(answer.envelope.roomCode)"])
+            }
+        }
         guard !targets.isEmpty, let event = try? InviteWire.event(answer.envelope, wire: wire, from: identity, to: answer.recipient) else {
             logger.notice("a message about a call had nowhere to go", metadata: ["room": "\(answer.envelope.roomCode)"])
             return
