@@ -179,3 +179,28 @@ import Testing
         #expect(calls.first { $0.roomCode == "old" }?.sentAt == (now / 1000 - 3 * 86_400) * 1000)
     }
 }
+
+/// Answers are bound to the call they answer: one older than the call is a replay of an answer to an
+/// earlier call into the same room, and changes nothing.
+@Suite struct AnswerReplayTests {
+    @Test func aCancelOlderThanTheCallItWouldWithdrawIsIgnored() async throws {
+        let harness = try await InviteInboxTests.Harness()
+        let now = harness.clock.now / 1000
+        func event(_ envelope: CrowEnvelope, at seconds: Int64) throws -> NostrEvent {
+            try InviteWire.event(envelope, wire: .nip17, from: harness.ada, to: harness.me.publicKey, now: seconds)
+        }
+        // Ada called into room "again" an hour ago and cancelled; the cancel was recorded by a relay.
+        let oldCancel = try event(.callCancelled(roomCode: "again"), at: now - 3600)
+        // Now she calls into the same room again.
+        let invite = CrowEnvelope.roomInvite(.init(roomCode: "again", joinURL: "https://ada.example/calls?room=again&token=t2", hostName: "Ada"))
+        #expect(await harness.inbox.receive(try event(invite, at: now)) == .accepted("invite"))
+        // The old cancel, replayed, does not withdraw the new call.
+        #expect(await harness.inbox.receive(oldCancel) == .dropped("stale_answer"))
+        #expect(try await harness.status(room: "again") == .ringing)
+        // A cancel sent after the call withdraws it; sent again, it is a duplicate.
+        let cancel = try event(.callCancelled(roomCode: "again"), at: now)
+        #expect(await harness.inbox.receive(cancel) == .accepted("cancel"))
+        #expect(try await harness.status(room: "again") == .missed)
+        #expect(await harness.inbox.receive(cancel) == .duplicate)
+    }
+}

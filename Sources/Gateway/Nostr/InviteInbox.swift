@@ -148,9 +148,14 @@ final class InviteInbox: Sendable {
                 )
                 outcome = .accepted("invite")
             case .roomClosed(let room), .callCancelled(let room):
-                let calls = try await store.read { db in
+                let found = try await store.read { db in
                     try IncomingLookup.incomingCalls(sender: sender, room: room, in: db)
                 }
+                // An answer older than the call it would withdraw answers an earlier call into the same
+                // room (a replay): both times are the caller's clock, so they compare exactly.
+                let answeredAt = NostrTime.milliseconds(opened.sentAt)
+                let calls = found.filter { $0.sentAt <= Self.saturating(answeredAt, plus: 999) }.map(\.inviteId)
+                if calls.isEmpty, !found.isEmpty { return .dropped("stale_answer") }
                 // A call that can no longer be withdrawn (answered, already missed) is refused by the
                 // decision, and that is fine; a write the ledger refused is not, and fails the event.
                 for id in calls {
@@ -159,9 +164,14 @@ final class InviteInbox: Sendable {
                 outcome = calls.isEmpty ? .dropped("no_such_call") : .accepted("cancel")
             case .callDeclined(let room), .callBusy(let room):
                 let busy = if case .callBusy = opened.envelope { true } else { false }
-                let invites = try await store.read { db in
-                    try Queries.outgoingInvites(room: room, in: db).filter { $0.contactPubkey == sender && $0.state.isOpen }.map(\.inviteId)
+                let open = try await store.read { db in
+                    try Queries.outgoingInvites(room: room, in: db).filter { $0.contactPubkey == sender && $0.state.isOpen }
                 }
+                // The same for a decline, but its time is the callee's clock and the invite's is ours:
+                // older than the invite by more than `clockSkew`, it answers an earlier one.
+                let answeredAt = NostrTime.milliseconds(opened.sentAt)
+                let invites = open.filter { $0.requestedAt <= Self.saturating(answeredAt, plus: Self.clockSkew) }.map(\.inviteId)
+                if invites.isEmpty, !open.isEmpty { return .dropped("stale_answer") }
                 for id in invites {
                     do { try await store.recordRemoteDeclined(id, busy: busy) } catch .rejected { continue }
                 }
@@ -186,7 +196,13 @@ final class InviteInbox: Sendable {
     /// rings from when it was sent, give or take `clockSkew`, so an invite older than the ring window
     /// arrives as missed: no toast, no ringing push, only the missed call.
     static func ringsFrom(sentAt: Int64, arrivedAt: Int64) -> Int64 {
-        min(arrivedAt, sentAt + clockSkew)
+        min(arrivedAt, saturating(sentAt, plus: clockSkew))
+    }
+
+    /// `a + b` for `b >= 0`, stopping at `Int64.max` (a time from a sender must never trap).
+    static func saturating(_ a: Int64, plus b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// Event ids seen lately, each with a note (the drop reason, or empty), oldest forgotten first.
@@ -210,12 +226,12 @@ final class InviteInbox: Sendable {
 }
 
 private enum IncomingLookup {
-    /// The ids of incoming calls from `sender` for its room `room` that can still be withdrawn.
-    static func incomingCalls(sender: String, room: String, in db: GRDB.Database) throws -> [String] {
-        try String.fetchAll(
+    /// The incoming calls from `sender` for its room `room` (ids and when the caller sent each).
+    static func incomingCalls(sender: String, room: String, in db: GRDB.Database) throws -> [(inviteId: String, sentAt: Int64)] {
+        try Row.fetchAll(
             db,
-            sql: "SELECT invite_id FROM incoming_calls WHERE sender_pubkey = ? AND room_code = ?",
+            sql: "SELECT invite_id, sent_at FROM incoming_calls WHERE sender_pubkey = ? AND room_code = ?",
             arguments: [sender, room]
-        )
+        ).map { (inviteId: $0["invite_id"], sentAt: $0["sent_at"]) }
     }
 }
