@@ -2,11 +2,11 @@
 /// relays, the `/nostr` inbox and tests all hand events here, and only an `Opened` result may reach the
 /// ledger. Every refusal has a reason, for metrics and the debug log (which never shows content).
 ///
-/// Order: size and shape; the event's time; addressed to us; id and signature; for kind 4, the sender must be a contact
-/// before anything is decrypted; decryption; for gift wraps, the seal's signer must be the rumor's
-/// author and a contact, and the rumor's time is checked as the event's was; then the envelope's own rules
-/// (the join URL among them). Duplicates are the caller's to drop, by event id, against what it has
-/// persisted.
+/// Order: size and shape; the event's time; addressed to us; id and signature; for kind 4, the sender
+/// must be a contact before anything is decrypted; decryption; for gift wraps, the seal's signer must
+/// be the rumor's author and a contact, and the rumor's time is checked as the event's was; then the
+/// envelope's own rules (the join URL among them). Duplicates are the caller's to drop, by event id,
+/// against what it has persisted.
 ///
 /// Times are the sender's word, so they are bounded before anything else uses them: an event or rumor
 /// dated more than `maxAge` ago or more than `maxAhead` from now is refused (`bad_time`). Every time

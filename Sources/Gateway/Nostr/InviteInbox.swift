@@ -124,7 +124,6 @@ final class InviteInbox: Sendable {
         do {
             switch opened.envelope {
             case .roomInvite(let invite):
-                let now = store.settings.clock()
                 // An invite the ledger has (a relay's redelivery after a restart) costs no budget.
                 let eventId = event.id
                 if try await store.read({ db in try Queries.incomingCall(nostrEventId: eventId, in: db) != nil }) {

@@ -21,8 +21,8 @@ import Synchronization
 /// A comment line every `heartbeat` keeps proxies from closing an idle stream. The stream ends on
 /// graceful shutdown, and as soon as the credential that opened it no longer holds (an API token
 /// revoked, a sign-out, a password change, a session that expired): it is checked again every second
-/// and before every change is sent, through the credential cache. Each stream holds a small queue; a client that does not read is cut off and
-/// catches up with `Last-Event-ID` when it reconnects.
+/// and before every change is sent, through the credential cache. Each stream holds a small queue; a
+/// client that does not read is cut off and catches up with `Last-Event-ID` when it reconnects.
 struct CallsStreamController: Sendable {
     let store: CallStore
     let credentials: OwnerCredentialCheck
