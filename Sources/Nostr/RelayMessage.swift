@@ -75,7 +75,11 @@ public enum RelayMessage: Sendable, Hashable {
             let name = array.first as? String
         else { return nil }
         func event(_ value: Any) -> NostrEvent? {
-            guard let data = try? JSONSerialization.data(withJSONObject: value) else { return nil }
+            // Foundation raises (and so stops the process) on a value that is not an object or array,
+            // such as the `null` in `["EVENT",null]`: check before handing it over.
+            guard value is [String: Any], JSONSerialization.isValidJSONObject(value),
+                let data = try? JSONSerialization.data(withJSONObject: value)
+            else { return nil }
             return try? JSONDecoder().decode(NostrEvent.self, from: data)
         }
         func string(_ index: Int) -> String? { index < array.count ? array[index] as? String : nil }
@@ -111,7 +115,8 @@ public enum RelayMessage: Sendable, Hashable {
                     pTags: object["#p"] as? [String],
                     ids: object["ids"] as? [String],
                     authors: object["authors"] as? [String],
-                    since: (object["since"] as? NSNumber)?.int64Value,
+                    // `as? Int64` is nil for a number Int64 cannot hold exactly (1e300, 1.5), never a trap.
+                    since: object["since"] as? Int64,
                     limit: object["limit"] as? Int
                 )
             }

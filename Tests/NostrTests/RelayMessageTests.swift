@@ -26,6 +26,12 @@ import Testing
         #expect(RelayMessage.publish(event).json().contains("x/y"))
     }
 
+    /// Numbers a filter cannot hold are left out, never trapped on.
+    @Test func hugeFilterNumbersAreDropped() {
+        let parsed = RelayMessage.parse(#"["REQ","s",{"since":1e300,"limit":-1e300,"kinds":[1e300]},{"since":1.5}]"#, fromRelay: false)
+        #expect(parsed == .request(subscription: "s", filters: [.init(kinds: nil, pTags: nil, since: nil, limit: nil), .init(since: nil)]))
+    }
+
     @Test func anythingElseIsNil() {
         for text in [
             "", "{}", "[]", "[1]", "[\"WHAT\"]", "[\"OK\",\"id\"]", "[\"OK\",\"id\",\"yes\"]", "[\"EVENT\",\"s\",{}]",
