@@ -273,9 +273,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Helpers shared by the test targets: temporary directories, the built binaries, running a tool,
-        // `crow-calls serve` as a child process, waiting on a condition.
+        // `crow-calls serve` as a child process, waiting on a condition; and the seeded generator of
+        // hostile Nostr input (`IntakeFuzzer`) that the Nostr and gateway fuzz tests share.
         .target(
             name: "TestSupport",
+            dependencies: ["Nostr"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
