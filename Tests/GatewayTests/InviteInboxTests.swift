@@ -23,15 +23,16 @@ import Testing
         let metrics: GatewayMetrics
         /// The inbox's clock: it moves only when the test moves it (the work budget refills by it).
         let clock = SimulatedClock(start: LedgerClock.systemMilliseconds())
-        let me = NostrSecretKey.generate()
-        let ada = NostrSecretKey.generate()
+        var me = NostrSecretKey.generate()
+        var ada = NostrSecretKey.generate()
 
-        init(workPerSecond: Double = 200) async throws {
-            dir = try TemporaryDirectory()
+        init(workPerSecond: Double = 200, sharing other: Harness? = nil) async throws {
+            dir = try other?.dir ?? TemporaryDirectory()
+            if let other { (me, ada) = (other.me, other.ada) }
             let ledger = try CallStore.openLedger(LedgerConfiguration(path: dir.file("ledger.sqlite"), busyTimeout: 0.05))
             store = CallStore(ledger: ledger, settings: CallSettings(clock: clock.function))
             let owners = OwnerStore(ledger: ledger)
-            _ = try await owners.addContact(try ContactDraft(name: "Ada", pubkey: ada.publicKey.hex))
+            if other == nil { _ = try await owners.addContact(try ContactDraft(name: "Ada", pubkey: ada.publicKey.hex)) }
             var logger = Logger(label: "inbox-test")
             logger.logLevel = .critical
             metrics = GatewayMetrics(store: store)
@@ -202,5 +203,8 @@ import Testing
         #expect(await harness.inbox.receive(cancel) == .accepted("cancel"))
         #expect(try await harness.status(room: "again") == .missed)
         #expect(await harness.inbox.receive(cancel) == .duplicate)
+        // After a restart the memory of ids is empty; the ledger still makes the replay a duplicate.
+        let restarted = try await InviteInboxTests.Harness(sharing: harness)
+        #expect(await restarted.inbox.receive(cancel) == .duplicate)
     }
 }

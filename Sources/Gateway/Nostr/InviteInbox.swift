@@ -153,8 +153,15 @@ final class InviteInbox: Sendable {
                 // An answer older than the call it would withdraw answers an earlier call into the same
                 // room (a replay): both times are the caller's clock, so they compare exactly.
                 let answeredAt = NostrTime.milliseconds(opened.sentAt)
-                let calls = found.filter { $0.sentAt <= Self.saturating(answeredAt, plus: 999) }.map(\.inviteId)
-                if calls.isEmpty, !found.isEmpty { return .dropped("stale_answer") }
+                let answered = found.filter { $0.sentAt <= Self.saturating(answeredAt, plus: 999) }
+                if answered.isEmpty, !found.isEmpty { return .dropped("stale_answer") }
+                // Every call it answers was withdrawn already: the same answer again (a relay's
+                // redelivery, a replay after a restart emptied the memory of ids) is a duplicate.
+                if !answered.isEmpty, answered.allSatisfy({ $0.status == IncomingCallStatus.missed.rawValue }) {
+                    outcome = .duplicate
+                    break
+                }
+                let calls = answered.map(\.inviteId)
                 // A call that can no longer be withdrawn (answered, already missed) is refused by the
                 // decision, and that is fine; a write the ledger refused is not, and fails the event.
                 for id in calls {
@@ -163,8 +170,14 @@ final class InviteInbox: Sendable {
                 outcome = calls.isEmpty ? .dropped("no_such_call") : .accepted("cancel")
             case .callDeclined(let room), .callBusy(let room):
                 let busy = if case .callBusy = opened.envelope { true } else { false }
-                let open = try await store.read { db in
-                    try Queries.outgoingInvites(room: room, in: db).filter { $0.contactPubkey == sender && $0.state.isOpen }
+                let theirs = try await store.read { db in
+                    try Queries.outgoingInvites(room: room, in: db).filter { $0.contactPubkey == sender }
+                }
+                let open = theirs.filter(\.state.isOpen)
+                // Declined already and nothing left open: the same answer again is a duplicate.
+                if open.isEmpty, theirs.contains(where: { $0.state == .declined }) {
+                    outcome = .duplicate
+                    break
                 }
                 // The same for a decline, but its time is the callee's clock and the invite's is ours:
                 // older than the invite by more than `clockSkew`, it answers an earlier one.
@@ -225,12 +238,12 @@ final class InviteInbox: Sendable {
 }
 
 private enum IncomingLookup {
-    /// The incoming calls from `sender` for its room `room` (ids and when the caller sent each).
-    static func incomingCalls(sender: String, room: String, in db: GRDB.Database) throws -> [(inviteId: String, sentAt: Int64)] {
+    /// The incoming calls from `sender` for its room `room`: ids, when the caller sent each, and status.
+    static func incomingCalls(sender: String, room: String, in db: GRDB.Database) throws -> [(inviteId: String, sentAt: Int64, status: String)] {
         try Row.fetchAll(
             db,
-            sql: "SELECT invite_id, sent_at FROM incoming_calls WHERE sender_pubkey = ? AND room_code = ?",
+            sql: "SELECT invite_id, sent_at, status FROM incoming_calls WHERE sender_pubkey = ? AND room_code = ?",
             arguments: [sender, room]
-        ).map { (inviteId: $0["invite_id"], sentAt: $0["sent_at"]) }
+        ).map { (inviteId: $0["invite_id"], sentAt: $0["sent_at"], status: $0["status"]) }
     }
 }
