@@ -20,7 +20,9 @@ PASSWORD = "correct horse battery staple"
 class Gateway:
     """`crow-calls serve` on a free port with its own data directory."""
 
-    def __init__(self, env=None):
+    def __init__(self, env=None, set_up=True):
+        """`set_up=False` leaves the owner unset: `setup_url` is the link `serve` printed, for a test
+        that sets the password the way a person does."""
         self.dir = tempfile.TemporaryDirectory(prefix="crow-browser-")
         self.data = self.dir.name
         self.environment = dict(os.environ)
@@ -28,6 +30,9 @@ class Gateway:
         self.environment.update(env or {})
         self._start(first=True)
         self.http = requests.Session()
+        self.session = None
+        if not set_up:
+            return
         token = urllib.parse.parse_qs(urllib.parse.urlparse(self.setup_url).query)["token"][0]
         answer = self.http.post(
             self.base + "/setup",

@@ -5,8 +5,9 @@ import Hummingbird
 /// that need the owner then answer 401). Secrets are never logged.
 ///
 /// CSRF: a state-changing request (anything but GET, HEAD, OPTIONS) authenticated by the cookie must
-/// carry an `Origin` equal to the gateway's own, or it is refused with 403 `bad_origin`. Bearer requests
-/// are exempt: browsers never attach that header on their own.
+/// come from the gateway's own pages (`OwnerOriginPolicy.isSameOrigin`: a matching `Origin`, or
+/// `Sec-Fetch-Site: same-origin` where the browser sent `Origin: null` or none), or it is refused with
+/// 403 `bad_origin`. Bearer requests are exempt: browsers never attach that header on their own.
 struct OwnerAuthMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
@@ -18,7 +19,7 @@ struct OwnerAuthMiddleware: RouterMiddleware {
         if let bearer = OwnerOriginPolicy.bearerSecret(in: request), let owner = try await credentials.principal(.apiToken(bearer)) {
             context.owner = owner
         } else if let cookie = OwnerOriginPolicy.sessionSecret(in: request), let owner = try await credentials.principal(.session(cookie)) {
-            if OwnerOriginPolicy.changesState(request.method) && !origins.matches(request), case .session(let id) = owner {
+            if OwnerOriginPolicy.changesState(request.method) && !origins.isSameOrigin(request), case .session(let id) = owner {
                 context.logger.notice("refused a cookie-authenticated request without a matching Origin", metadata: ["session": "\(id)"])
                 throw GatewayError.forbiddenOrigin
             }

@@ -1,5 +1,6 @@
 import OwnerStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Which origin the owner's browser pages live on, and the session cookie's attributes.
@@ -35,11 +36,26 @@ struct OwnerOriginPolicy: Sendable {
         return origin == expected
     }
 
-    /// For form posts that need no session (login, setup): a present `Origin` must match; an absent one
-    /// (curl, scripts) is accepted.
-    func allowsIfPresent(_ request: Request) -> Bool {
-        request.headers[.origin] == nil || matches(request)
+    /// Whether the request comes from this gateway's own pages. An `Origin` decides when it names one:
+    /// it must equal the expected origin. Browsers send `Origin: null` instead (on a form post from a
+    /// page with a strict referrer policy, among others), or no `Origin`; then only the browser's own
+    /// `Sec-Fetch-Site: same-origin` vouches for it, a header no page script can set. `null` with
+    /// anything else, or nothing, counts as cross-site.
+    func isSameOrigin(_ request: Request) -> Bool {
+        if let presented = request.headers[.origin], presented.trimmingCharacters(in: .whitespaces) != "null" {
+            return matches(request)
+        }
+        return request.headers[Self.secFetchSite]?.lowercased() == "same-origin"
     }
+
+    /// For form posts that need no session (login, setup): a request from a browser (it carries `Origin`
+    /// or `Sec-Fetch-Site`) must be same-origin; one with neither (curl, scripts) is accepted.
+    func allowsIfPresent(_ request: Request) -> Bool {
+        if request.headers[.origin] == nil && request.headers[Self.secFetchSite] == nil { return true }
+        return isSameOrigin(request)
+    }
+
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
 
     /// Methods that change state: everything except GET, HEAD and OPTIONS.
     static func changesState(_ method: HTTPRequest.Method) -> Bool {

@@ -45,7 +45,7 @@ enum OwnerHTML {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
+            <meta name="referrer" content="same-origin">
             <title>\(escape(title)) · Crow Calls</title>
             \(toast ? "<script src=\"/calls/toast.js\" defer></script>" : "")
             <style>
@@ -70,7 +70,9 @@ enum OwnerHTML {
         headers[.contentSecurityPolicy] = toast ? toastPolicy : contentSecurityPolicy
         headers[.cacheControl] = "no-store"
         headers[.xContentTypeOptions] = "nosniff"
-        headers[referrerPolicy] = "no-referrer"
+        // `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` on the
+        // page's own form posts. Either way no other site learns a page's URL (the setup link's token).
+        headers[referrerPolicy] = "same-origin"
         headers[frameOptions] = "DENY"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }

@@ -36,6 +36,16 @@ struct WebClientController: Sendable {
         HTTPField.Name("Cross-Origin-Opener-Policy")!: "same-origin",
     ]
 
+    /// The Calls panel's: the same, but with `Referrer-Policy: same-origin`. Its forms and fetches post
+    /// to the gateway with the session cookie, and under `no-referrer` browsers send `Origin: null` on
+    /// those (the owner rule then needs `Sec-Fetch-Site`, which some browsers do not send). The call
+    /// page keeps `no-referrer`: its URL holds a join token, and it posts nothing with a cookie.
+    static let panelHeaders: HTTPFields = {
+        var headers = pageHeaders
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        return headers
+    }()
+
     init(store: CallStore, abuse: AbuseGuard, configuration: GatewayConfiguration) throws {
         self.store = store
         self.abuse = abuse
@@ -100,7 +110,7 @@ struct WebClientController: Sendable {
         guard context.owner != nil else {
             return Response(status: .seeOther, headers: [.location: "/login", .cacheControl: "no-store"])
         }
-        return panelPage.response(to: request, headers: Self.pageHeaders)
+        return panelPage.response(to: request, headers: Self.panelHeaders)
     }
 
     /// What every page needs to know about this gateway. Nothing secret: the call page reads it too.
