@@ -62,7 +62,10 @@ struct AnswerSender: Service {
             if let host = URLComponents(string: inbox)?.host, await InboxAddressRule.permits(host: host, allowTailnet: allowTailnet) {
                 targets.insert(inbox)
             } else {
-                logger.notice("not sending to the inbox of a join URL's host: it is not one other machines can use", metadata: ["room": "\(answer.envelope.roomCode)"])
+                logger.notice(
+                    "not sending to the inbox of a join URL's host: it is not one other machines can use",
+                    metadata: ["room": "\(answer.envelope.roomCode)"]
+                )
             }
         }
         guard !targets.isEmpty, let event = try? InviteWire.event(answer.envelope, wire: wire, from: identity, to: answer.recipient) else {
