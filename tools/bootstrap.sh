@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bootstrap a Crow Calls dev/CI machine (Debian 12, Swift already at /opt/swift).
-#   - apt packages: SQLite, secp256k1, OpenSSL headers, pkg-config, Chromium + chromedriver, wrk
+#   - apt packages: SQLite, secp256k1, OpenSSL headers, pkg-config, Chromium + chromedriver, Firefox ESR, wrk
 #   - Python test tools in <repo>/.venv from tools/requirements-test.txt
 # Idempotent: a rerun with nothing to do takes about a second.
 # Usage: bash tools/bootstrap.sh        (env PYTHON=/path/to/python3 to choose the interpreter)
@@ -36,8 +36,8 @@ fi
 
 # --- apt packages ------------------------------------------------------------
 APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certificates openssl)
-# The browser is for the end-to-end tests; wrk drives `crow-bench web`.
-[ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver wrk)
+# The browsers are for the end-to-end tests (Firefox is driven over Marionette); wrk drives `crow-bench web`.
+[ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk)
 
 # python3-venv is only needed when the chosen python has no ensurepip
 # (Debian's /usr/bin/python3); pyenv / python.org builds ship it.
