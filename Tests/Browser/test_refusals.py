@@ -49,8 +49,9 @@ def test_an_unreachable_gateway_is_said_plainly(own_gateway, browsers):
     page = browsers()
     page.get(gateway.guest_link(room["roomCode"]))
     wait(page, lambda d: d.find_element(By.ID, "join").is_displayed())
-    gateway.process.terminate()
-    gateway.process.wait(30)
+    # Gone at once (SIGKILL): the test is about what the page says, not about how long a graceful stop
+    # takes on a machine busy writing to its disk (a CI run once took more than 30 s over one).
+    gateway.kill()
     page.find_element(By.ID, "join").click()
     wait(page, lambda d: d.find_element(By.ID, "notice").is_displayed(), message="the unreachable notice")
     assert page.find_element(By.ID, "notice-title").text == "The call server cannot be reached"

@@ -80,18 +80,18 @@ class Gateway:
     def restart(self):
         """A graceful stop and a start on the same data directory (a new port; the session stays)."""
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
+        self.process.wait(90)
         self._start(first=False)
 
     def kill(self):
         """An unclean stop (SIGKILL): nothing gets to run on the way out."""
         self.process.kill()
-        self.process.wait(30)
+        self.process.wait(90)
 
     def terminate(self):
         """A graceful stop that keeps the data directory, for `start`."""
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
+        self.process.wait(90)
 
     def start(self):
         """Starts again on the same data directory after `kill` or `terminate`."""
@@ -159,7 +159,7 @@ class Gateway:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(30)
+                self.process.wait(90)
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.dir.cleanup()
