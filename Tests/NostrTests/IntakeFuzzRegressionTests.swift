@@ -2,9 +2,10 @@ import Foundation
 import Nostr
 import Testing
 
-/// Inputs on which `IntakeFuzzTests` found the process trapping. Each runs in a child process (an exit
-/// test), so that while the bug is there it fails its own test instead of stopping the whole run; once
-/// fixed, the child exits normally and the answer is checked as well.
+/// Inputs on which `IntakeFuzzTests` found the process trapping. They run in this process: should a trap
+/// come back, the whole run stops, which fails as loudly. (They ran in child processes at first, as
+/// exit tests; a run where those children were spawned beside the live-server suites stalled, so the
+/// suite no longer spawns them.)
 @Suite struct IntakeFuzzRegressionTests {
     /// Found by `IntakeFuzzTests.relayMessageTexts`, seed 20260601, text case 0: `["EVENT",null]`.
     /// `RelayMessage.parse` passes the item after `"EVENT"` to `JSONSerialization.data(withJSONObject:)`,
@@ -15,10 +16,7 @@ import Testing
         (#"["EVENT",null]"#, false), (#"["EVENT","x"]"#, false), (#"["EVENT",1]"#, false), (#"["EVENT",true]"#, false),
         (#"["EVENT","inbox",null]"#, true), (#"["EVENT","inbox",4]"#, true),
     ])
-    func anEventThatIsNotAnObjectIsRefused(text: String, fromRelay: Bool) async {
-        await #expect(processExitsWith: .success, "\(text)") { [text, fromRelay] in
-            // Not `#expect`: a child's exit status is what reaches the parent.
-            if RelayMessage.parse(text, fromRelay: fromRelay) != nil { exit(3) }
-        }
+    func anEventThatIsNotAnObjectIsRefused(text: String, fromRelay: Bool) {
+        #expect(RelayMessage.parse(text, fromRelay: fromRelay) == nil, "\(text)")
     }
 }

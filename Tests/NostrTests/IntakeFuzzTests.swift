@@ -27,9 +27,9 @@ import Testing
 /// last line before a trap names it; a failure prints the seed and case index, and
 /// `IntakeFuzzer(seed: seed, now: IntakeFuzzTests.now).eventCase(index)` (or `textCase`) rebuilds it.
 ///
-/// A trap found once becomes a regression test that runs in a child process
-/// (`IntakeFuzzRegressionTests`), and its inputs are listed in `KnownTraps` and skipped here (and
-/// counted), so that until it is fixed the bug fails one test instead of stopping every run.
+/// A trap found once becomes a regression test (`IntakeFuzzRegressionTests`); while it is not fixed yet,
+/// its inputs can be listed in `KnownTraps` and are skipped here (and counted), so that the fuzzer
+/// keeps running meanwhile.
 @Suite struct IntakeFuzzTests {
     /// The receiver's clock in every case: fixed, so a seed means the same cases on any day.
     static let now: Int64 = 1_800_000_000

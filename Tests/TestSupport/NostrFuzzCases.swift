@@ -1007,7 +1007,7 @@ public struct IntakeFuzzer: Sendable {
     }
 }
 
-/// Inputs already known to trap, each with the regression test that reproduces it (in a child process).
+/// Inputs already known to trap, each with the regression test that reproduces it.
 /// The fuzz tests skip them and count them, so that one known bug fails one test instead of stopping
 /// every run; delete an entry once its bug is fixed, and the fuzzer covers those inputs again. Empty
 /// while no known trap is unfixed. (The first, `["EVENT",null]` in `RelayMessage.parse`, is fixed: its
