@@ -2,8 +2,8 @@ import OwnerStore
 import CallStore
 import Crypto
 import CryptoExtras
-import Dispatch
 import Foundation
+import NIOPosix
 import Nostr
 import Synchronization
 
@@ -30,9 +30,16 @@ final class OwnerPasswordHasher: Sendable {
     static let hashBytes = 32
 
     let cost: Cost
-    /// The KDF runs on its own serial queue, not on the cooperative pool (it would stall the event loops of a
-    /// small machine), and at most `maxQueued` requests wait for it; more are refused as busy.
-    private let queue = DispatchQueue(label: "crow-calls.owner-password")
+    /// The KDF runs on a thread of its own, one hash at a time, and at most `maxQueued` requests wait for
+    /// it; more are refused as busy. Not on the cooperative pool (it would stall the event loops of a small
+    /// machine), and not on a dispatch queue either: those run on dispatch's global threads, which on Linux
+    /// are as many as the cores and also carry name lookups, so a few logins in a row could hold up
+    /// everything else that needs them.
+    private static let kdfThread: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
     private let queued = Mutex(0)
     let maxQueued: Int
     /// KDF computations so far (tests check that a wrong password or a missing owner costs one, too).
@@ -98,9 +105,7 @@ final class OwnerPasswordHasher: Sendable {
         }
         guard admitted else { throw Busy() }
         defer { queued.withLock { $0 -= 1 } }
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
+        return try await Self.kdfThread.runIfActive { try body() }
     }
 
     private func derive(_ password: String, salt: [UInt8], cost: Cost) throws -> [UInt8] {
