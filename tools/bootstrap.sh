@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bootstrap a Crow Calls dev/CI machine (Debian 12, Swift already at /opt/swift).
-#   - apt packages: SQLite, secp256k1, OpenSSL headers, pkg-config, Chromium + chromedriver, Firefox ESR, wrk
+#   - apt packages: SQLite, secp256k1, OpenSSL headers, pkg-config, Chromium + chromedriver, Firefox ESR, wrk,
+#     gdb (the Swift suite's watch prints every thread's stack if the suite ever hangs)
 #   - Python test tools in <repo>/.venv from tools/requirements-test.txt
 # Idempotent: a rerun with nothing to do takes about a second.
 # Usage: bash tools/bootstrap.sh        (env PYTHON=/path/to/python3 to choose the interpreter)
@@ -37,7 +38,7 @@ fi
 # --- apt packages ------------------------------------------------------------
 APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certificates openssl)
 # The browsers are for the end-to-end tests (Firefox is driven over Marionette); wrk drives `crow-bench web`.
-[ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk)
+[ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk gdb)
 
 # python3-venv is only needed when the chosen python has no ensurepip
 # (Debian's /usr/bin/python3); pyenv / python.org builds ship it.

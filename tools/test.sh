@@ -34,7 +34,8 @@ if [ "${CROW_TEST_STRESS:-0}" = "1" ]; then
   done
   echo "stress mode: the Swift suite runs beside an append loop and $(nproc) busy loops"
 fi
-swift test --skip-build "$@"
+# Watched: a hang fails within minutes, with the tests in flight and every thread's stack.
+bash tools/swift-test-watch.sh "$@"
 stop_stress
 # The browser suite: the built gateway, real headless Chromium, Selenium (Tests/Browser/conftest.py).
 # CROW_SKIP_BROWSER=1 leaves it out (say, while iterating on one Swift test with --filter).

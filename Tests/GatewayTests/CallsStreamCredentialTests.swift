@@ -33,7 +33,7 @@ import Testing
         let side = try sideStore(harness.configuration)
         defer { try? side.close() }
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let stream = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: ["Authorization": "Bearer \(token)"])
             defer { stream.close() }
@@ -58,7 +58,7 @@ import Testing
         let side = try sideStore(harness.configuration)
         defer { try? side.close() }
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let cookie = try await harness.setUpOwner(client)
             let stream = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: ["Cookie": "crow_session=\(cookie)"])

@@ -13,7 +13,7 @@ import Testing
         let harness = try OwnerHarness { $0.enabled = false }
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
             // The calls API and signaling are gone, even for the owner.
             for (method, uri) in [
@@ -46,7 +46,7 @@ import Testing
         let harness = try OwnerHarness()
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             try await client.execute(uri: "/api/rooms", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
                 #expect(response.status == .ok)
             }

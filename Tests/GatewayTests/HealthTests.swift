@@ -19,7 +19,7 @@ import TestSupport
     @Test func healthReadinessAndMetricsAnswer() async throws {
         let dir = try TemporaryDirectory()
         let app = try await buildApplication(Self.configuration(dir))
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == "ok\n")
@@ -58,7 +58,7 @@ import TestSupport
             try store.close()
         }
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains("crow_peers_present 0"))

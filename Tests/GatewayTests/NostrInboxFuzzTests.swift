@@ -200,7 +200,7 @@ import WSClient
         let frames = sendable
         print("NostrInboxFuzzTests: seed \(seed), \(frames.count) frames, known traps not sent: \(skipped)")
 
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let run = Shared()
             let pacer = Pacer()
@@ -274,7 +274,7 @@ import WSClient
         let dir = try TemporaryDirectory()
         let configuration = signalingConfiguration(dir)
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             var logger = Logger(label: "test-nostr-fuzz-client")
             logger.logLevel = .critical

@@ -52,7 +52,7 @@ import WSClient
         let side = try sideStore(configuration)
         defer { try? side.close() }
 
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let hostile = try InviteWire.event(Self.invite("absurd1"), wire: .crow, from: ada, to: me.publicKey, now: 9_300_000_000_000_000)
             let rumor = NostrEvent.unsigned(

@@ -42,7 +42,7 @@ import Testing
         let side = try sideStore(configuration)
         defer { try? side.close() }
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
             try await client.execute(uri: "/api/notifications/poll", method: .get) { #expect($0.status == .unauthorized) }
             let (first, etag) = try await client.execute(uri: "/api/notifications/poll", method: .get, headers: bearer) { response in
@@ -113,7 +113,7 @@ import Testing
         let side = try sideStore(configuration)
         defer { try? side.close() }
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
             let anonymous = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: [:])
@@ -177,7 +177,7 @@ import Testing
         let side = try sideStore(configuration)
         defer { try? side.close() }
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let stream = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: ["Authorization": "Bearer \(token)"])
             defer { stream.close() }
@@ -200,7 +200,7 @@ import Testing
         configuration.streamHeartbeat = .seconds(1)
         let token = try await ownerAPIToken(configuration)
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let headers = ["Authorization": "Bearer \(token)"]
             let first = try await EventStreamClient(port: port, path: "/api/calls/stream", headers: headers)

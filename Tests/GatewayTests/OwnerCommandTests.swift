@@ -8,15 +8,15 @@ import Testing
 @Suite struct OwnerCommandTests {
     typealias H = OwnerHarness
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolOutput {
-        try runTool(try productBinary("crow-calls"), arguments, environment: environment)
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> ToolOutput {
+        try await runTool(try productBinary("crow-calls"), arguments, environment: environment)
     }
 
     @Test func anAPITokenFromTheCommandLineWorksAsBearerWhileTheGatewayRuns() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
-            let created = try Self.run(["api-token", "create", "--label", "ci <script>", "--data-dir", harness.dir.path])
+        try await app.liveTest { client in
+            let created = try await Self.run(["api-token", "create", "--label", "ci <script>", "--data-dir", harness.dir.path])
             #expect(created.status == 0, "\(created.stderr)")
             let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(token.count == 43)
@@ -27,24 +27,24 @@ import Testing
             }
             // Stored hashed; listed without the secret.
             #expect(!(try await harness.dump("owner_api_tokens")).contains(token))
-            let listed = try Self.run(["api-token", "list", "--data-dir", harness.dir.path])
+            let listed = try await Self.run(["api-token", "list", "--data-dir", harness.dir.path])
             #expect(listed.status == 0)
             #expect(listed.stdout.contains("active"))
             #expect(listed.stdout.contains("ci <script>"))
             #expect(!listed.stdout.contains(token))
             let id = try #require(listed.stdout.split(separator: "\t").first.map(String.init))
-            let revoked = try Self.run(["api-token", "revoke", id, "--data-dir", harness.dir.path])
+            let revoked = try await Self.run(["api-token", "revoke", id, "--data-dir", harness.dir.path])
             #expect(revoked.status == 0)
             try await client.execute(uri: "/api/owner", method: .get, headers: H.json(bearer: token)) { #expect($0.status == .unauthorized) }
-            let again = try Self.run(["api-token", "revoke", id, "--data-dir", harness.dir.path])
+            let again = try await Self.run(["api-token", "revoke", id, "--data-dir", harness.dir.path])
             #expect(again.status != 0)
             #expect(again.stderr.contains("no active API token"))
         }
     }
 
-    @Test func theDataDirectoryComesFromTheEnvironmentToo() throws {
+    @Test func theDataDirectoryComesFromTheEnvironmentToo() async throws {
         let dir = try TemporaryDirectory()
-        let created = try Self.run(["api-token", "create"], environment: ["CROW_CALLS_DATA": dir.path])
+        let created = try await Self.run(["api-token", "create"], environment: ["CROW_CALLS_DATA": dir.path])
         #expect(created.status == 0)
         #expect(FileManager.default.fileExists(atPath: dir.file("ledger.sqlite")))
     }
@@ -52,7 +52,7 @@ import Testing
     @Test func contactsAddedOnTheCommandLineAreServedByTheAPI() async throws {
         let harness = try H()
         let data = ["--data-dir", harness.dir.path]
-        let added = try Self.run(
+        let added = try await Self.run(
             ["contacts", "add", "--name", "Ada", "--pubkey", ContactsAPITests.adaNpub, "--relay", "wss://relay.example.com",
              "--relay", "ws://127.0.0.1:7777", "--transport", "crow"] + data
         )
@@ -62,19 +62,19 @@ import Testing
         #expect(fields.dropFirst().elementsEqual(
             ["Ada", ContactsAPITests.adaNpub, ContactsAPITests.adaHex, "crow", "wss://relay.example.com,ws://127.0.0.1:7777"]
         ))
-        let hex = try Self.run(["contacts", "add", "--name", "Grace", "--pubkey", String(repeating: "cd", count: 32)] + data)
+        let hex = try await Self.run(["contacts", "add", "--name", "Grace", "--pubkey", String(repeating: "cd", count: 32)] + data)
         #expect(hex.status == 0)
 
-        let listed = try Self.run(["contacts", "list"] + data)
+        let listed = try await Self.run(["contacts", "list"] + data)
         #expect(listed.status == 0)
         #expect(listed.stdout.split(separator: "\n").count == 2)
-        let json = try Self.run(["contacts", "list", "--json"] + data)
+        let json = try await Self.run(["contacts", "list", "--json"] + data)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [[String: Any]]]
         #expect(object?["contacts"]?.map { $0["name"] as? String } == ["Ada", "Grace"])
 
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
-            let token = try Self.run(["api-token", "create"] + data).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await app.liveTest { client in
+            let token = try await Self.run(["api-token", "create"] + data).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             try await client.execute(uri: "/api/contacts", method: .get, headers: H.json(bearer: token)) { response in
                 let contacts = try #require(H.object(response)["contacts"] as? [[String: Any]])
                 #expect(contacts.first?["pubkey"] as? String == ContactsAPITests.adaHex)
@@ -83,7 +83,7 @@ import Testing
         }
     }
 
-    @Test func badInputGetsAClearMessageAndANonZeroStatus() throws {
+    @Test func badInputGetsAClearMessageAndANonZeroStatus() async throws {
         let dir = try TemporaryDirectory()
         let data = ["--data-dir", dir.path]
         let key = String(repeating: "ab", count: 32)
@@ -98,20 +98,20 @@ import Testing
             (["api-token", "create", "--frobnicate"], "frobnicate"),
         ]
         for (arguments, mention) in cases {
-            let outcome = try Self.run(arguments + data)
+            let outcome = try await Self.run(arguments + data)
             #expect(outcome.status != 0, "\(arguments)")
             #expect(outcome.stderr.contains(mention), "\(arguments): \(outcome.stderr)")
         }
-        let first = try Self.run(["contacts", "add", "--name", "Ada", "--pubkey", key] + data)
+        let first = try await Self.run(["contacts", "add", "--name", "Ada", "--pubkey", key] + data)
         #expect(first.status == 0)
-        let duplicate = try Self.run(["contacts", "add", "--name", "Ada 2", "--pubkey", key] + data)
+        let duplicate = try await Self.run(["contacts", "add", "--name", "Ada 2", "--pubkey", key] + data)
         #expect(duplicate.status == 1)
         #expect(duplicate.stderr.contains("already exists"))
     }
 
     @Test func identityPrintsTheKeyTheGatewayUses() async throws {
         let harness = try H()
-        let first = try Self.run(["identity", "--data-dir", harness.dir.path])
+        let first = try await Self.run(["identity", "--data-dir", harness.dir.path])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("made a new Nostr key"))
         let lines = first.stdout.split(separator: "\n").map(String.init)
@@ -120,11 +120,11 @@ import Testing
         #expect(npub.hasPrefix("npub1") && hex.count == 64)
         // The secret never appears on the terminal; the same key on every run.
         #expect(!first.stdout.contains("nsec"))
-        let again = try Self.run(["identity", "--data-dir", harness.dir.path])
+        let again = try await Self.run(["identity", "--data-dir", harness.dir.path])
         #expect(again.stdout == first.stdout && again.stderr.isEmpty)
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             try await client.execute(uri: "/api/owner", method: .get, headers: H.json(bearer: token)) { response in
                 #expect(H.object(response)["npub"] as? String == String(npub))
                 #expect(H.object(response)["pubkey"] as? String == String(hex))
@@ -133,7 +133,7 @@ import Testing
         // A key file others can read stops the gateway with the reason.
         chmod(harness.configuration.nostrKeyPath, 0o644)
         await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(harness.configuration) }
-        let refused = try Self.run(["identity", "--data-dir", harness.dir.path])
+        let refused = try await Self.run(["identity", "--data-dir", harness.dir.path])
         #expect(refused.status != 0 && refused.stderr.contains("chmod 600"))
     }
 }

@@ -18,7 +18,7 @@ import TestSupport
         let called = try await side.createRoom(hostName: "Ada", createdBy: .api)
         let waiting = try await side.createRoom(hostName: "Cy", createdBy: .api)
         let app = try await buildApplication(first)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let ada = TestPeer(port: port, query: query(called.code, token: called.hostToken.secret))
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -34,7 +34,7 @@ import TestSupport
         var second = first
         second.emptyRoomGrace = 300
         let restarted = try await buildApplication(second)
-        try await restarted.test(.live) { _ in
+        try await restarted.liveTest { _ in
             try await waitUntil("the emptied room ends") {
                 try await side.read { db in try Queries.room(called.code, in: db)?.state } == .ended
             }

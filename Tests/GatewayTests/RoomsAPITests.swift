@@ -27,7 +27,7 @@ import TestSupport
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         let hostile = #"<img src=x onerror="alert(1)">"#
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let created = try await client.execute(uri: "/api/rooms", method: .post, headers: auth, body: try Self.body(["hostName": hostile, "maxPeers": 3]))
             #expect(created.status == .created)
             #expect(created.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
@@ -85,7 +85,7 @@ import TestSupport
         let token = try await ownerAPIToken(configuration)
         let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let cases: [(String, HTTPRequest.Method, ByteBuffer?, HTTPFields, Int, String)] = [
                 ("/api/rooms", .post, nil, [:], 401, "unauthorized"),
                 ("/api/rooms", .post, nil, [.authorization: "Bearer wrong"], 401, "unauthorized"),
@@ -129,7 +129,7 @@ import TestSupport
         let codes = created
         try side.close()
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             var seen: [String] = []
             var before: String?
             for _ in 0..<10 {

@@ -31,9 +31,9 @@ import Glibc
         #expect(served.process.terminationStatus == 0)
     }
 
-    @Test func aBadSettingIsReportedAndNothingStarts() throws {
+    @Test func aBadSettingIsReportedAndNothingStarts() async throws {
         let dir = try TemporaryDirectory()
-        let run = try runTool(
+        let run = try await runTool(
             try productBinary("crow-calls"),
             ["serve", "--port", "0", "--data-dir", dir.path],
             environment: ["CROW_CALLS_MAX_PEERS": "100"]

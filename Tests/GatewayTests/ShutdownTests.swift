@@ -71,7 +71,7 @@ import Glibc
         try await second.stop(SIGTERM)
         try side.close()
 
-        let verify = try runTool(try productBinary("crow-ledger"), ["verify", "--data-dir", dir.path])
+        let verify = try await runTool(try productBinary("crow-ledger"), ["verify", "--data-dir", dir.path])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         #expect(verify.stdout.contains("OK: hash chain, projections and rules verified"))
     }

@@ -112,7 +112,7 @@ func withLiveRoom(
     defer { try? side.close() }
     let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
     let app = try await buildApplication(configuration)
-    try await app.test(.live) { client in
+    try await app.liveTest { client in
         guard let port = client.port else { throw TestPeerError.timeout("the live test client has no port") }
         try await body(LiveRoom(client: client, port: port, room: room, side: side))
     }

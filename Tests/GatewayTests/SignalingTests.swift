@@ -18,7 +18,7 @@ import TestSupport
         let side = try sideStore(configuration)
         let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret, name: "Ada"))
             let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret, name: "Bob <b>"))
@@ -97,7 +97,7 @@ import TestSupport
         try await side.endRoom(other.code, reason: .closed)
 
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             // Admitted after the start (a start closes the seats of earlier processes).
             _ = try await side.admit(room: room.code, token: used.token.secret, displayName: "Used")
             _ = try await side.admit(room: room.code, token: room.hostToken.secret, displayName: "Ada")  // now full (2)
@@ -148,7 +148,7 @@ import TestSupport
         let room = try await side.createRoom(hostName: "Ada", maxPeers: 4, createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let secret = try #require(room.guest).token.secret
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let peers = (0..<20).map { _ in TestPeer(port: port, query: query(room.code, token: secret)) }
             let outcomes = await withTaskGroup(of: Bool.self) { group in
@@ -185,7 +185,7 @@ import TestSupport
         let first = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let second = try await side.createRoom(hostName: "Cy", createdBy: .api, guest: CallStore.GuestRequest(label: "Di"))
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let mallory = TestPeer(port: port, query: query(first.code, token: first.hostToken.secret))
             let cy = TestPeer(port: port, query: query(second.code, token: second.hostToken.secret))
@@ -233,7 +233,7 @@ import TestSupport
         let side = try sideStore(configuration)
         let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let flooder = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -269,7 +269,7 @@ import TestSupport
         let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let third = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "Cy"))
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
             let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
@@ -311,7 +311,7 @@ import TestSupport
         let side = try sideStore(configuration)
         let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
             let bob = TestPeer(port: port, query: query(room.code, token: try #require(room.guest).token.secret))
@@ -374,7 +374,7 @@ import TestSupport
         let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
         let apiToken = try await ownerAPIToken(configuration)
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -423,7 +423,7 @@ import TestSupport
         let spare = try await side.issueGuestToken(room: room.code, guest: CallStore.GuestRequest(label: "spare"))
         let apiToken = try await ownerAPIToken(configuration)
         let app = try await buildApplication(configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let port = try #require(client.port)
             let ada = TestPeer(port: port, query: query(room.code, token: room.hostToken.secret))
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -28,7 +28,7 @@ import TestSupport
 
     @Test func healthAnswersOverTLSAndPlainHTTPIsRefused() async throws {
         let dir = try TemporaryDirectory()
-        let (certificate, key) = try Self.selfSigned(in: dir)
+        let (certificate, key) = try await onOwnThread { try Self.selfSigned(in: dir) }
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dir.path
@@ -37,6 +37,9 @@ import TestSupport
         let app = try await buildApplication(configuration)
         try await app.test(.live) { client in
             let port = try #require(client.port)
+            // The framework's own client speaks plain HTTP, which this server refuses at once; the try still
+            // settles its connection, so the test's shutdown closes it (see `liveTest`).
+            _ = try? await client.execute(uri: "/healthz", method: .get) { _ in }
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificate))
             // Verified in full: the chain against our certificate, and the name (SNI cannot carry an IP).
@@ -59,7 +62,7 @@ import TestSupport
     @Test func unreadableOrInvalidTLSFilesStopTheStartNamingTheSetting() async throws {
         let dir = try TemporaryDirectory()
         try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: dir.file("bad.pem")))
-        let (_, key) = try Self.selfSigned(in: dir)
+        let (_, key) = try await onOwnThread { try Self.selfSigned(in: dir) }
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dir.path

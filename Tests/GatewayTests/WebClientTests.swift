@@ -46,7 +46,7 @@ import Testing
         let harness = try H()
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             try await client.execute(uri: "/calls", method: .get) { response in
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/login")
@@ -72,7 +72,7 @@ import Testing
     @Test func assetsAreRevalidatedByETagAndOnlyListedFilesAreServed() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             let etag = try await client.execute(uri: "/calls/assets/call.js", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/javascript; charset=utf-8")
@@ -111,7 +111,7 @@ import Testing
             $0.bellPollInterval = 7
         }
         let app = try await buildApplication(harness.configuration)
-        try await app.test(.live) { client in
+        try await app.liveTest { client in
             try await client.execute(uri: "/calls/client.json", method: .get) { response in
                 let body = H.object(response)
                 #expect(body["bellPollSeconds"] as? Int == 7)

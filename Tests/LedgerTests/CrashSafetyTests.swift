@@ -20,11 +20,11 @@ import TestSupport
         var totalAcknowledged = 0
         let rounds = 12
         for round in 0..<rounds {
-            let acknowledged = try Self.runAndKill(
-                binary: binary,
-                arguments: ["append-loop", "--db", path, "--writers", "8"],
-                afterMilliseconds: Int.random(in: 50...400, using: &generator)
-            )
+            let after = Int.random(in: 50...400, using: &generator)
+            // The child is watched from a thread of its own: its waits must not hold the cooperative pool.
+            let acknowledged = try await onOwnThread {
+                try Self.runAndKill(binary: binary, arguments: ["append-loop", "--db", path, "--writers", "8"], afterMilliseconds: after)
+            }
             #expect(!acknowledged.isEmpty, "round \(round): the child acknowledged nothing before it was killed")
             totalAcknowledged += acknowledged.count
 

@@ -8,65 +8,65 @@ import TestSupport
 /// `crow-ledger`, run as the operator runs it, on real files.
 @Suite struct CrowLedgerToolTests {
     /// A ledger with realistic traffic from `crow-ledger simulate`.
-    static func simulatedLedger(_ dir: TemporaryDirectory, calls: Int = 60) throws -> String {
+    static func simulatedLedger(_ dir: TemporaryDirectory, calls: Int = 60) async throws -> String {
         let tool = try productBinary("crow-ledger")
-        let run = try runTool(tool, ["simulate", "--data-dir", dir.path, "--calls", "\(calls)", "--seed", "11"])
+        let run = try await runTool(tool, ["simulate", "--data-dir", dir.path, "--calls", "\(calls)", "--seed", "11"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("calls: \(calls),"))
         return dir.file("ledger.sqlite")
     }
 
-    static func verify(_ path: String) throws -> ToolOutput {
-        try runTool(try productBinary("crow-ledger"), ["verify", "--db", path])
+    static func verify(_ path: String) async throws -> ToolOutput {
+        try await runTool(try productBinary("crow-ledger"), ["verify", "--db", path])
     }
 
-    @Test func simulateThenVerifyPasses() throws {
+    @Test func simulateThenVerifyPasses() async throws {
         let dir = try TemporaryDirectory()
-        let path = try Self.simulatedLedger(dir)
-        let run = try Self.verify(path)
+        let path = try await Self.simulatedLedger(dir)
+        let run = try await Self.verify(path)
         #expect(run.status == 0, "\(run.stdout)")
         #expect(run.stdout.contains("OK: hash chain, projections and rules verified"))
         // Nothing was left for the outbox.
-        let pending = try rawQueue(path).read { db in try Queries.pendingInvites(in: db).count }
+        let pending = try await rawQueue(path).read { db in try Queries.pendingInvites(in: db).count }
         #expect(pending == 0)
         // A second simulate refuses to mix made-up calls into a ledger that holds events.
-        let again = try runTool(try productBinary("crow-ledger"), ["simulate", "--db", path, "--calls", "5"])
+        let again = try await runTool(try productBinary("crow-ledger"), ["simulate", "--db", path, "--calls", "5"])
         #expect(again.status != 0)
         #expect(again.stderr.contains("--append"))
     }
 
-    @Test func verifyNamesTheEditedPosition() throws {
+    @Test func verifyNamesTheEditedPosition() async throws {
         let dir = try TemporaryDirectory()
-        let path = try Self.simulatedLedger(dir)
+        let path = try await Self.simulatedLedger(dir)
         try HashChainTests.tamper(path, "UPDATE events SET data = json_set(data, '$.maxPeers', 64) WHERE position = 1")
-        let run = try Self.verify(path)
+        let run = try await Self.verify(path)
         #expect(run.status == 1)
         #expect(run.stdout.contains("position 1: hash_mismatch"), "\(run.stdout)")
         #expect(run.stdout.contains("FAILED"))
     }
 
-    @Test func verifyNamesADeletedPosition() throws {
+    @Test func verifyNamesADeletedPosition() async throws {
         let dir = try TemporaryDirectory()
-        let path = try Self.simulatedLedger(dir)
+        let path = try await Self.simulatedLedger(dir)
         try HashChainTests.tamper(path, "DELETE FROM events WHERE position = 20")
-        let run = try Self.verify(path)
+        let run = try await Self.verify(path)
         #expect(run.status == 1)
         #expect(run.stdout.contains("position 20: position_gap"), "\(run.stdout)")
     }
 
-    @Test func verifyFindsEventsCutFromTheEnd() throws {
+    @Test func verifyFindsEventsCutFromTheEnd() async throws {
         let dir = try TemporaryDirectory()
-        let path = try Self.simulatedLedger(dir)
-        let head = try rawQueue(path).read { db in try EventReader.headPosition(in: db) }
+        let path = try await Self.simulatedLedger(dir)
+        let head = try await rawQueue(path).read { db in try EventReader.headPosition(in: db) }
         try HashChainTests.tamper(path, "DELETE FROM events WHERE position > ?", [head - 3])
-        let run = try Self.verify(path)
+        let run = try await Self.verify(path)
         #expect(run.status == 1)
         #expect(run.stdout.contains("position \(head - 2): checkpoint_ahead"), "\(run.stdout)")
     }
 
-    @Test func verifyFindsARowForgedWithAValidHash() throws {
+    @Test func verifyFindsARowForgedWithAValidHash() async throws {
         let dir = try TemporaryDirectory()
-        let path = try Self.simulatedLedger(dir)
+        let path = try await Self.simulatedLedger(dir)
         // Someone who knows the hash formula appends a well-chained event with plain SQL: the chain
         // holds, but the projections never saw it.
         let raw = try rawQueue(path)
@@ -82,14 +82,15 @@ import TestSupport
             recordedAt: head[2],
             data: data
         )
-        try raw.write { db in
+        let recordedAt: Int64 = head[2]
+        try await raw.write { db in
             try db.execute(
                 sql: "INSERT INTO events VALUES (?, 'room-forged000000', 1, 'room.created', ?, ?, ?)",
-                arguments: [position, data, head[2] as Int64, hash]
+                arguments: [position, data, recordedAt, hash]
             )
         }
         try raw.close()
-        let run = try Self.verify(path)
+        let run = try await Self.verify(path)
         #expect(run.status == 1)
         #expect(run.stdout.contains("position \(position): projection_mismatch"), "\(run.stdout)")
         #expect(!run.stdout.contains("hash_mismatch"))
@@ -115,7 +116,7 @@ import TestSupport
             try await store.append([peerJoined("rules", peer: "p\(n)")], to: "room-rules", expectedVersion: .any)
         }
         try store.close()
-        let run = try Self.verify(dir.file("ledger.sqlite"))
+        let run = try await Self.verify(dir.file("ledger.sqlite"))
         #expect(run.status == 1)
         #expect(run.stdout.contains("position 4: rule_violation: token tok1 used twice (first at position 3)"), "\(run.stdout)")
         #expect(run.stdout.contains("position 7: rule_violation: room rules has 3 peers, more than its 2"), "\(run.stdout)")
@@ -142,7 +143,7 @@ import TestSupport
         try await store.append([issue("tok2", expiresAt: now - 60_000)], to: "token-tok2", expectedVersion: .noStream)  // 6
         try await store.append(admit("tok2", "late"))  // 7, 8: a token used a minute after it expired
         try store.close()
-        let run = try Self.verify(dir.file("ledger.sqlite"))
+        let run = try await Self.verify(dir.file("ledger.sqlite"))
         #expect(run.status == 1)
         #expect(run.stdout.contains("position 5: rule_violation: peer forged joined room forge without a token.used for it in the same append"), "\(run.stdout)")
         #expect(run.stdout.contains("position 7: rule_violation: token tok2 used at"), "\(run.stdout)")
@@ -152,18 +153,18 @@ import TestSupport
         #expect(!run.stdout.contains("position 8:"), "\(run.stdout)")
     }
 
-    @Test func logReplayAndExportReadTheFileWithoutChangingIt() throws {
+    @Test func logReplayAndExportReadTheFileWithoutChangingIt() async throws {
         let dir = try TemporaryDirectory()
-        let path = try Self.simulatedLedger(dir, calls: 30)
+        let path = try await Self.simulatedLedger(dir, calls: 30)
         let tool = try productBinary("crow-ledger")
-        let head = try rawQueue(path).read { db in try EventReader.headPosition(in: db) }
-        let firstRoom = try rawQueue(path).read { db in
+        let head = try await rawQueue(path).read { db in try EventReader.headPosition(in: db) }
+        let firstRoom = try await rawQueue(path).read { db in
             try String.fetchOne(db, sql: "SELECT json_extract(data, '$.code') FROM events WHERE type = 'room.created' LIMIT 1")!
         }
         // Taken after the reads above: closing the last connection folds the WAL into the file.
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
-        let export = try runTool(tool, ["export", "--db", path, "--format", "jsonl"])
+        let export = try await runTool(tool, ["export", "--db", path, "--format", "jsonl"])
         #expect(export.status == 0)
         let lines = export.stdout.split(separator: "\n")
         #expect(Int64(lines.count) == head)
@@ -174,27 +175,27 @@ import TestSupport
             #expect(object["data"] is [String: Any])
         }
 
-        let log = try runTool(tool, ["log", "--db", path])
+        let log = try await runTool(tool, ["log", "--db", path])
         #expect(log.status == 0)
         #expect(Int64(log.stdout.split(separator: "\n").count) == head)
         #expect(log.stdout.contains("room.created"))
-        let roomLog = try runTool(tool, ["log", "--db", path, "--room", firstRoom])
+        let roomLog = try await runTool(tool, ["log", "--db", path, "--room", firstRoom])
         let roomLines = roomLog.stdout.split(separator: "\n")
         #expect(!roomLines.isEmpty)
         #expect(roomLines.allSatisfy { $0.contains(firstRoom) || $0.contains("token") || $0.contains("invite") })
 
-        let replay = try runTool(tool, ["replay", "--db", path, "--until", "\(head / 2)"])
+        let replay = try await runTool(tool, ["replay", "--db", path, "--until", "\(head / 2)"])
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stdout.contains("state as of position \(head / 2)"))
-        let badUntil = try runTool(tool, ["replay", "--db", path, "--until", "yesterday"])
+        let badUntil = try await runTool(tool, ["replay", "--db", path, "--until", "yesterday"])
         #expect(badUntil.status != 0)
         #expect(badUntil.stderr.contains("neither a position nor an ISO 8601 time"))
-        let pastEnd = try runTool(tool, ["replay", "--db", path, "--until", "\(head + 1)"])
+        let pastEnd = try await runTool(tool, ["replay", "--db", path, "--until", "\(head + 1)"])
         #expect(pastEnd.status == 64, "\(pastEnd.stderr)")  // a usage error, not a crash
         #expect(pastEnd.stderr.contains("is past the last position (\(head))"), "\(pastEnd.stderr)")
 
         let saved = dir.file("replayed.sqlite")
-        let save = try runTool(tool, ["replay", "--db", path, "--until", "\(head)", "--save", saved])
+        let save = try await runTool(tool, ["replay", "--db", path, "--until", "\(head)", "--save", saved])
         #expect(save.status == 0, "\(save.stderr)")
         // The replay of everything equals the live projections.
         let snapshot = try DatabaseQueue(path: saved)
@@ -215,28 +216,28 @@ import TestSupport
             expectedVersion: .exact(1)
         )
         try store.close()
-        let log = try runTool(try productBinary("crow-ledger"), ["log", "--db", dir.file("ledger.sqlite")])
+        let log = try await runTool(try productBinary("crow-ledger"), ["log", "--db", dir.file("ledger.sqlite")])
         #expect(log.status == 0)
         #expect(!log.stdout.contains("\u{1B}"))
         #expect(!log.stdout.contains("\u{202E}"))
         #expect(log.stdout.contains(#"Eve\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}gnp.exe joined"#))
     }
 
-    @Test func rebuildRestoresDamagedProjections() throws {
+    @Test func rebuildRestoresDamagedProjections() async throws {
         let dir = try TemporaryDirectory()
-        let path = try Self.simulatedLedger(dir, calls: 20)
-        try rawQueue(path).write { db in try db.execute(sql: "DELETE FROM room_peers; UPDATE bell SET unread = 42") }
-        #expect(try Self.verify(path).status == 1)
-        let rebuild = try runTool(try productBinary("crow-ledger"), ["rebuild", "--db", path])
+        let path = try await Self.simulatedLedger(dir, calls: 20)
+        try await rawQueue(path).write { db in try db.execute(sql: "DELETE FROM room_peers; UPDATE bell SET unread = 42") }
+        #expect(try await Self.verify(path).status == 1)
+        let rebuild = try await runTool(try productBinary("crow-ledger"), ["rebuild", "--db", path])
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         #expect(rebuild.stdout.contains("rebuilt projections from"))
-        #expect(try Self.verify(path).status == 0)
+        #expect(try await Self.verify(path).status == 0)
     }
 
-    @Test func aMissingLedgerIsAClearError() throws {
+    @Test func aMissingLedgerIsAClearError() async throws {
         let dir = try TemporaryDirectory()
         for command in ["verify", "log", "export", "rebuild"] {
-            let run = try runTool(try productBinary("crow-ledger"), [command, "--data-dir", dir.file("nothing")])
+            let run = try await runTool(try productBinary("crow-ledger"), [command, "--data-dir", dir.file("nothing")])
             #expect(run.status != 0)
             #expect(run.stderr.contains("no ledger at"), "\(command): \(run.stderr)")
         }
@@ -245,9 +246,9 @@ import TestSupport
 
 /// `crow-ledger verify` on a ledger that a live writer keeps appending to.
 @Suite struct VerifyWhileWritingTests {
-    @Test func verifyPassesWhileAnotherProcessAppends() throws {
+    @Test func verifyPassesWhileAnotherProcessAppends() async throws {
         let dir = try TemporaryDirectory()
-        let path = try CrowLedgerToolTests.simulatedLedger(dir, calls: 20)
+        let path = try await CrowLedgerToolTests.simulatedLedger(dir, calls: 20)
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: try productBinary("crow-bench"))
         writer.arguments = ["append-loop", "--db", path, "--writers", "4"]
@@ -260,10 +261,10 @@ import TestSupport
         }
         var heads: [Int64] = []
         for round in 0..<6 {
-            let run = try CrowLedgerToolTests.verify(path)
+            let run = try await CrowLedgerToolTests.verify(path)
             #expect(run.status == 0, "round \(round): \(run.stdout)")
             #expect(run.stdout.contains("OK: hash chain, projections and rules verified"), "round \(round): \(run.stdout)")
-            heads.append(try rawQueue(path).read { db in try EventReader.headPosition(in: db) })
+            heads.append(try await rawQueue(path).read { db in try EventReader.headPosition(in: db) })
         }
         // The writer really was writing while verify ran.
         #expect(writer.isRunning)

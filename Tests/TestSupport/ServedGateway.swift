@@ -38,14 +38,16 @@ public final class ServedGateway: Sendable {
             finished.enter()
             let handle = pipe.fileHandleForReading
             let group = finished
-            DispatchQueue.global().async { [sink] in
+            // A thread of its own per stream: a blocking read for the gateway's whole life must not hold
+            // one of dispatch's global threads (as many as the cores, and they carry name lookups too).
+            Thread { [sink] in
                 while true {
                     let data = handle.availableData
                     if data.isEmpty { break }
                     sink.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
                 }
                 group.leave()
-            }
+            }.start()
         }
         try process.run()
         _ = try await waitFor("listening on")
@@ -95,7 +97,12 @@ public final class ServedGateway: Sendable {
             guard ContinuousClock.now < deadline else { throw TestSupportError.timedOut("crow-calls did not stop") }
             try await Task.sleep(for: .milliseconds(10))
         }
-        guard finished.wait(timeout: .now() + 5) == .success else { throw TestSupportError.timedOut("output did not close") }
+        // Both streams close when the process ends; polled, so the wait holds no thread of the pool.
+        let closedBy = ContinuousClock.now + .seconds(5)
+        while finished.wait(timeout: .now()) != .success {
+            guard ContinuousClock.now < closedBy else { throw TestSupportError.timedOut("output did not close") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

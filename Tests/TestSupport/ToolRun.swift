@@ -9,9 +9,17 @@ public struct ToolOutput: Sendable {
     public var stderr: String
 }
 
-/// Runs a built tool to completion. Both pipes are drained while it runs, so a chatty tool cannot
-/// block on a full pipe. `environment` adds to (or overrides) this process's environment.
-public func runTool(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ToolOutput {
+/// Runs a built tool to completion. `environment` adds to (or overrides) this process's environment.
+///
+/// The waiting happens on threads of its own: not on the cooperative pool, which a test that blocks
+/// takes away from every other test (there are as many of its threads as cores), and not on dispatch's
+/// global queues, which on Linux are as narrow and also carry name lookups. Both pipes are drained while
+/// the tool runs, so a chatty tool cannot block on a full pipe.
+public func runTool(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ToolOutput {
+    try await onOwnThread { try runToolBlocking(binary, arguments, environment: environment) }
+}
+
+private func runToolBlocking(_ binary: String, _ arguments: [String], environment: [String: String]) throws -> ToolOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
@@ -22,19 +30,26 @@ public func runTool(_ binary: String, _ arguments: [String], environment: [Strin
     process.standardError = err
     try process.run()
     let errData = Mutex(Data())
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
+    let drained = DispatchSemaphore(value: 0)
+    Thread {
         let data = err.fileHandleForReading.readDataToEndOfFile()
         errData.withLock { $0 = data }
-        group.leave()
-    }
+        drained.signal()
+    }.start()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
+    drained.wait()
     process.waitUntilExit()
     return ToolOutput(
         status: process.terminationStatus,
         stdout: String(decoding: outData, as: UTF8.self),
         stderr: errData.withLock { String(decoding: $0, as: UTF8.self) }
     )
+}
+
+/// Runs blocking work (waiting on a child process, sleeping between its steps) on a thread of its own
+/// and waits for it without holding a thread of the cooperative pool.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }
