@@ -29,4 +29,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "notifications",
         sql: String(decoding: PackageResources._006_notifications_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 7,
+        name: "gateway_settings",
+        sql: String(decoding: PackageResources._007_gateway_settings_sql, as: UTF8.self)
+    ),
 ]

@@ -5,6 +5,8 @@ import { api, ApiError, copyText, el, formatDuration, formatTime, openTabSoon, s
 
 const $ = (id) => document.getElementById(id);
 let settings = { invites: false, bellPollSeconds: 60 };
+/** The public address as `/api/settings/address` answers; `address` null means links to others are off. */
+let publicAddress = { address: null, source: null, saved: null, suggestions: [] };
 let historyCursor = null;
 /** Guest links shown under a room or contact, kept across the lists' refreshes (key → [url, caption]). */
 const shownLinks = new Map();
@@ -75,7 +77,11 @@ function roomRow({ room, peers }) {
       const guest = await api(`/api/rooms/${room.code}/invites`, { method: 'POST', body: {} });
       showLink(linkArea, `room:${room.code}`, guest.callUrl, 'New single-use guest link');
     } catch (error) {
-      problem(error);
+      if (error instanceof ApiError && error.code === 'public_address_needed') {
+        showAddressNeeded(linkArea, 'No link made: it would open only on this computer, because this gateway does not know the address other people reach it at. Set the public address in Settings first.');
+      } else {
+        problem(error);
+      }
     }
   };
   const close = async () => {
@@ -150,6 +156,10 @@ function contactRow(contact) {
  * opens in a new tab, and the owner gets a guest link to send the contact some other way.
  */
 async function callContact(contact, linkArea) {
+  if (!publicAddress.address) {
+    showAddressNeeded(linkArea, `Not called: ${contact.name} could not open a link to this gateway, because it does not know the address other people reach it at. Set the public address in Settings, then call again.`);
+    return;
+  }
   const go = openTabSoon();
   try {
     if (settings.invites) {
@@ -319,6 +329,54 @@ function setupSettings() {
   $('settings-bell').textContent = `Open pages check for incoming calls instantly over a live stream, and every ${settings.bellPollSeconds} s as a fallback.`;
 }
 
+// MARK: - Public address
+
+/** Instead of a link that would open only on this computer: what to set, with a way there. */
+function showAddressNeeded(area, text) {
+  const line = el('p', { class: 'error', role: 'alert', text });
+  const go = el('button', { type: 'button', text: 'Set the public address', onclick: () => {
+    $('public-address-title').scrollIntoView();
+    $('public-address').focus();
+  } });
+  area.replaceChildren(line, go);
+  area.hidden = false;
+}
+
+async function loadAddress() {
+  showAddress(await api('/api/settings/address'));
+}
+
+function showAddress(answer) {
+  publicAddress = answer;
+  $('address-warning').hidden = Boolean(answer.address);
+  const current = $('address-current');
+  if (answer.source === 'configured') {
+    current.textContent = `Links use ${answer.address}, set by CROW_GATEWAY_URL (it wins over the address saved here).`;
+  } else if (answer.address) {
+    current.textContent = `Links use ${answer.address}.`;
+  } else {
+    current.textContent = 'Not set: calls to contacts and guest links are off until it is.';
+  }
+  $('address-suggestions').replaceChildren(...answer.suggestions.map((url) => el('option', { value: url })));
+  const input = $('public-address');
+  if (document.activeElement !== input) input.value = answer.saved || (answer.address ? '' : answer.suggestions[0] || '');
+}
+
+async function saveAddress(event) {
+  event.preventDefault();
+  const error = $('address-error');
+  error.hidden = true;
+  try {
+    showAddress(await api('/api/settings/address', { method: 'PUT', body: { address: $('public-address').value.trim() } }));
+    $('address-saved-note').hidden = false;
+    setTimeout(() => ($('address-saved-note').hidden = true), 1500);
+  } catch (failure) {
+    if (failure instanceof ApiError && failure.code === 'unauthorized') return problem(failure);
+    error.textContent = failure.message;
+    error.hidden = false;
+  }
+}
+
 // MARK: - Relays
 
 async function loadRelays() {
@@ -460,11 +518,12 @@ async function start() {
   $('new-call').addEventListener('click', newCall);
   $('contact-form').addEventListener('submit', addContact);
   $('relays-form').addEventListener('submit', saveRelays);
+  $('address-form').addEventListener('submit', saveAddress);
   $('push-toggle').addEventListener('click', togglePush);
   $('push-test').addEventListener('click', testPush);
   showPushState().catch(problem);
   $('history-more').addEventListener('click', () => loadHistory({ more: true }).catch(problem));
-  await Promise.all([loadIncoming(), loadRooms(), loadContacts(), loadHistory(), loadRelays()]).catch(problem);
+  await Promise.all([loadAddress(), loadIncoming(), loadRooms(), loadContacts(), loadHistory(), loadRelays()]).catch(problem);
   // The toast script relays every change of the incoming calls (stream or bell).
   let pending = null;
   window.addEventListener('crow-calls:change', (event) => {

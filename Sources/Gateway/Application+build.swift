@@ -108,7 +108,13 @@ public func buildApplication(
     )
     let answerQueue = AnswerSender.Queue()
     // Notifications for when no page is open: Web Push and ntfy (docs/NOTIFICATIONS.md).
-    let panel = PanelAddress(ownerBaseURL(configuration: configuration, port: configuration.port) + "/calls")
+    // The address other people reach the gateway at (invites, guest links, the panel in notifications).
+    let panel = PublicAddress(
+        configured: configuration.gatewayURL,
+        saved: try await owners.savedPublicAddress(),
+        listening: ownerBaseURL(configuration: configuration, port: configuration.port)
+    )
+    let suggestions = PublicAddressSuggestions(configuration: configuration, logger: logger)
     let notifier = NotificationSender(
         vapid: vapid,
         subject: configuration.vapidSubject ?? vapidSubject(configuration),
@@ -118,7 +124,8 @@ public func buildApplication(
     )
     let router = Router(context: GatewayContext.self)
     router.add(middleware: AccessLogMiddleware(logger: logger))
-    let credentials = addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock, configuration: configuration)
+    let credentials = addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock,
+        configuration: configuration, address: panel, suggestions: suggestions)
     // The gateway's own relays: the configured ones and those the owner saved in the panel.
     let relays = RelayDirectory(
         configured: configuration.enabled ? configuration.nostrRelays : [],
@@ -137,7 +144,8 @@ public func buildApplication(
             composer: InviteComposer(identity: identity),
             answers: answerQueue,
             metrics: metrics,
-            configuration: configuration
+            configuration: configuration,
+            address: panel
         ).addRoutes(to: api)
         BellController(store: store).addRoutes(to: api)
         RelaysController(owners: owners, directory: relays, health: relayHealth).addRoutes(to: api)
@@ -214,7 +222,7 @@ public func buildApplication(
                 directory: relays,
                 publisher: RelayPublisher(logger: logger),
                 logger: logger,
-                allowTailnet: configuration.isOnTailnet
+                allowTailnet: { panel.isOnTailnet }
             ),
             RoomEndNotifier(store: store, answers: answerQueue, logger: logger),
             NotificationDispatcher(store: store, owners: owners, sender: notifier, panel: panel, metrics: metrics, logger: logger),
@@ -229,7 +237,7 @@ public func buildApplication(
         ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
-            panel.set(ownerBaseURL(configuration: configuration, port: port) + "/calls")
+            panel.setListening(ownerBaseURL(configuration: configuration, port: port))
             await onServerRunning(port)
             // First start with no owner: a one-time link to set the password, for the terminal only.
             do {

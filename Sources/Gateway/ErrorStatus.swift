@@ -24,7 +24,7 @@ public enum ErrorStatus {
 
     public static func status(of error: OwnerError) -> HTTPResponse.Status {
         switch error {
-        case .invalidContact, .invalidRelays: return .badRequest
+        case .invalidContact, .invalidRelays, .invalidPublicAddress: return .badRequest
         case .contactNotFound, .setupSecretInvalid: return .notFound
         case .contactExists, .ownerExists: return .conflict
         case .storage: return .serviceUnavailable

@@ -71,14 +71,10 @@ public struct GatewayConfiguration: Sendable {
     public var streamHeartbeat: Duration = .seconds(15)
     /// Live streams open at once (2048); more get 429.
     public var maxStreams = 2048
-    /// Whether the gateway's own URL (`CROW_GATEWAY_URL`) is on a Tailscale tailnet: a `*.ts.net` name or
-    /// an address in 100.64.0.0/10. Then callers' inboxes on the tailnet may be answered directly.
-    public var isOnTailnet: Bool {
-        guard let host = gatewayURL.flatMap({ URLComponents(string: $0)?.host?.lowercased() }) else { return false }
-        if host.hasSuffix(".ts.net") { return true }
-        let octets = host.split(separator: ".").compactMap { Int($0) }
-        return octets.count == 4 && octets[0] == 100 && (64...127).contains(octets[1])
-    }
+    /// The scrypt cost of new owner password hashes: `standard` (2^15, r 8, p 1). Not a setting; tests
+    /// whose subject is not the password lower it, so that the one KDF thread of a test process, shared
+    /// by dozens of sign-ins, does not hold some of them past their client's timeout on a busy machine.
+    var ownerPasswordCost = OwnerPasswordHasher.Cost.standard
 
     /// Invites each contact may ring the owner with per minute, and at once (`CROW_NOSTR_CONTACT_INVITES`,
     /// 6); more are dropped as `sender_rate_limited`.

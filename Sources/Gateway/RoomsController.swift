@@ -17,6 +17,8 @@ struct RoomsController: Sendable {
     let answers: AnswerSender.Queue
     let metrics: GatewayMetrics
     let configuration: GatewayConfiguration
+    /// The address in links other people open; without one, invites and guest links are refused.
+    let address: PublicAddress
 
     struct CreateRoom: Decodable {
         var hostName: String?
@@ -78,7 +80,7 @@ struct RoomsController: Sendable {
         let created = Created(
             roomCode: room.code,
             hostToken: room.hostToken.secret,
-            callUrl: callURL(request, room: room.code, token: room.hostToken.secret),
+            callUrl: CallLink.url(base: ownBase(request), room: room.code, token: room.hostToken.secret),
             expiresAt: room.hostToken.expiresAt,
             invite: room.guest?.inviteId.map { QueuedInvite(id: $0) }
         )
@@ -88,6 +90,7 @@ struct RoomsController: Sendable {
     func newLink(_ request: Request, context: GatewayContext) async throws -> Response {
         let code = try Self.roomCode(context)
         let body = try await JSONBody.decode(NewLink.self, from: request)
+        let base = try address.forOthers()
         var guestRequest = CallStore.GuestRequest(label: body.label)
         if body.contact != nil {
             let hostName = try await ErrorStatus.answering { try await store.read { db in try Queries.room(code, in: db)?.hostName } }
@@ -100,7 +103,7 @@ struct RoomsController: Sendable {
         let link = Link(
             token: guest.token.secret,
             tokenId: guest.token.id,
-            callUrl: callURL(request, room: code, token: guest.token.secret),
+            callUrl: CallLink.url(base: base, room: code, token: guest.token.secret),
             expiresAt: guest.token.expiresAt,
             invite: guest.inviteId.map { QueuedInvite(id: $0) }
         )
@@ -120,7 +123,7 @@ struct RoomsController: Sendable {
         guard let record else {
             throw GatewayError(.notFound, code: "contact_not_found", message: "no contact with this id or public key")
         }
-        let draft = try composer.draft(for: record, hostName: hostName, baseURL: baseURL(request))
+        let draft = try composer.draft(for: record, hostName: hostName, baseURL: try address.forOthers())
         return CallStore.GuestRequest(label: label ?? record.name, invite: draft)
     }
 
@@ -259,18 +262,12 @@ struct RoomsController: Sendable {
         return code
     }
 
-    /// The page a participant opens. Loading it does not use the token; joining does.
-    /// The gateway's public base URL: `CROW_GATEWAY_URL`, or the request's own host.
-    func baseURL(_ request: Request) -> String {
-        if let gatewayURL = configuration.gatewayURL {
-            return gatewayURL.hasSuffix("/") ? String(gatewayURL.dropLast()) : gatewayURL
-        }
+    /// The base of a link the owner opens in their own browser (the host link of a room they start):
+    /// the public address when known, otherwise the address this request came to.
+    func ownBase(_ request: Request) -> String {
+        if let current = address.current { return current.url }
         let scheme = configuration.tlsCertificate == nil ? "http" : "https"
         return "\(scheme)://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")"
-    }
-
-    func callURL(_ request: Request, room: String, token: String) -> String {
-        CallLink.url(base: baseURL(request), room: room, token: token)
     }
 
     /// `before` of the history: `<startedAt>.<callId>` (a page's `next`), or a bare time in unix ms.

@@ -83,8 +83,10 @@ extension OwnerStore {
     public func completeOwnerSetup(
         secret: String,
         password: OwnerPasswordHash,
-        sessionLifetime: Int64
+        sessionLifetime: Int64,
+        publicAddress: String? = nil
     ) async throws(OwnerError) -> IssuedOwnerSecret {
+        let address = try PublicAddressRule.checked(publicAddress)
         let now = clock()
         return try await ownerWrite { db in
             if try Self.passwordHash(in: db) != nil { throw OwnerError.ownerExists }
@@ -97,6 +99,7 @@ extension OwnerStore {
                 arguments: [password.logN, password.r, password.p, password.salt, password.hash, now, now]
             )
             try db.execute(sql: "DELETE FROM owner_setup")
+            if let address { try Self.writePublicAddress(address, now: now, in: db) }
             return try Self.insertSession(now: now, lifetime: sessionLifetime, in: db)
         }
     }

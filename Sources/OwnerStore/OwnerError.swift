@@ -10,6 +10,8 @@ public enum OwnerError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidContact(String)
     /// The gateway's own relay list was refused (the message says why).
     case invalidRelays(String)
+    /// The public address was refused by `PublicAddressRule` (the message says why, in plain words).
+    case invalidPublicAddress(String)
     case storage(String)
 
     public var code: String {
@@ -19,6 +21,7 @@ public enum OwnerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .contactNotFound: return "not_found"
         case .contactExists: return "contact_exists"
         case .invalidContact, .invalidRelays: return "invalid_request"
+        case .invalidPublicAddress: return "invalid_public_address"
         case .storage: return "storage_error"
         }
     }
@@ -29,7 +32,7 @@ public enum OwnerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ownerExists: return "the owner password is already set"
         case .contactNotFound: return "no such contact"
         case .contactExists: return "a contact with this public key already exists"
-        case .invalidContact(let message), .invalidRelays(let message): return message
+        case .invalidContact(let message), .invalidRelays(let message), .invalidPublicAddress(let message): return message
         case .storage(let message): return "storage error: \(message)"
         }
     }

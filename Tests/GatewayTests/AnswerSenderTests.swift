@@ -33,14 +33,15 @@ import Testing
             #expect(await InboxAddressRule.permits(host: host, allowTailnet: true), "\(host)")
         }
         #expect(await InboxAddressRule.permits(host: "127.0.0.1", allowTailnet: true) == false)
-        // Which gateways are on a tailnet: by their own URL.
-        var configuration = GatewayConfiguration()
-        #expect(!configuration.isOnTailnet)
-        configuration.gatewayURL = "https://box.tail1234.ts.net"
-        #expect(configuration.isOnTailnet)
-        configuration.gatewayURL = "http://100.101.102.103:8444"
-        #expect(configuration.isOnTailnet)
-        configuration.gatewayURL = "https://calls.example.net"
-        #expect(!configuration.isOnTailnet)
+        // Which gateways are on a tailnet: by their own public address, configured or saved, as it is now.
+        let address = PublicAddress(configured: nil, saved: nil, listening: "http://127.0.0.1:8444")
+        #expect(!address.isOnTailnet)
+        address.setSaved("https://box.tail1234.ts.net")
+        #expect(address.isOnTailnet)
+        address.setSaved("http://100.101.102.103:8444")
+        #expect(address.isOnTailnet)
+        address.setSaved("https://calls.example.net")
+        #expect(!address.isOnTailnet)
+        #expect(PublicAddress(configured: "https://box.tail1234.ts.net/", saved: "https://calls.example.net", listening: "").isOnTailnet)
     }
 }

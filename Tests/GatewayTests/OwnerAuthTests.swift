@@ -258,7 +258,7 @@ import Testing
     }
 
     @Test func secretsAreStoredOnlyAsHashes() async throws {
-        let harness = try H()
+        let harness = try H { $0.ownerPasswordCost = .standard }
         let app = try await buildApplication(harness.configuration)
         try await app.liveTest { client in
             let setupSecret = try await harness.setupSecret()
@@ -326,7 +326,7 @@ import Testing
     }
 
     @Test func aLoginRaisesAnOlderPasswordCost() async throws {
-        let harness = try H()
+        let harness = try H { $0.ownerPasswordCost = .standard }
         let older = try await OwnerPasswordHasher(cost: .init(logN: 14, r: 8, p: 1)).hash(H.password)
         try await harness.withStore { store in
             let secret = try #require(try await store.replaceOwnerSetupSecret())

@@ -1,7 +1,7 @@
 import CallStore
 import Foundation
 import GRDB
-import Gateway
+@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Ledger
@@ -25,6 +25,9 @@ final class OwnerHarness: Sendable {
         var configuration = GatewayConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dir.path
+        // The lowest cost the hasher accepts, about 30 times cheaper than the real one: these tests are
+        // about everything but the cost, which the tests that are about it set back (`.standard`).
+        configuration.ownerPasswordCost = .init(logN: 10, r: 8, p: 1)
         adjust(&configuration)
         self.configuration = configuration
     }

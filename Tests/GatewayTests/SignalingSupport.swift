@@ -18,6 +18,9 @@ func signalingConfiguration(_ dir: TemporaryDirectory, grace: Int64 = 20_000) ->
     configuration.dataDirectory = dir.path
     configuration.resumeGrace = grace
     configuration.signalingTick = .milliseconds(100)
+    // Links in guest links and invites: the test client's own host (the operator's word wins, loopback
+    // included; a test about an unknown public address leaves it out).
+    configuration.gatewayURL = "http://localhost"
     return configuration
 }
 

@@ -13,8 +13,8 @@ import TestSupport
         let rows = try rawQueue(dir.file("ledger.sqlite")).read { db in
             try Row.fetchAll(db, sql: "SELECT number, name, length(checksum) AS l FROM schema_migrations ORDER BY number")
         }
-        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6])
-        #expect(rows.map { $0["name"] as String } == ["events", "projections", "events_refuse_replace", "owner", "nostr_relays", "notifications"])
+        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7])
+        #expect(rows.map { $0["name"] as String } == ["events", "projections", "events_refuse_replace", "owner", "nostr_relays", "notifications", "gateway_settings"])
         #expect(rows.allSatisfy { $0["l"] as Int == 64 })
         let mode = try await rawQueue(dir.file("ledger.sqlite")).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")

@@ -5,6 +5,7 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -17,17 +18,33 @@ BIN = pathlib.Path(os.environ.get("CROW_BIN_DIR", ROOT / ".build" / "debug"))
 PASSWORD = "correct horse battery staple"
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Gateway:
     """`crow-calls serve` on a free port with its own data directory."""
 
-    def __init__(self, env=None, set_up=True):
+    def __init__(self, env=None, set_up=True, public_address=True):
         """`set_up=False` leaves the owner unset: `setup_url` is the link `serve` printed, for a test
-        that sets the password the way a person does."""
+        that sets the password the way a person does.
+
+        `public_address=True` runs it as the operator of two gateways on one machine does: on a port
+        chosen here, with `CROW_GATEWAY_URL=http://127.0.0.1:<port>`, so its invites and guest links
+        carry a loopback address the other gateway on this machine can open. `False` leaves the public
+        address unknown (port 0), as on a fresh install."""
         self.dir = tempfile.TemporaryDirectory(prefix="crow-browser-")
         self.data = self.dir.name
         self.environment = dict(os.environ)
         self.environment.update({"CROW_CALLS_MODES": "test-canvas"})
         self.environment.update(env or {})
+        self.port = 0
+        if public_address and "CROW_GATEWAY_URL" not in self.environment:
+            self.port = free_port()
+            self.environment["CROW_GATEWAY_URL"] = f"http://127.0.0.1:{self.port}"
         self._start(first=True)
         self.http = requests.Session()
         self.session = None
@@ -47,7 +64,7 @@ class Gateway:
     def _start(self, first):
         """Starts `serve` on the data directory; waits for the setup link (first start) or the login line."""
         self.process = subprocess.Popen(
-            [str(BIN / "crow-calls"), "serve", "--port", "0", "--data-dir", self.data],
+            [str(BIN / "crow-calls"), "serve", "--port", str(self.port), "--data-dir", self.data],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -78,7 +95,8 @@ class Gateway:
             raise RuntimeError("the gateway did not start:\n" + "\n".join(self.lines))
 
     def restart(self):
-        """A graceful stop and a start on the same data directory (a new port; the session stays)."""
+        """A graceful stop and a start on the same data directory (the same port when the public address
+        is set, a new one otherwise; the session stays)."""
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(90)
         self._start(first=False)

@@ -19,12 +19,23 @@ struct CallTools: Sendable {
     let store: CallStore
     let owners: OwnerStore
     let composer: InviteComposer
-    /// The base URL in call links: `CROW_GATEWAY_URL`, or the address the gateway listens on.
-    let baseURL: String
+    /// `CROW_GATEWAY_URL`; otherwise the public address saved in the panel is read per invite (the
+    /// running gateway may have changed it).
+    var configuredAddress: String? = nil
     let maxPeers: Int
     /// How long `crow_room_invite` waits for a running gateway to deliver the invite before answering
     /// with its state.
     var deliveryWait: Duration = .seconds(4)
+
+    /// The address invites carry: the configured one, else the one saved in setup or the panel.
+    func publicAddress() async throws -> String? {
+        if let configuredAddress {
+            var url = configuredAddress
+            while url.hasSuffix("/") { url.removeLast() }
+            return url
+        }
+        return try await owners.savedPublicAddress()
+    }
 
     static let tools: [Tool] = [
         Tool(
@@ -151,7 +162,10 @@ struct CallTools: Sendable {
             return Self.refusal("No contact matches \"\(query)\".\(hint)", code: "contact_not_found", extra: ["suggestions": .array(suggestions.map { .string($0) })])
         }
         let host = hostName.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? "Host"
-        let draft = try composer.draft(for: contact, hostName: host, baseURL: baseURL)
+        guard let publicBase = try await publicAddress() else {
+            return Self.refusal(PublicAddress.needed.message, code: PublicAddress.needed.code)
+        }
+        let draft = try composer.draft(for: contact, hostName: host, baseURL: publicBase)
         let created = await Self.outcome { () async throws(CallError) -> CallStore.CreatedRoom in
             try await store.createRoom(
                 hostName: host,
@@ -166,7 +180,7 @@ struct CallTools: Sendable {
         case .failure(.rejected(let rejection)): return Self.refusal(rejection.description, code: rejection.code)
         case .failure(let error): throw error
         }
-        let callURL = CallLink.url(base: baseURL, room: room.code, token: room.hostToken.secret)
+        let callURL = CallLink.url(base: publicBase, room: room.code, token: room.hostToken.secret)
         let inviteID = room.guest?.inviteId ?? ""
         let invite = await deliveryState(inviteID, room: room.code)
         let statusText: String

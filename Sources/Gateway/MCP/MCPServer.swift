@@ -24,7 +24,7 @@ public func runMCPServer(_ configuration: GatewayConfiguration, logger: Logger) 
         store: store,
         owners: OwnerStore(ledger: ledger, clock: LedgerClock.systemMilliseconds),
         composer: InviteComposer(identity: identity),
-        baseURL: ownerBaseURL(configuration: configuration, port: configuration.port),
+        configuredAddress: configuration.gatewayURL,
         maxPeers: configuration.maxPeers
     )
     let server = Server(

@@ -42,8 +42,9 @@ struct AnswerSender: Service {
     let directory: RelayDirectory
     let publisher: RelayPublisher
     let logger: Logger
-    /// Whether the gateway is on a tailnet (its own URL is), so a caller's inbox may be there too.
-    var allowTailnet = false
+    /// Whether the gateway is on a tailnet (its public address is), so a caller's inbox may be there
+    /// too. Asked per answer: the owner may change the address while the gateway runs.
+    var allowTailnet: @Sendable () -> Bool = { false }
 
     func run() async throws {
         let queue = self.queue
@@ -59,7 +60,7 @@ struct AnswerSender: Service {
         let wire: InviteWire = contact?.transport == .crow ? .crow : .nip17
         var targets = Set(directory.current + (contact?.relays ?? []))
         if let inbox = answer.joinURL.flatMap(Self.inbox(forJoinURL:)) {
-            if let host = URLComponents(string: inbox)?.host, await InboxAddressRule.permits(host: host, allowTailnet: allowTailnet) {
+            if let host = URLComponents(string: inbox)?.host, await InboxAddressRule.permits(host: host, allowTailnet: allowTailnet()) {
                 targets.insert(inbox)
             } else {
                 logger.notice(

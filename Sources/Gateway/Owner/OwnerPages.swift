@@ -84,8 +84,36 @@ enum OwnerHTML {
 
     // MARK: - Pages
 
-    static func setupForm(token: String, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        page(
+    /// The public-address part of the setup form.
+    enum SetupAddress {
+        /// `CROW_GATEWAY_URL` sets it: shown, not asked.
+        case configured(String)
+        /// Asked, prefilled with `value`; `suggestions` are offered in a list.
+        case field(value: String, suggestions: [String])
+    }
+
+    static func setupForm(
+        token: String,
+        address: SetupAddress,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let addressPart: String
+        switch address {
+        case .configured(let url):
+            addressPart = """
+                <p class="note">Invites and guest links use <code>\(escape(url))</code>, set by <code>CROW_GATEWAY_URL</code>.</p>
+                """
+        case .field(let value, let suggestions):
+            let options = suggestions.map { "<option value=\"\(escape($0))\"></option>" }.joined()
+            addressPart = """
+                <label for="address">Address other people reach this gateway at</label>
+                <input id="address" name="address" type="url" inputmode="url" maxlength="\(PublicAddressRule.maxLength)" value="\(escape(value))" placeholder="https://calls.example.net" list="address-suggestions" spellcheck="false" autocapitalize="off">
+                <datalist id="address-suggestions">\(options)</datalist>
+                <p class="note">Invites and guest links carry it, so it must work from other people's computers: not <code>localhost</code> or <code>127.0.0.1</code>. Leave it empty to set it later in the panel's settings; until then, calls to contacts are not sent.</p>
+                """
+        }
+        return page(
             title: "Set the owner password",
             body: """
                 <p class="note">Choose the password that protects this gateway. This link works once.</p>
@@ -96,6 +124,7 @@ enum OwnerHTML {
                 <input id="password" name="password" type="password" autocomplete="new-password" minlength="\(OwnerPasswordHasher.minimumLength)" required autofocus>
                 <label for="confirm">Repeat the password</label>
                 <input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="\(OwnerPasswordHasher.minimumLength)" required>
+                \(addressPart)
                 <button type="submit">Set password and sign in</button>
                 </form>
                 """,

@@ -22,6 +22,9 @@ struct OwnerRoutes: Sendable {
     let hasher: OwnerPasswordHasher
     /// Milliseconds.
     let sessionLifetime: Int64
+    /// The public address: setup asks for it (unless the configuration sets it).
+    let address: PublicAddress
+    let suggestions: PublicAddressSuggestions
     /// Where a successful login or setup leads.
     static let home = "/calls"
     static let maxFormBytes = 8192
@@ -61,7 +64,15 @@ struct OwnerRoutes: Sendable {
             OwnerOriginPolicy.isBearerSecret(token),
             try await call({ try await owners.ownerSetupSecretIsValid(token) })
         else { return OwnerHTML.setupInvalid() }
-        return OwnerHTML.setupForm(token: token)
+        return OwnerHTML.setupForm(token: token, address: try await setupAddress(request, entered: nil))
+    }
+
+    /// The address part of the setup form: the configured address, or a field prefilled with what the
+    /// owner entered or else the best suggestion.
+    func setupAddress(_ request: Request, entered: String?) async throws -> OwnerHTML.SetupAddress {
+        if let configured = address.configured { return .configured(configured) }
+        let offered = await suggestions.suggestions(authority: request.head.authority)
+        return .field(value: entered ?? offered.first ?? "", suggestions: offered)
     }
 
     func setup(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -72,8 +83,17 @@ struct OwnerRoutes: Sendable {
         guard OwnerOriginPolicy.isBearerSecret(token), try await call({ try await owners.ownerSetupSecretIsValid(token) }) else {
             return OwnerHTML.setupInvalid()
         }
+        let entered = address.configured == nil ? form["address"] : nil
         if let problem = OwnerPasswordHasher.problem(password: form["password"] ?? "", confirmation: form["confirm"] ?? "") {
-            return OwnerHTML.setupForm(token: token, error: problem, status: .badRequest)
+            return OwnerHTML.setupForm(
+                token: token, address: try await setupAddress(request, entered: entered), error: problem, status: .badRequest)
+        }
+        let publicAddress: String?
+        do {
+            publicAddress = try PublicAddressRule.checked(entered)
+        } catch {
+            return OwnerHTML.setupForm(
+                token: token, address: try await setupAddress(request, entered: entered), error: error.description, status: .badRequest)
         }
         let hash: OwnerPasswordHash
         do {
@@ -83,7 +103,8 @@ struct OwnerRoutes: Sendable {
         }
         let session: IssuedOwnerSecret
         do {
-            session = try await owners.completeOwnerSetup(secret: token, password: hash, sessionLifetime: sessionLifetime)
+            session = try await owners.completeOwnerSetup(
+                secret: token, password: hash, sessionLifetime: sessionLifetime, publicAddress: publicAddress)
         } catch .ownerExists {
             return OwnerHTML.alreadySetUp()
         } catch .setupSecretInvalid {
@@ -91,6 +112,7 @@ struct OwnerRoutes: Sendable {
         } catch {
             throw ErrorStatus.storageError
         }
+        if let publicAddress { address.setSaved(publicAddress) }
         context.logger.notice("owner password set; setup link consumed", metadata: ["session": "\(session.id)"])
         return redirect(to: Self.home, setting: session)
     }

@@ -13,7 +13,9 @@ func addOwnerRoutes(
     owners: OwnerStore,
     identity: NostrPublicKey,
     clock: @escaping @Sendable () -> Int64,
-    configuration: GatewayConfiguration
+    configuration: GatewayConfiguration,
+    address: PublicAddress,
+    suggestions: PublicAddressSuggestions
 ) -> OwnerCredentialCheck {
     let origins = OwnerOriginPolicy(configuration: configuration)
     let credentials = OwnerCredentialCache(ledgerPath: configuration.ledgerPath)
@@ -25,9 +27,13 @@ func addOwnerRoutes(
         credentials: credentials,
         identity: identity,
         throttle: LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow, clock: clock),
-        hasher: OwnerPasswordHasher(),
-        sessionLifetime: configuration.sessionLifetime
+        hasher: OwnerPasswordHasher(cost: configuration.ownerPasswordCost),
+        sessionLifetime: configuration.sessionLifetime,
+        address: address,
+        suggestions: suggestions
     ).addRoutes(to: router)
-    ContactsController(owners: owners).addRoutes(to: router.group("api").add(middleware: RequireOwnerMiddleware()))
+    let api = router.group("api").add(middleware: RequireOwnerMiddleware())
+    ContactsController(owners: owners).addRoutes(to: api)
+    PublicAddressController(owners: owners, address: address, suggestions: suggestions).addRoutes(to: api)
     return check
 }

@@ -26,7 +26,7 @@ struct NotificationDispatcher: Service {
     let store: CallStore
     let owners: OwnerStore
     let sender: NotificationSender
-    let panel: PanelAddress
+    let panel: PublicAddress
     let metrics: GatewayMetrics
     let logger: Logger
     var retryDelays: [Duration] = [.seconds(1), .seconds(2)]
@@ -82,12 +82,12 @@ struct NotificationDispatcher: Service {
             let ringWindow = store.settings.ringWindow
             let call = try await store.read { db in try Queries.incomingCall(id: received.inviteId, in: db) }
             guard let call, call.status(now: now, ringWindow: ringWindow) == .ringing else { return nil }
-            return CallNotice(kind: .ringing, callId: call.inviteId, callerName: call.senderName, joinURL: call.joinUrl, panelURL: panel.url)
+            return CallNotice(kind: .ringing, callId: call.inviteId, callerName: call.senderName, joinURL: call.joinUrl, panelURL: panel.panelURL)
         case .inviteCancelled(let cancelled):
             // Outgoing invites are cancelled too (a room ended before delivery): only incoming calls count.
             let call = try await store.read { db in try Queries.incomingCall(id: cancelled.inviteId, in: db) }
             guard let call else { return nil }
-            return CallNotice(kind: .missed, callId: call.inviteId, callerName: call.senderName, panelURL: panel.url)
+            return CallNotice(kind: .missed, callId: call.inviteId, callerName: call.senderName, panelURL: panel.panelURL)
         default:
             return nil
         }
@@ -130,16 +130,4 @@ struct NotificationDispatcher: Service {
         if outcome == .delivered { try? await owners.recordNotificationSent(position: position, target: target) }
         await SendBookkeeping(owners: owners, metrics: metrics, logger: logger).record(outcome, channel: channel, subscription: subscription)
     }
-}
-
-/// The address of this gateway's panel (`<base>/calls`), known once the server listens (the port may
-/// be chosen then).
-final class PanelAddress: Sendable {
-    private let value: Mutex<String>
-
-    init(_ initial: String) { value = Mutex(initial) }
-
-    var url: String { value.withLock { $0 } }
-
-    func set(_ url: String) { value.withLock { $0 = url } }
 }

@@ -9,7 +9,7 @@ import OwnerStore
 struct PushController: Sendable {
     let owners: OwnerStore
     let sender: NotificationSender
-    let panel: PanelAddress
+    let panel: PublicAddress
     let metrics: GatewayMetrics
     let logger: Logger
     static let maxBodyBytes = 8192
@@ -98,7 +98,7 @@ struct PushController: Sendable {
     /// Sends a test notice now, to every browser and to ntfy, and says how each went.
     func test() async throws -> Response {
         let records = try await ErrorStatus.answering { try await owners.pushSubscriptions() }
-        let notice = CallNotice(kind: .test, callId: "test-\(Secrets.identifier())", callerName: "Crow Calls", panelURL: panel.url)
+        let notice = CallNotice(kind: .test, callId: "test-\(Secrets.identifier())", callerName: "Crow Calls", panelURL: panel.panelURL)
         struct Result: Encodable {
             var subscription: String
             var result: String
