@@ -41,6 +41,10 @@ stop_stress
 # CROW_SKIP_BROWSER=1 leaves it out (say, while iterating on one Swift test with --filter).
 if [ "${CROW_SKIP_BROWSER:-0}" != "1" ]; then
   .venv/bin/python -m pytest Tests/Browser -q
+  # Two households on two "machines" (network namespaces on a bridge, a real nostr-relay between them):
+  # setup, contacts, Call, the toast, Accept and audio host to host, Chromium with Chromium and with
+  # Firefox. Needs root; skipped with the reason where namespaces cannot be made.
+  .venv/bin/python -m pytest Tests/TwoHosts -q -rs
 fi
 # Interop with an independent Nostr implementation (nostr-sdk), through the built crow-testkit.
 .venv/bin/python -m pytest Tests/Interop -q

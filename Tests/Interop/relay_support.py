@@ -24,10 +24,14 @@ def free_port():
 
 
 class Relay:
-    def __init__(self, port=None):
+    """`host` other than loopback (an address on a test network's bridge) runs it under gunicorn (plain
+    `serve`), which binds where it is told; `--use-uvicorn` binds loopback only."""
+
+    def __init__(self, port=None, host="127.0.0.1"):
         self.dir = tempfile.TemporaryDirectory(prefix="crow-relay-")
+        self.host = host
         self.port = port or free_port()
-        self.url = f"ws://127.0.0.1:{self.port}"
+        self.url = f"ws://{host}:{self.port}"
         config = pathlib.Path(self.dir.name) / "config.yaml"
         # Gift-wrapped invites are larger than the default 4,096-character limit; gift wraps are
         # back-dated up to two days.
@@ -42,13 +46,13 @@ class Relay:
             "max_event_size: 65536\n"
             "oldest_event: 31536000\n"
             "gunicorn:\n"
-            f"  bind: 127.0.0.1:{self.port}\n"
+            f"  bind: {host}:{self.port}\n"
             "  workers: 1\n"
             "  loglevel: warning\n"
             "  reload: false\n"
         )
         self.process = subprocess.Popen(
-            [str(RELAY), "-c", str(config), "serve", "--use-uvicorn"],
+            [str(RELAY), "-c", str(config), "serve"] + (["--use-uvicorn"] if host == "127.0.0.1" else []),
             cwd=self.dir.name,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -57,7 +61,7 @@ class Relay:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                with socket.create_connection((host, self.port), timeout=1):
                     return
             except OSError:
                 if self.process.poll() is not None:

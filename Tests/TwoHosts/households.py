@@ -1,0 +1,272 @@
+"""What one household runs inside its network namespace: the gateway (HTTPS on its own address, with a
+certificate of its own) and a browser (Chromium through chromedriver, or Firefox over Marionette), each
+driven from outside the namespace over the segment, as the test would drive another machine."""
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+import urllib3
+
+from network import in_namespace
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("CROW_BIN_DIR", ROOT / ".build" / "debug"))
+PORT = 8444
+# The certificates are self-made for the test: the browsers are told to accept them (a household would
+# use a certificate its browsers trust), and the test's own HTTP client does not check them.
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+
+def until(condition, timeout, message):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for " + message)
+
+
+class HouseholdGateway:
+    """`crow-calls serve` inside `namespace`, on `https://<address>:8444`, with the relay on the segment
+    as its own relay. `setup_url` is the link it printed on its first start."""
+
+    def __init__(self, namespace, address, relay_url, name):
+        self.namespace = namespace
+        self.address = address
+        self.dir = tempfile.TemporaryDirectory(prefix="crow-%s-" % name)
+        self.base = "https://%s:%d" % (address, PORT)
+        certificate = os.path.join(self.dir.name, "cert.pem")
+        key = os.path.join(self.dir.name, "key.pem")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=" + address,
+             "-addext", "subjectAltName=IP:" + address],
+            check=True, capture_output=True, timeout=60,
+        )
+        environment = dict(os.environ, CROW_NOSTR_RELAYS=relay_url, CROW_CALLS_MODES="test-canvas", LOG_LEVEL="notice")
+        environment.pop("CROW_GATEWAY_URL", None)
+        self.lines = []
+        self.setup_url = None
+        printed = threading.Event()
+        self.process = subprocess.Popen(
+            in_namespace(namespace, [str(BIN / "crow-calls"), "serve", "--host", address, "--port", str(PORT),
+                                     "--data-dir", os.path.join(self.dir.name, "data"),
+                                     "--tls-cert", certificate, "--tls-key", key]),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment,
+        )
+
+        def read():
+            for line in self.process.stdout:
+                self.lines.append(line.rstrip("\n"))
+                match = re.search(r"Set the owner password once at: (\S+)", line)
+                if match:
+                    self.setup_url = match.group(1)
+                    printed.set()
+            printed.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not printed.wait(60) or not self.setup_url:
+            self.stop()
+            raise RuntimeError("the %s gateway did not start:\n%s" % (name, "\n".join(self.lines)))
+
+    def ledger(self, sql, arguments=()):
+        import sqlite3
+        db = sqlite3.connect("file:%s/data/ledger.sqlite?mode=ro" % self.dir.name, uri=True, timeout=10)
+        try:
+            return db.execute(sql, arguments).fetchall()
+        finally:
+            db.close()
+
+    def healthy(self):
+        return requests.get(self.base + "/healthz", verify=False, timeout=5).status_code == 200
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.dir.cleanup()
+
+
+class Page:
+    """The few browser calls the two-host test makes, the same for Chromium (Selenium) and Firefox
+    (Marionette), so one test body drives either."""
+
+    def find(self, css):
+        raise NotImplementedError
+
+    def click(self, css):
+        self.find(css).click()
+
+    def type(self, css, text):
+        field = self.find(css)
+        field.clear()
+        field.send_keys(text)
+
+    def visible(self, css):
+        try:
+            return self.find(css).is_displayed()
+        except Exception:
+            return False
+
+
+class ChromiumPage(Page):
+    """Headless Chromium with fake media, started by a chromedriver inside the namespace that listens on
+    the household's address and takes commands only from the bridge's."""
+
+    def __init__(self, namespace, address, controller):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+
+        self.driver_process = subprocess.Popen(
+            in_namespace(namespace, [os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"), "--port=9515",
+                                     "--allowed-ips=" + controller, "--allowed-origins=*"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        endpoint = "http://%s:9515" % address
+        until(lambda: requests.get(endpoint + "/status", timeout=2).json()["value"]["ready"], 30, "chromedriver")
+        options = Options()
+        options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                     "--autoplay-policy=no-user-gesture-required", "--window-size=1280,800",
+                     "--ignore-certificate-errors",
+                     # Host candidates as addresses, not mDNS names, as on a machine that granted the camera.
+                     "--disable-features=WebRtcHideLocalIpsWithMdns,MediaSessionService"):
+            options.add_argument(flag)
+        self.driver = webdriver.Remote(command_executor=endpoint, options=options)
+        self.driver.set_script_timeout(30)
+        self.name = "chromium"
+
+    def get(self, url):
+        self.driver.get(url)
+
+    @property
+    def current_url(self):
+        return self.driver.current_url
+
+    def find(self, css):
+        return self.driver.find_element("css selector", css)
+
+    def script(self, source, *arguments):
+        return self.driver.execute_script(source, *arguments)
+
+    def async_script(self, source, *arguments):
+        return self.driver.execute_async_script(source, *arguments)
+
+    def handles(self):
+        return self.driver.window_handles
+
+    def switch(self, handle):
+        self.driver.switch_to.window(handle)
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        except Exception:
+            pass
+        self.driver_process.terminate()
+        self.driver_process.wait(20)
+
+
+class FirefoxPage(Page):
+    """Headless Firefox ESR inside the namespace, driven over Marionette through a small forwarder
+    (Marionette listens on loopback only)."""
+
+    def __init__(self, namespace, address):
+        from marionette_driver.marionette import Marionette
+
+        sys.path.insert(0, str(ROOT / "Tests" / "Browser"))
+        from firefox import BINARY, PREFS, user_js
+
+        self.profile = tempfile.TemporaryDirectory(prefix="crow-firefox-")
+        prefs = dict(PREFS)
+        # The namespace is the fence here (it reaches nothing but the segment): no proxy, so the other
+        # household's gateway is reached directly.
+        prefs.update({
+            "network.proxy.type": 0,
+            "marionette.port": 2828,
+            # Host candidates as addresses, not mDNS names, as on a machine that granted the camera.
+            "media.peerconnection.ice.obfuscate_host_addresses": False,
+        })
+        with open(os.path.join(self.profile.name, "user.js"), "w") as out:
+            out.write(user_js(prefs))
+        self.process = subprocess.Popen(
+            in_namespace(namespace, [BINARY, "--marionette", "--headless", "--no-remote", "--profile", self.profile.name]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, MOZ_HEADLESS="1"),
+        )
+        self.forwarder = subprocess.Popen(
+            in_namespace(namespace, [sys.executable, str(pathlib.Path(__file__).with_name("forward.py")), address, "2829", "2828"]),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        self.forwarder.stdout.readline()
+        self.client = None
+        deadline = time.monotonic() + 60
+        while self.client is None:
+            client = Marionette(host=address, port=2829)
+            # marionette-driver 3.7.1 sets its host to 127.0.0.1 whatever it is given.
+            client.host = address
+            try:
+                client.start_session(capabilities={"acceptInsecureCerts": True}, timeout=10)
+                self.client = client
+            except Exception:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.quit()
+                    raise RuntimeError("Firefox did not open Marionette in " + namespace)
+                time.sleep(0.5)
+        self.client.timeout.page_load = 30
+        self.client.timeout.script = 30
+        self.client.timeout.implicit = 0
+        self.name = "firefox"
+
+    def get(self, url):
+        self.client.navigate(url)
+
+    @property
+    def current_url(self):
+        return self.client.get_url()
+
+    def find(self, css):
+        return self.client.find_element("css selector", css)
+
+    def script(self, source, *arguments):
+        # No sandbox: the script sees the page's own objects (window.crowCall), as Selenium's does.
+        return self.client.execute_script(source, script_args=list(arguments), sandbox=None)
+
+    def async_script(self, source, *arguments):
+        return self.client.execute_async_script(source, script_args=list(arguments), sandbox=None)
+
+    def handles(self):
+        return self.client.window_handles
+
+    def switch(self, handle):
+        self.client.switch_to_window(handle)
+
+    def quit(self):
+        if self.client is not None:
+            try:
+                self.client.delete_session()
+            except Exception:
+                pass
+        for process in (self.process, self.forwarder):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
+        self.profile.cleanup()

@@ -1,0 +1,149 @@
+"""Two households on two machines, as people use them: each owner opens the setup link their gateway
+printed, types a password (the public address is already filled in from the address the browser
+used), lands in the panel, and adds the other as a contact by typing the other gateway's npub. Ada
+clicks Call and joins from the tab it opens; Bob's panel shows the toast, Bob clicks Accept and joins
+the call on Ada's gateway. Audio must flow both ways over a candidate pair between the two hosts.
+
+Chromium to Chromium, and Chromium to Firefox. No cookie is injected and no API is called in place of a
+button; the test reads only the pages and, for the checks, the ledger files."""
+import time
+
+import pytest
+
+from households import ChromiumPage, FirefoxPage, HouseholdGateway, until
+
+PASSWORD = "correct horse battery staple"
+
+LINKS = """
+const done = arguments[arguments.length - 1];
+const mesh = window.crowCall && window.crowCall.mesh;
+if (!mesh) { done(null); return; }
+Promise.all([...mesh.links.values()].map(async (link) => {
+  const report = await link.pc.getStats();
+  const byId = new Map();
+  report.forEach((s) => byId.set(s.id, s));
+  let pair = null, audioIn = 0, audioOut = 0;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId.get(s.selectedCandidatePairId);
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') audioIn += s.packetsReceived || 0;
+    if (s.type === 'outbound-rtp' && s.kind === 'audio') audioOut += s.packetsSent || 0;
+  });
+  if (!pair) report.forEach((s) => {
+    if (s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded'))) pair = s;
+  });
+  const local = pair && byId.get(pair.localCandidateId);
+  const remote = pair && byId.get(pair.remoteCandidateId);
+  return { state: link.pc.connectionState, audioIn, audioOut,
+    local: local ? (local.address || local.ip) : null, remote: remote ? (remote.address || remote.ip) : null };
+})).then(done, (e) => done({ error: String(e) }));
+"""
+
+
+def open_browser(kind, namespace, address, controller):
+    return ChromiumPage(namespace, address, controller) if kind == "chromium" else FirefoxPage(namespace, address)
+
+
+def sign_up(page, gateway, name):
+    """From the printed setup link to the panel, typed. The address field shows where the browser
+    reached the gateway, which is where other people reach it too."""
+    page.get(gateway.setup_url)
+    until(lambda: page.visible("#password"), 30, "the setup form")
+    assert page.find("#address").get_property("value") == gateway.base
+    page.type("#password", PASSWORD)
+    page.type("#confirm", PASSWORD)
+    page.click("form[action='/setup'] button[type=submit]")
+    until(lambda: page.current_url == gateway.base + "/calls", 30, "the panel after setup")
+    until(lambda: page.find("#identity-npub").text.startswith("npub1"), 30, "the gateway's npub in the panel")
+    assert not page.visible("#address-warning")
+    # The name the owner's calls go out with (kept in this browser); Tab leaves the field, which saves it.
+    page.type("#owner-name", name + "\ue004")
+    until(lambda: page.visible("#owner-name-saved"), 30, "the name saved")
+
+
+def add_contact(page, name, npub):
+    page.type("#contact-name", name)
+    page.type("#contact-pubkey", npub)
+    page.click("#contact-form button[type=submit]")
+    until(lambda: page.visible("#contacts-list li[data-contact] button.primary"), 30, "the new contact's Call button")
+
+
+def join(page, name):
+    until(lambda: page.visible("#join"), 30, "the pre-join screen")
+    page.type("#display-name", name)
+    page.click("#join")
+    until(lambda: page.visible("#incall"), 30, "the call screen")
+
+
+def new_tab(page, before):
+    """The tab a click opened (the call), switched to."""
+    until(lambda: len(page.handles()) == len(before) + 1, 30, "a new tab")
+    handle = [h for h in page.handles() if h not in before][0]
+    page.switch(handle)
+
+
+def links(page):
+    return page.async_script(LINKS)
+
+
+@pytest.mark.parametrize("ada_kind,bob_kind", [("chromium", "chromium"), ("chromium", "firefox")])
+def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, relay, ada_kind, bob_kind):
+    ada_ns, ada_address = segment.host("ada")
+    bob_ns, bob_address = segment.host("bob")
+    made = []
+    try:
+        ada_gateway = HouseholdGateway(ada_ns, ada_address, relay.url, "ada")
+        made.append(ada_gateway)
+        bob_gateway = HouseholdGateway(bob_ns, bob_address, relay.url, "bob")
+        made.append(bob_gateway)
+        ada = open_browser(ada_kind, ada_ns, ada_address, segment.address)
+        made.append(ada)
+        bob = open_browser(bob_kind, bob_ns, bob_address, segment.address)
+        made.append(bob)
+
+        sign_up(ada, ada_gateway, "Ada")
+        sign_up(bob, bob_gateway, "Bob")
+        add_contact(ada, "Bob", bob.find("#identity-npub").text)
+        add_contact(bob, "Ada", ada.find("#identity-npub").text)
+        # Bob's panel is open and its toast script runs; Ada's gateway has Bob's relay subscription up.
+        until(lambda: bob.script("return Boolean(window.crowToast)"), 30, "Bob's toast script")
+        until(lambda: bob_gateway.ledger("SELECT COUNT(*) FROM nostr_relay_cursors")[0][0] == 1, 30,
+              "Bob's gateway to follow the relay")
+
+        panel = ada.handles()
+        ada.click("#contacts-list li[data-contact] button.primary")
+        called = time.monotonic()
+        new_tab(ada, panel)
+        join(ada, "Ada")
+
+        until(lambda: bob.visible(".crow-toast .crow-toast-accept"), 90, "the toast on Bob's panel")
+        ringing = time.monotonic() - called
+        assert bob.find(".crow-toast .crow-toast-text").text == "Ada is calling…"
+        panel = bob.handles()
+        bob.click(".crow-toast .crow-toast-accept")
+        new_tab(bob, panel)
+        assert bob.current_url.startswith(ada_gateway.base + "/calls?room=")
+        join(bob, "Bob")
+
+        def flowing():
+            sides = [links(ada), links(bob)]
+            return all(
+                isinstance(side, list) and len(side) == 1 and side[0]["state"] == "connected"
+                and side[0]["audioIn"] > 20 and side[0]["audioOut"] > 20
+                for side in sides
+            )
+
+        until(flowing, 60, "audio both ways")
+        ada_link, bob_link = links(ada)[0], links(bob)[0]
+        # Host to host: each side's selected pair runs between the two households' own addresses.
+        assert (ada_link["local"], ada_link["remote"]) == (ada_address, bob_address), ada_link
+        assert (bob_link["local"], bob_link["remote"]) == (bob_address, ada_address), bob_link
+        # The call is recorded where it was placed and where it was answered.
+        assert ada_gateway.ledger("SELECT COUNT(*) FROM events WHERE type = 'invite.sent'")[0][0] == 1
+        assert bob_gateway.ledger("SELECT COUNT(*) FROM events WHERE type = 'invite.accepted'")[0][0] == 1
+        print("%s -> %s: Call to toast in %.1f s" % (ada_kind, bob_kind, ringing))
+    finally:
+        for thing in reversed(made):
+            try:
+                thing.quit() if hasattr(thing, "quit") else thing.stop()
+            except Exception:
+                pass
