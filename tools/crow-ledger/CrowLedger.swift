@@ -6,10 +6,10 @@ import ArgumentParser
 struct CrowLedger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crow-ledger",
-        abstract: "Audit, inspect, replay and simulate a Crow Calls event ledger.",
+        abstract: "Audit, inspect, replay, simulate and back up a Crow Calls event ledger.",
         subcommands: [
             VerifyCommand.self, RebuildCommand.self, LogCommand.self, ExportCommand.self, ReplayCommand.self,
-            SimulateCommand.self,
+            SimulateCommand.self, BackupCommand.self,
         ]
     )
 }
