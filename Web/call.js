@@ -340,10 +340,30 @@ function render() {
     updateTile(tile, self ? selfInfo() : mesh.peers.get(id), self ? null : mesh.links.get(id));
   }
   grid.dataset.count = String(wanted.length);
+  showPathProblem();
   const others = mesh.peers.size;
   if (!mesh.ended && !$('call-status').textContent.startsWith('Connection lost')) {
     status(others === 0 ? 'Waiting for others to join…' : '');
   }
+}
+
+/**
+ * When a connection has found no path for a while (see NO_PATH_MS), says so in plain words, naming the
+ * setting that fixes it, instead of "Connecting" for ever. The connections keep trying meanwhile.
+ */
+function showPathProblem() {
+  const box = $('call-path');
+  const stuck = [...mesh.links.values()].filter((link) => link.noPath && mesh.peers.has(link.peerId));
+  if (stuck.length === 0) {
+    box.hidden = true;
+    box.textContent = '';
+    return;
+  }
+  const names = stuck.map((link) => (mesh.peers.get(link.peerId) || {}).name || 'Guest').join(', ');
+  box.textContent = mesh.hasRelay
+    ? `No connection to ${names}, not even through this gateway's TURN server. Check that the TURN server (CROW_TURN_URLS) is running and that both networks can reach it. Still trying…`
+    : `No connection to ${names}: your browsers cannot reach each other directly, and this gateway has no TURN server to relay the call between your networks. The gateway's owner can add one with CROW_TURN_URLS and CROW_TURN_SECRET. Still trying…`;
+  box.hidden = false;
 }
 
 function selfInfo() {
@@ -410,7 +430,7 @@ function updateTile(tile, info, link) {
     const state = link.state;
     tile.dataset.connection = state;
     conn.hidden = state === 'connected';
-    conn.textContent = state === 'failed' || state === 'disconnected' ? 'Reconnecting' : 'Connecting';
+    conn.textContent = link.noPath ? 'No connection' : state === 'failed' || state === 'disconnected' ? 'Reconnecting' : 'Connecting';
   }
 }
 

@@ -10,6 +10,8 @@
 // restart.
 
 const SESSION = crypto.getRandomValues(new Uint32Array(2)).join('-');
+/** How long a connection may go without a path before the page says so (it keeps trying). */
+export const NO_PATH_MS = 15000;
 
 /** One other participant: their RTCPeerConnection and the MediaStream we receive from them. */
 export class PeerLink extends EventTarget {
@@ -26,6 +28,10 @@ export class PeerLink extends EventTarget {
     this.stream = new MediaStream();
     this.restartTimer = null;
     this.closed = false;
+    /** True once the connection has gone NO_PATH_MS without being connected: no route between the two
+     * browsers (for now). Cleared when it connects. */
+    this.noPath = false;
+    this.pathTimer = null;
     this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
     this.pc.addEventListener('negotiationneeded', () => this.offer());
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
@@ -37,6 +43,7 @@ export class PeerLink extends EventTarget {
       this.dispatchEvent(new Event('media'));
     });
     this.pc.addEventListener('connectionstatechange', () => this.watchConnection());
+    this.watchPath();
     if (initiator) {
       this.pc.addTransceiver('audio', { direction: 'sendrecv' });
       this.pc.addTransceiver('video', { direction: 'sendrecv' });
@@ -110,6 +117,7 @@ export class PeerLink extends EventTarget {
 
   /** A failed connection gets an ICE restart at once; a disconnected one after 4 s without recovery. */
   watchConnection() {
+    this.watchPath();
     this.dispatchEvent(new Event('statechange'));
     clearTimeout(this.restartTimer);
     if (this.closed) return;
@@ -121,9 +129,28 @@ export class PeerLink extends EventTarget {
     }
   }
 
+  /** Starts the no-path clock while not connected; stops it (and clears `noPath`) once connected. */
+  watchPath() {
+    if (this.closed) return;
+    if (this.pc.connectionState === 'connected') {
+      clearTimeout(this.pathTimer);
+      this.pathTimer = null;
+      this.noPath = false;
+      return;
+    }
+    if (this.pathTimer || this.noPath) return;
+    this.pathTimer = setTimeout(() => {
+      this.pathTimer = null;
+      if (this.closed || this.pc.connectionState === 'connected') return;
+      this.noPath = true;
+      this.dispatchEvent(new Event('statechange'));
+    }, NO_PATH_MS);
+  }
+
   close() {
     this.closed = true;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.pathTimer);
     this.pc.close();
   }
 }
@@ -255,6 +282,11 @@ export class Mesh extends EventTarget {
         console.warn('signaling error', message.code, message.message);
         break;
     }
+  }
+
+  /** Whether the gateway handed out a TURN server (a relay for when browsers cannot reach each other). */
+  get hasRelay() {
+    return this.iceServers.some((server) => [].concat(server.urls || []).some((url) => /^turns?:/i.test(url)));
   }
 
   link(peerId, initiator) {

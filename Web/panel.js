@@ -4,7 +4,7 @@
 import { api, ApiError, copyText, el, formatDuration, formatTime, openTabSoon, safeURL } from './common.js';
 
 const $ = (id) => document.getElementById(id);
-let settings = { invites: false, bellPollSeconds: 60 };
+let settings = { invites: false, bellPollSeconds: 60, iceServers: { stun: false, turn: false } };
 /** The public address as `/api/settings/address` answers; `address` null means links to others are off. */
 let publicAddress = { address: null, source: null, saved: null, suggestions: [] };
 let historyCursor = null;
@@ -326,6 +326,16 @@ function setupSettings() {
   $('settings-invites').textContent = settings.invites
     ? 'Calling a contact sends them an invite over Nostr, through their relays and this gateway\'s relays.'
     : 'Nostr invites are not configured on this gateway yet.';
+  const ice = settings.iceServers || { stun: false, turn: false };
+  const iceLine = $('settings-ice');
+  if (ice.turn) {
+    iceLine.textContent = 'A TURN server relays calls between browsers that cannot reach each other directly.';
+  } else {
+    iceLine.className = 'warning small';
+    iceLine.textContent = ice.stun
+      ? 'No TURN server is configured: a call between two networks whose routers do not let browsers reach each other shows "No connection". Set CROW_TURN_URLS and CROW_TURN_SECRET to relay such calls.'
+      : 'No STUN or TURN server is configured: calls connect only between browsers that can reach each other directly (on one network or one tailnet). For calls across the internet, set CROW_STUN_URLS, and CROW_TURN_URLS with CROW_TURN_SECRET.';
+  }
   $('settings-bell').textContent = `Open pages check for incoming calls instantly over a live stream, and every ${settings.bellPollSeconds} s as a fallback.`;
 }
 

@@ -56,6 +56,10 @@ def test_contacts_can_be_added_edited_and_removed_with_the_apis_errors_shown(gat
     # The settings show the gateway's own npub (what contacts add to call it).
     npub = gateway.api("GET", "/api/owner")["npub"]
     wait(owner, lambda d: d.find_element(By.ID, "identity-npub").text == npub, message="the gateway's npub")
+    # This gateway hands out no STUN or TURN server, and the settings say what that means and what to set.
+    ice = owner.find_element(By.ID, "settings-ice").text
+    assert ice.startswith("No STUN or TURN server is configured: calls connect only between browsers that can reach")
+    assert "CROW_TURN_URLS with CROW_TURN_SECRET" in ice
 
     owner.find_element(By.XPATH, "//li[@data-contact]//button[text()='Remove']").click()
     owner.switch_to.alert.accept()

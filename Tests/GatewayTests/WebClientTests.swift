@@ -109,6 +109,7 @@ import Testing
             $0.callModes = ["test-canvas", "avatar"]
             $0.callModesDirectory = modes.path
             $0.bellPollInterval = 7
+            $0.stunURLs = ["stun:stun.example.net:3478"]
         }
         let app = try await buildApplication(harness.configuration)
         try await app.liveTest { client in
@@ -116,6 +117,8 @@ import Testing
                 let body = H.object(response)
                 #expect(body["bellPollSeconds"] as? Int == 7)
                 #expect(body["invites"] as? Bool == true)
+                // Which kinds of ICE server participants get; a TURN server needs its secret too.
+                #expect(body["iceServers"] as? [String: Bool] == ["stun": true, "turn": false])
                 let listed = (body["modes"] as? [[String: Any]])?.compactMap { $0["module"] as? String }
                 #expect(listed == ["/calls/modes/test-canvas.js", "/calls/modes/avatar.js"])
             }

@@ -40,7 +40,7 @@ class HouseholdGateway:
     """`crow-calls serve` inside `namespace`, on `https://<address>:8444`, with the relay on the segment
     as its own relay. `setup_url` is the link it printed on its first start."""
 
-    def __init__(self, namespace, address, relay_url, name):
+    def __init__(self, namespace, address, relay_url, name, env=None):
         self.namespace = namespace
         self.address = address
         self.dir = tempfile.TemporaryDirectory(prefix="crow-%s-" % name)
@@ -55,6 +55,7 @@ class HouseholdGateway:
         )
         environment = dict(os.environ, CROW_NOSTR_RELAYS=relay_url, CROW_CALLS_MODES="test-canvas", LOG_LEVEL="notice")
         environment.pop("CROW_GATEWAY_URL", None)
+        environment.update(env or {})
         self.lines = []
         self.setup_url = None
         printed = threading.Event()
@@ -106,6 +107,9 @@ class Page:
     (Marionette), so one test body drives either."""
 
     def find(self, css):
+        raise NotImplementedError
+
+    def find_all(self, css):
         raise NotImplementedError
 
     def click(self, css):
@@ -160,6 +164,9 @@ class ChromiumPage(Page):
 
     def find(self, css):
         return self.driver.find_element("css selector", css)
+
+    def find_all(self, css):
+        return self.driver.find_elements("css selector", css)
 
     def script(self, source, *arguments):
         return self.driver.execute_script(source, *arguments)
@@ -242,6 +249,9 @@ class FirefoxPage(Page):
     def find(self, css):
         return self.client.find_element("css selector", css)
 
+    def find_all(self, css):
+        return self.client.find_elements("css selector", css)
+
     def script(self, source, *arguments):
         # No sandbox: the script sees the page's own objects (window.crowCall), as Selenium's does.
         return self.client.execute_script(source, script_args=list(arguments), sandbox=None)
@@ -270,3 +280,45 @@ class FirefoxPage(Page):
                     process.kill()
                     process.wait(10)
         self.profile.cleanup()
+
+
+class Turn:
+    """coturn on the segment (in the test's namespace), with TURN REST credentials (`use-auth-secret`):
+    the gateway signs time-limited usernames with `secret`, and coturn checks the signature and the time."""
+
+    def __init__(self, address, secret):
+        self.dir = tempfile.TemporaryDirectory(prefix="crow-turn-")
+        self.address = address
+        self.secret = secret
+        self.url = "turn:%s:3478?transport=udp" % address
+        self.log = os.path.join(self.dir.name, "turn.log")
+        prefix = address.rsplit(".", 1)[0]
+        self.process = subprocess.Popen(
+            ["turnserver", "-n", "--listening-ip", address, "--listening-port", "3478", "--relay-ip", address,
+             "--min-port", "49160", "--max-port", "49260", "--use-auth-secret", "--static-auth-secret", secret,
+             "--realm", "crow.test", "--fingerprint", "--no-tls", "--no-dtls", "--no-cli", "--no-multicast-peers",
+             "--allowed-peer-ip", "%s.0-%s.255" % (prefix, prefix),
+             "--userdb", os.path.join(self.dir.name, "turndb"), "--pidfile", os.path.join(self.dir.name, "turn.pid"),
+             "--log-file", self.log, "--simple-log", "--no-stdout-log"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+        def listening():
+            lines = run_text(["ss", "-lun"])
+            return ("%s:3478" % address) in lines
+
+        until(listening, 30, "coturn to listen")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.dir.cleanup()
+
+
+def run_text(command):
+    return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout

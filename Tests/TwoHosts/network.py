@@ -39,6 +39,7 @@ class Segment:
         self.bridge = "crowbr%d" % tag
         self.address = self.prefix + ".1"
         self.namespaces = {}
+        self.routes = []
         self._next = 2
         self._tag = tag
         run("ip", "link", "add", self.bridge, "type", "bridge")
@@ -65,7 +66,60 @@ class Segment:
         run("ip", "-n", namespace, "link", "set", "lo", "up")
         return namespace, address
 
+    def host_behind_nat(self, name, open_to):
+        """A household behind a home router: namespace `crow<tag>-<name>` on a LAN of its own
+        (10.<subnet>.<k>.0/24) whose traffic leaves through a router namespace that masquerades it onto
+        the segment. The router forwards only what `open_to` allows, as (address, protocol or None,
+        port or None) triples, plus replies; everything else from the LAN is dropped, so the household
+        has no direct path to the other households' browsers. The test (in this namespace) reaches the
+        LAN's browser through the router on TCP 9515 only (chromedriver), its remote-control line.
+
+        Returns (namespace, LAN address)."""
+        router, outside_address = self.host(name + "-router")
+        namespace = "crow%d-%s" % (self._tag, name)
+        lan = "10.%d.%d" % (self.subnet, self._next)
+        address = lan + ".2"
+        run("ip", "netns", "add", namespace)
+        self.namespaces[namespace] = address
+        run("ip", "-n", router, "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", namespace)
+        run("ip", "-n", router, "addr", "add", lan + ".1/24", "dev", "lan0")
+        run("ip", "-n", router, "link", "set", "lan0", "up")
+        run("ip", "-n", namespace, "addr", "add", address + "/24", "dev", "eth0")
+        run("ip", "-n", namespace, "link", "set", "eth0", "up")
+        run("ip", "-n", namespace, "link", "set", "lo", "up")
+        run("ip", "-n", namespace, "route", "add", "default", "via", lan + ".1")
+        run("ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        allowed = []
+        for target, protocol, port in open_to:
+            rule = 'iifname "lan0" ip daddr %s' % target
+            if protocol:
+                rule += " %s dport %d" % (protocol, port) if port else " meta l4proto %s" % protocol
+            allowed.append("    " + rule + " accept")
+        ruleset = "\n".join([
+            "table ip crow {",
+            "  chain forward {",
+            "    type filter hook forward priority 0; policy drop;",
+            "    ct state established,related accept",
+            *allowed,
+            '    iifname "eth0" ip saddr %s ip daddr %s tcp dport 9515 accept' % (self.address, address),
+            "  }",
+            "  chain postrouting {",
+            "    type nat hook postrouting priority 100;",
+            '    oifname "eth0" masquerade',
+            "  }",
+            "}",
+        ]) + "\n"
+        subprocess.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input=ruleset, text=True, check=True,
+                       capture_output=True, timeout=30)
+        # This namespace (the test's) reaches the LAN through the router, for the remote-control line.
+        run("ip", "route", "add", lan + ".0/24", "via", outside_address)
+        self.routes.append(lan + ".0/24")
+        return namespace, address
+
     def close(self):
+        for route in self.routes:
+            run("ip", "route", "del", route, check=False)
+        self.routes = []
         for namespace in list(self.namespaces):
             # Whatever still runs inside (a browser that would not quit) goes with it.
             pids = run("ip", "netns", "pids", namespace, check=False).stdout.split()

@@ -10,80 +10,8 @@ import time
 
 import pytest
 
-from households import ChromiumPage, FirefoxPage, HouseholdGateway, until
-
-PASSWORD = "correct horse battery staple"
-
-LINKS = """
-const done = arguments[arguments.length - 1];
-const mesh = window.crowCall && window.crowCall.mesh;
-if (!mesh) { done(null); return; }
-Promise.all([...mesh.links.values()].map(async (link) => {
-  const report = await link.pc.getStats();
-  const byId = new Map();
-  report.forEach((s) => byId.set(s.id, s));
-  let pair = null, audioIn = 0, audioOut = 0;
-  report.forEach((s) => {
-    if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId.get(s.selectedCandidatePairId);
-    if (s.type === 'inbound-rtp' && s.kind === 'audio') audioIn += s.packetsReceived || 0;
-    if (s.type === 'outbound-rtp' && s.kind === 'audio') audioOut += s.packetsSent || 0;
-  });
-  if (!pair) report.forEach((s) => {
-    if (s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded'))) pair = s;
-  });
-  const local = pair && byId.get(pair.localCandidateId);
-  const remote = pair && byId.get(pair.remoteCandidateId);
-  return { state: link.pc.connectionState, audioIn, audioOut,
-    local: local ? (local.address || local.ip) : null, remote: remote ? (remote.address || remote.ip) : null };
-})).then(done, (e) => done({ error: String(e) }));
-"""
-
-
-def open_browser(kind, namespace, address, controller):
-    return ChromiumPage(namespace, address, controller) if kind == "chromium" else FirefoxPage(namespace, address)
-
-
-def sign_up(page, gateway, name):
-    """From the printed setup link to the panel, typed. The address field shows where the browser
-    reached the gateway, which is where other people reach it too."""
-    page.get(gateway.setup_url)
-    until(lambda: page.visible("#password"), 30, "the setup form")
-    assert page.find("#address").get_property("value") == gateway.base
-    page.type("#password", PASSWORD)
-    page.type("#confirm", PASSWORD)
-    page.click("form[action='/setup'] button[type=submit]")
-    until(lambda: page.current_url == gateway.base + "/calls", 30, "the panel after setup")
-    until(lambda: page.find("#identity-npub").text.startswith("npub1"), 30, "the gateway's npub in the panel")
-    assert not page.visible("#address-warning")
-    # The name the owner's calls go out with (kept in this browser); Tab leaves the field, which saves it.
-    page.type("#owner-name", name + "\ue004")
-    until(lambda: page.visible("#owner-name-saved"), 30, "the name saved")
-
-
-def add_contact(page, name, npub):
-    page.type("#contact-name", name)
-    page.type("#contact-pubkey", npub)
-    page.click("#contact-form button[type=submit]")
-    until(lambda: page.visible("#contacts-list li[data-contact] button.primary"), 30, "the new contact's Call button")
-
-
-def join(page, name):
-    until(lambda: page.visible("#join"), 30, "the pre-join screen")
-    page.type("#display-name", name)
-    page.click("#join")
-    until(lambda: page.visible("#incall"), 30, "the call screen")
-
-
-def new_tab(page, before):
-    """The tab a click opened (the call), switched to."""
-    until(lambda: len(page.handles()) == len(before) + 1, 30, "a new tab")
-    handle = [h for h in page.handles() if h not in before][0]
-    page.switch(handle)
-
-
-def links(page):
-    return page.async_script(LINKS)
-
+from flows import add_contact, join, links, new_tab, open_browser, sign_up
+from households import HouseholdGateway, until
 
 @pytest.mark.parametrize("ada_kind,bob_kind", [("chromium", "chromium"), ("chromium", "firefox")])
 def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, relay, ada_kind, bob_kind):

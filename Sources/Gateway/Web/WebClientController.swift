@@ -119,8 +119,14 @@ struct WebClientController: Sendable {
             var name: String
             var module: String
         }
+        /// Which kinds of ICE server participants get (the call page's welcome lists them anyway).
+        struct IceServers: Encodable {
+            var stun: Bool
+            var turn: Bool
+        }
         struct Settings: Encodable {
             var bellPollSeconds: Int
+            var iceServers: IceServers
             /// Whether a contact's Call button sends an invite through the Nostr outbox.
             var invites: Bool
             var maxPeers: Int
@@ -129,6 +135,7 @@ struct WebClientController: Sendable {
         return try JSONBody.response(
             Settings(
                 bellPollSeconds: configuration.bellPollInterval,
+                iceServers: IceServers(stun: !configuration.stunURLs.isEmpty, turn: !configuration.turnURLs.isEmpty && configuration.turnSecret != nil),
                 invites: true,
                 maxPeers: configuration.maxPeers,
                 modes: configuration.callModes.map { Mode(name: $0, module: "/calls/modes/\($0).js") }

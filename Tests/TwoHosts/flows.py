@@ -1,0 +1,115 @@
+"""What a person does in the pages, step by step, for the two-host tests: the same steps in Chromium
+and in Firefox (see `households.Page`)."""
+from households import ChromiumPage, FirefoxPage, until
+
+PASSWORD = "correct horse battery staple"
+
+LINKS = """
+const done = arguments[arguments.length - 1];
+const mesh = window.crowCall && window.crowCall.mesh;
+if (!mesh) { done(null); return; }
+Promise.all([...mesh.links.values()].map(async (link) => {
+  const report = await link.pc.getStats();
+  const byId = new Map();
+  report.forEach((s) => byId.set(s.id, s));
+  let pair = null, audioIn = 0, audioOut = 0;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId.get(s.selectedCandidatePairId);
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') audioIn += s.packetsReceived || 0;
+    if (s.type === 'outbound-rtp' && s.kind === 'audio') audioOut += s.packetsSent || 0;
+  });
+  if (!pair) report.forEach((s) => {
+    if (s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded'))) pair = s;
+  });
+  const local = pair && byId.get(pair.localCandidateId);
+  const remote = pair && byId.get(pair.remoteCandidateId);
+  return { state: link.pc.connectionState, audioIn, audioOut,
+    local: local ? (local.address || local.ip) : null, remote: remote ? (remote.address || remote.ip) : null,
+    localType: local ? local.candidateType : null, remoteType: remote ? remote.candidateType : null };
+})).then(done, (e) => done({ error: String(e) }));
+"""
+
+
+def open_browser(kind, namespace, address, controller):
+    return ChromiumPage(namespace, address, controller) if kind == "chromium" else FirefoxPage(namespace, address)
+
+
+def sign_up(page, gateway, name):
+    """From the printed setup link to the panel, typed. The address field shows where the browser
+    reached the gateway, which is where other people reach it too."""
+    page.get(gateway.setup_url)
+    until(lambda: page.visible("#password"), 30, "the setup form")
+    assert page.find("#address").get_property("value") == gateway.base
+    page.type("#password", PASSWORD)
+    page.type("#confirm", PASSWORD)
+    page.click("form[action='/setup'] button[type=submit]")
+    until(lambda: page.current_url == gateway.base + "/calls", 30, "the panel after setup")
+    until(lambda: page.find("#identity-npub").text.startswith("npub1"), 30, "the gateway's npub in the panel")
+    assert not page.visible("#address-warning")
+    # The name the owner's calls go out with (kept in this browser); Tab leaves the field, which saves it.
+    page.type("#owner-name", name + "\ue004")
+    until(lambda: page.visible("#owner-name-saved"), 30, "the name saved")
+
+
+def add_contact(page, name, npub):
+    page.type("#contact-name", name)
+    page.type("#contact-pubkey", npub)
+    page.click("#contact-form button[type=submit]")
+    until(lambda: page.visible("#contacts-list li[data-contact] button.primary"), 30, "the new contact's Call button")
+
+
+def join(page, name):
+    until(lambda: page.visible("#join"), 30, "the pre-join screen")
+    page.type("#display-name", name)
+    page.click("#join")
+    until(lambda: page.visible("#incall"), 30, "the call screen")
+
+
+def new_tab(page, before):
+    """The tab a click opened (the call), switched to."""
+    until(lambda: len(page.handles()) == len(before) + 1, 30, "a new tab")
+    handle = [h for h in page.handles() if h not in before][0]
+    page.switch(handle)
+
+
+def links(page):
+    return page.async_script(LINKS)
+
+
+def start_call_and_copy_a_guest_link(page, gateway):
+    """**Start a call** (a tab opens; the owner joins), then **Copy link** on the live room in the
+    panel: returns the guest link the panel shows, as the owner would paste it into a chat."""
+    panel_tab = page.handles()[0]
+    before = page.handles()
+    page.click("#new-call")
+    new_tab(page, before)
+    join(page, "Ada")
+    page.switch(panel_tab)
+    until(lambda: page.visible("#rooms-list li button"), 30, "the live room in the panel")
+    buttons = [b for b in page.find_all("#rooms-list li button") if b.text == "Copy link"]
+    buttons[0].click()
+    until(lambda: page.find("#rooms-list input.link-box").get_property("value").startswith(gateway.base), 30,
+          "the guest link")
+    return page.find("#rooms-list input.link-box").get_property("value")
+
+
+GATHER = """
+const done = arguments[arguments.length - 1];
+const [server] = arguments;
+const pc = new RTCPeerConnection({ iceServers: [server], iceTransportPolicy: 'relay' });
+const found = { relay: 0, errors: [] };
+pc.addEventListener('icecandidate', ({ candidate }) => {
+  if (candidate && candidate.type === 'relay') found.relay += 1;
+  if (!candidate) { pc.close(); done(found); }
+});
+pc.addEventListener('icecandidateerror', (e) => found.errors.push(e.errorCode));
+pc.createDataChannel('probe');
+pc.createOffer().then((offer) => pc.setLocalDescription(offer));
+setTimeout(() => { pc.close(); done(found); }, 20000);
+"""
+
+
+def relay_candidates(page, server):
+    """How many relay candidates the TURN server grants with these credentials (a fresh connection in
+    the page, relay only), and the error codes it answered with."""
+    return page.async_script(GATHER, server)
