@@ -2,6 +2,7 @@
 # Bootstrap a Crow Calls dev/CI machine (Debian 12, Swift already at /opt/swift).
 #   - apt packages: SQLite, secp256k1, OpenSSL headers, pkg-config, Chromium + chromedriver, Firefox ESR, wrk,
 #     gdb (the Swift suite's watch prints every thread's stack if the suite ever hangs)
+#     and systemd (its systemd-analyze verifies deploy/crow-calls.service in Tests/Deploy)
 #   - Python test tools in <repo>/.venv from tools/requirements-test.txt
 # Idempotent: a rerun with nothing to do takes about a second.
 # Usage: bash tools/bootstrap.sh        (env PYTHON=/path/to/python3 to choose the interpreter)
@@ -38,7 +39,9 @@ fi
 # --- apt packages ------------------------------------------------------------
 APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certificates openssl)
 # The browsers are for the end-to-end tests (Firefox is driven over Marionette); wrk drives `crow-bench web`.
-[ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk gdb)
+[ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk gdb systemd)
+# The two-host suite: network namespaces (iproute2), a home router's NAT (nftables), a TURN server (coturn).
+[ "$WANT_VENV" = 1 ] && APT_PKGS+=(iproute2 nftables coturn)
 
 # python3-venv is only needed when the chosen python has no ensurepip
 # (Debian's /usr/bin/python3); pyenv / python.org builds ship it.

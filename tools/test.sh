@@ -50,3 +50,5 @@ fi
 .venv/bin/python -m pytest Tests/Interop -q
 # The benchmark tool's smoke run (`crow-bench all --quick`): every part runs and reports every target.
 .venv/bin/python -m pytest Tests/Bench -q
+# The systemd unit (deploy/crow-calls.service): `systemd-analyze verify` and its hardening options.
+.venv/bin/python -m pytest Tests/Deploy -q
