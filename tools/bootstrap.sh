@@ -42,6 +42,8 @@ APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certi
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk gdb systemd)
 # The two-host suite: network namespaces (iproute2), a home router's NAT (nftables), a TURN server (coturn).
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(iproute2 nftables coturn)
+# Reverse proxies in front of the gateway, run by the two-host suite with the files in deploy/.
+[ "$WANT_VENV" = 1 ] && APT_PKGS+=(nginx-light caddy curl)
 
 # python3-venv is only needed when the chosen python has no ensurepip
 # (Debian's /usr/bin/python3); pyenv / python.org builds ship it.

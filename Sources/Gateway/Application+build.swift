@@ -123,6 +123,7 @@ public func buildApplication(
         timeout: configuration.notificationTimeout
     )
     let router = Router(context: GatewayContext.self)
+    router.add(middleware: ForwardedHeadersMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: AccessLogMiddleware(logger: logger))
     let credentials = addOwnerRoutes(to: router, owners: owners, identity: identity.publicKey, clock: store.settings.clock,
         configuration: configuration, address: panel, suggestions: suggestions)
@@ -134,6 +135,7 @@ public func buildApplication(
     let relayHealth = RelayHealth(relays: relays.current, metrics: metrics)
     HealthController(store: store, metrics: metrics, relays: relayHealth).addRoutes(to: router)
     let webSocketRouter = Router(context: GatewayContext.self)
+    webSocketRouter.add(middleware: ForwardedHeadersMiddleware(trusted: configuration.trustedProxies))
     // With calls switched off, none of the calls routes exist (404); health, metrics, the owner's
     // login and contacts stay.
     if configuration.enabled {

@@ -52,6 +52,9 @@ public struct GatewayConfiguration: Sendable {
     public var turnURLs: [String] = []
     /// `CROW_TURN_SECRET` (or Crow's `TURN_SECRET`): coturn's static-auth-secret.
     public var turnSecret: String?
+    /// `CROW_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` count
+    /// (addresses or CIDR ranges). None by default.
+    public var trustedProxies = TrustedProxies.none
     /// Largest signaling message, in bytes (64 KiB); larger ones close the socket with 1009.
     public var maxMessageBytes = 65_536
     /// Open signaling sockets per client IP (`CROW_CALLS_MAX_CONNECTIONS_PER_IP`, 32).
@@ -168,6 +171,12 @@ public struct GatewayConfiguration: Sendable {
             configuration.turnURLs = try parseICEURLs(raw, setting: setting, schemes: ["turn", "turns"])
         }
         configuration.turnSecret = value("CROW_TURN_SECRET") ?? value("TURN_SECRET")
+        if let raw = value("CROW_TRUSTED_PROXIES") {
+            switch TrustedProxies.parse(raw) {
+            case .success(let proxies): configuration.trustedProxies = proxies
+            case .failure(let error): throw ConfigurationError(setting: "CROW_TRUSTED_PROXIES", value: raw, reason: error.reason)
+            }
+        }
         if let raw = value("CROW_CALLS_MAX_CONNECTIONS_PER_IP") {
             configuration.connectionsPerIP = try parseInt(raw, setting: "CROW_CALLS_MAX_CONNECTIONS_PER_IP", range: 1...10_000)
         }

@@ -29,10 +29,12 @@ public struct GatewayContext: RequestContext, WebSocketRequestContext, RemoteAdd
         channel = source.channel
         owner = nil
         handoff = UpgradeHandoff()
+        clientIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
-    /// The client's IP address as text ("unknown" when the transport has none).
-    public var clientIP: String { remoteAddress?.ipAddress ?? "unknown" }
+    /// The client's IP address as text ("unknown" when the transport has none): the peer's, or behind a
+    /// trusted reverse proxy the one it forwarded (`ForwardedHeadersMiddleware`).
+    public internal(set) var clientIP: String
 }
 
 /// Carries the admission made by the upgrade check to the WebSocket handler of the same request.

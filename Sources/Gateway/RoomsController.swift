@@ -266,8 +266,8 @@ struct RoomsController: Sendable {
     /// the public address when known, otherwise the address this request came to.
     func ownBase(_ request: Request) -> String {
         if let current = address.current { return current.url }
-        let scheme = configuration.tlsCertificate == nil ? "http" : "https"
-        return "\(scheme)://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")"
+        let secure = configuration.tlsCertificate != nil || request.head.scheme == "https"
+        return "\(secure ? "https" : "http")://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")"
     }
 
     /// `before` of the history: `<startedAt>.<callId>` (a page's `next`), or a bare time in unix ms.

@@ -36,33 +36,47 @@ def until(condition, timeout, message):
     raise AssertionError("timed out waiting for " + message)
 
 
+def make_certificate(directory, address):
+    """A self-made certificate and key for `address`, in `directory`."""
+    certificate = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=" + address,
+         "-addext", "subjectAltName=IP:" + address],
+        check=True, capture_output=True, timeout=60,
+    )
+    return certificate, key
+
+
 class HouseholdGateway:
     """`crow-calls serve` inside `namespace`, on `https://<address>:8444`, with the relay on the segment
     as its own relay. `setup_url` is the link it printed on its first start."""
 
-    def __init__(self, namespace, address, relay_url, name, env=None):
+    def __init__(self, namespace, address, relay_url, name, env=None, behind_proxy=False):
+        """`behind_proxy`: plain HTTP on port 8080 of every address in the namespace, for a reverse proxy
+        in the same namespace to front (see `ReverseProxy`); `base` is then the direct address."""
         self.namespace = namespace
         self.address = address
         self.dir = tempfile.TemporaryDirectory(prefix="crow-%s-" % name)
-        self.base = "https://%s:%d" % (address, PORT)
-        certificate = os.path.join(self.dir.name, "cert.pem")
-        key = os.path.join(self.dir.name, "key.pem")
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=" + address,
-             "-addext", "subjectAltName=IP:" + address],
-            check=True, capture_output=True, timeout=60,
-        )
-        environment = dict(os.environ, CROW_NOSTR_RELAYS=relay_url, CROW_CALLS_MODES="test-canvas", LOG_LEVEL="notice")
+        self.data = os.path.join(self.dir.name, "data")
+        if behind_proxy:
+            self.base = "http://%s:8080" % address
+            listen = ["--host", "0.0.0.0", "--port", "8080"]
+        else:
+            self.base = "https://%s:%d" % (address, PORT)
+            certificate, key = make_certificate(self.dir.name, address)
+            listen = ["--host", address, "--port", str(PORT), "--tls-cert", certificate, "--tls-key", key]
+        environment = dict(os.environ, CROW_CALLS_MODES="test-canvas", LOG_LEVEL="notice")
+        if relay_url:
+            environment["CROW_NOSTR_RELAYS"] = relay_url
         environment.pop("CROW_GATEWAY_URL", None)
         environment.update(env or {})
         self.lines = []
         self.setup_url = None
         printed = threading.Event()
         self.process = subprocess.Popen(
-            in_namespace(namespace, [str(BIN / "crow-calls"), "serve", "--host", address, "--port", str(PORT),
-                                     "--data-dir", os.path.join(self.dir.name, "data"),
-                                     "--tls-cert", certificate, "--tls-key", key]),
+            in_namespace(namespace, [str(BIN / "crow-calls"), "serve", "--data-dir", self.data] + listen),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment,
         )
 
@@ -79,6 +93,11 @@ class HouseholdGateway:
         if not printed.wait(60) or not self.setup_url:
             self.stop()
             raise RuntimeError("the %s gateway did not start:\n%s" % (name, "\n".join(self.lines)))
+
+    def incoming(self, caller):
+        """Records an incoming call as the Nostr inbox does (crow-testkit, on the ledger file)."""
+        return subprocess.run([str(BIN / "crow-testkit"), "incoming", "--data-dir", self.data, "--caller", caller],
+                              check=True, capture_output=True, text=True, timeout=60).stdout.strip()
 
     def ledger(self, sql, arguments=()):
         import sqlite3
@@ -157,6 +176,12 @@ class ChromiumPage(Page):
 
     def get(self, url):
         self.driver.get(url)
+
+    def before_every_page(self, source):
+        """Runs `source` in every page this tab loads from now on, before the page's own scripts (the
+        DevTools protocol, through chromedriver's endpoint for it)."""
+        self.driver.command_executor.add_command("crowCdp", "POST", "/session/$sessionId/goog/cdp/execute")
+        self.driver.execute("crowCdp", {"cmd": "Page.addScriptToEvaluateOnNewDocument", "params": {"source": source}})
 
     @property
     def current_url(self):
@@ -322,3 +347,66 @@ class Turn:
 
 def run_text(command):
     return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout
+
+
+class ReverseProxy:
+    """nginx or Caddy in the gateway's namespace: HTTPS on `https://<address>` (port 443, a self-made
+    certificate), passing everything, WebSocket upgrades and the live stream included, to the gateway
+    on 127.0.0.1:8080, with X-Forwarded-For and X-Forwarded-Proto, as docs/DEPLOY.md configures them."""
+
+    def __init__(self, kind, namespace, address):
+        self.kind = kind
+        self.dir = tempfile.TemporaryDirectory(prefix="crow-%s-" % kind)
+        os.chmod(self.dir.name, 0o755)
+        self.base = "https://%s" % address
+        certificate, key = make_certificate(self.dir.name, address)
+        here = self.dir.name
+        if kind == "nginx":
+            config = os.path.join(here, "nginx.conf")
+            with open(os.path.join(ROOT, "deploy", "nginx.conf")) as shipped:
+                site = shipped.read()
+            site = (site.replace("calls.example.net", address)
+                    .replace("/etc/ssl/crow-calls/fullchain.pem", certificate)
+                    .replace("/etc/ssl/crow-calls/privkey.pem", key)
+                    .replace("listen 443 ssl;", "listen %s:443 ssl;" % address)
+                    .replace("listen [::]:443 ssl;", ""))
+            with open(config, "w") as out:
+                out.write(
+                    "worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\nuser root;\n"
+                    "events { worker_connections 256; }\n"
+                    "http {\n  access_log off;\n  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n"
+                    "  fastcgi_temp_path %s/fastcgi;\n  uwsgi_temp_path %s/uwsgi;\n  scgi_temp_path %s/scgi;\n%s\n}\n"
+                    % (here, here, here, here, here, here, here, site))
+            command = ["nginx", "-c", config, "-g", "daemon off;"]
+        else:
+            config = os.path.join(here, "Caddyfile")
+            with open(os.path.join(ROOT, "deploy", "Caddyfile")) as shipped:
+                site = shipped.read()
+            site = site.replace("calls.example.net", "https://%s:443" % address)
+            site = site.replace("# tls /etc/ssl/crow-calls/fullchain.pem /etc/ssl/crow-calls/privkey.pem",
+                                "tls %s %s" % (certificate, key))
+            with open(config, "w") as out:
+                out.write("{\n\tadmin off\n\tauto_https disable_redirects\n\tstorage file_system %s/caddy\n}\n%s"
+                          % (here, site))
+            command = ["caddy", "run", "--config", config, "--adapter", "caddyfile"]
+        self.process = subprocess.Popen(
+            in_namespace(namespace, command), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, HOME=here, XDG_DATA_HOME=here, XDG_CONFIG_HOME=here),
+        )
+
+        def serving():
+            if self.process.poll() is not None:
+                raise RuntimeError("%s exited: %s" % (kind, self.process.stderr.read()[-2000:]))
+            return requests.get(self.base + "/healthz", verify=False, timeout=3).status_code == 200
+
+        until(serving, 60, kind + " in front of the gateway")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.dir.cleanup()

@@ -25,7 +25,13 @@ struct OwnerOriginPolicy: Sendable {
     func expectedOrigin(for request: Request) -> String? {
         if let configuredOrigin { return configuredOrigin }
         guard let host = request.head.authority, !host.isEmpty else { return nil }
-        return Self.normalize("\(tls ? "https" : "http")://\(host)")
+        return Self.normalize("\(isSecure(request) ? "https" : "http")://\(host)")
+    }
+
+    /// Whether the browser reached the gateway over HTTPS: its own TLS, or a trusted proxy's
+    /// (`X-Forwarded-Proto`, applied by `ForwardedHeadersMiddleware`).
+    func isSecure(_ request: Request) -> Bool {
+        tls || request.head.scheme == "https"
     }
 
     /// Whether the request carries an `Origin` header equal to the expected origin.
@@ -80,12 +86,13 @@ struct OwnerOriginPolicy: Sendable {
 
     static let cookieName = "crow_session"
 
-    func sessionCookie(_ value: String, maxAge seconds: Int64) -> String {
+    /// `secure`: the request came over HTTPS (see `isSecure`), which also earns the cookie `Secure`.
+    func sessionCookie(_ value: String, maxAge seconds: Int64, secure: Bool = false) -> String {
         "\(Self.cookieName)=\(value); Path=/; Max-Age=\(max(0, seconds)); HttpOnly; SameSite=Strict"
-            + (secureCookies ? "; Secure" : "")
+            + (secureCookies || secure ? "; Secure" : "")
     }
 
-    var clearedSessionCookie: String { sessionCookie("", maxAge: 0) }
+    func clearedSessionCookie(secure: Bool) -> String { sessionCookie("", maxAge: 0, secure: secure) }
 
     /// The session cookie's value, if it has the shape of one (43 base64url characters).
     static func sessionSecret(in request: Request) -> String? {

@@ -71,7 +71,7 @@ struct OwnerRoutes: Sendable {
     /// owner entered or else the best suggestion.
     func setupAddress(_ request: Request, entered: String?) async throws -> OwnerHTML.SetupAddress {
         if let configured = address.configured { return .configured(configured) }
-        let offered = await suggestions.suggestions(authority: request.head.authority)
+        let offered = await suggestions.suggestions(authority: request.head.authority, https: request.head.scheme == "https")
         return .field(value: entered ?? offered.first ?? "", suggestions: offered)
     }
 
@@ -114,7 +114,7 @@ struct OwnerRoutes: Sendable {
         }
         if let publicAddress { address.setSaved(publicAddress) }
         context.logger.notice("owner password set; setup link consumed", metadata: ["session": "\(session.id)"])
-        return redirect(to: Self.home, setting: session)
+        return redirect(to: Self.home, setting: session, request)
     }
 
     // MARK: - Login and logout
@@ -165,10 +165,10 @@ struct OwnerRoutes: Sendable {
         context.logger.notice("owner signed in", metadata: ["session": "\(session.id)", "client": "\(client)"])
         if wantsJSON {
             var response = try JSONBody.response(["owner": "session"])
-            response.headers[.setCookie] = cookie(for: session)
+            response.headers[.setCookie] = cookie(for: session, request)
             return response
         }
-        return redirect(to: Self.home, setting: session)
+        return redirect(to: Self.home, setting: session, request)
     }
 
     /// Ends the session of the presented cookie (server side too) and clears the cookie. A valid session
@@ -181,7 +181,7 @@ struct OwnerRoutes: Sendable {
         }
         if case .session(let id) = context.owner { context.logger.notice("owner signed out", metadata: ["session": "\(id)"]) }
         var headers: HTTPFields = [.cacheControl: "no-store"]
-        headers[.setCookie] = origins.clearedSessionCookie
+        headers[.setCookie] = origins.clearedSessionCookie(secure: origins.isSecure(request))
         if Self.isForm(request) {
             headers[.location] = "/login"
             return Response(status: .seeOther, headers: headers)
@@ -195,13 +195,13 @@ struct OwnerRoutes: Sendable {
         try await call { try await owners.ownerExists() }
     }
 
-    func cookie(for session: IssuedOwnerSecret) -> String {
-        origins.sessionCookie(session.secret, maxAge: sessionLifetime / 1000)
+    func cookie(for session: IssuedOwnerSecret, _ request: Request) -> String {
+        origins.sessionCookie(session.secret, maxAge: sessionLifetime / 1000, secure: origins.isSecure(request))
     }
 
-    func redirect(to location: String, setting session: IssuedOwnerSecret) -> Response {
+    func redirect(to location: String, setting session: IssuedOwnerSecret, _ request: Request) -> Response {
         var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]
-        headers[.setCookie] = cookie(for: session)
+        headers[.setCookie] = cookie(for: session, request)
         return Response(status: .seeOther, headers: headers)
     }
 

@@ -47,7 +47,7 @@ struct PublicAddressController: Sendable {
                 address: current?.url,
                 source: current?.source.rawValue,
                 saved: address.savedValue,
-                suggestions: await suggestions.suggestions(authority: request.head.authority)
+                suggestions: await suggestions.suggestions(authority: request.head.authority, https: request.head.scheme == "https")
             )
         )
     }

@@ -31,9 +31,10 @@ final class PublicAddressSuggestions: Sendable {
         tailnetName = Mutex(tailscale == nil ? .some(nil) : nil)
     }
 
-    /// `authority` is the Host the request came with.
-    func suggestions(authority: String?) async -> [String] {
-        let scheme = secure ? "https" : "http"
+    /// `authority` is the Host the request came with; `https`, whether it came over HTTPS through a
+    /// trusted proxy (the gateway's own TLS counts anyway).
+    func suggestions(authority: String?, https: Bool = false) async -> [String] {
+        let scheme = secure || https ? "https" : "http"
         var candidates: [String] = []
         var port = listeningPort
         if let authority, let parsed = URLComponents(string: "\(scheme)://\(authority)") {
