@@ -6,9 +6,16 @@ import { Mesh } from './mesh.js';
 
 const params = new URLSearchParams(location.search);
 const room = params.get('room') || '';
-const token = params.get('token') || '';
 const sessionKey = `crow-call:${room}`;
 const $ = (id) => document.getElementById(id);
+// The token leaves the address bar at once, so it stays out of the history (and synced history) and
+// out of a screenshot; this tab keeps it in sessionStorage until the join has used it, so a reload
+// before joining still works.
+const token = params.get('token') || (loadSession() || {}).token || '';
+if (params.has('token')) {
+  if (token) saveSession({ token });
+  history.replaceState(history.state, '', `${location.pathname}?${new URLSearchParams({ room })}`);
+}
 
 const media = new LocalMedia();
 let mesh = null;
@@ -88,6 +95,7 @@ async function start() {
     return;
   }
   settings = await api('/calls/client.json').catch(() => settings);
+  exposeForDebugging();
   await loadModes();
   const saved = loadSession();
   if (saved && saved.resume) return resumeAfterReload(saved);
@@ -131,13 +139,18 @@ function warn(text) {
 
 async function togglePreview() {
   const button = $('preview-camera');
+  if (button.disabled) return;
   if (media.cameraTrack) {
     media.stopCamera();
   } else {
+    button.disabled = true;
     try {
       await media.startCamera();
     } catch (error) {
+      if (error && error.name === 'DeviceClosed') return;
       return warn(describeMediaError(error, 'camera'));
+    } finally {
+      button.disabled = false;
     }
   }
   const on = Boolean(media.cameraTrack);
@@ -177,7 +190,8 @@ async function join() {
   }
   stopMeter();
   joinedAt = Date.now();
-  saveSession({ joinedAt, name });
+  // The token is spent: the resume secret of the welcome takes its place.
+  saveSession({ joinedAt, name, token: null });
   enterCall();
 }
 
@@ -247,23 +261,38 @@ function alertUser(text, ms = 8000) {
   if (ms > 0) alertTimer = setTimeout(() => (box.hidden = true), ms);
 }
 
+/** Runs `action` with `button` disabled, so a second click cannot start a second request. */
+async function whileBusy(button, action) {
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    await action();
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function toggleCamera() {
   if (media.cameraTrack) return media.stopCamera();
-  try {
-    await media.startCamera();
-  } catch (error) {
-    alertUser(describeMediaError(error, 'camera'));
-  }
+  await whileBusy($('toggle-camera'), async () => {
+    try {
+      await media.startCamera();
+    } catch (error) {
+      if (!error || error.name !== 'DeviceClosed') alertUser(describeMediaError(error, 'camera'));
+    }
+  });
 }
 
 async function toggleScreen() {
   if (media.screenTrack) return media.stopScreen();
-  try {
-    await media.startScreen();
-  } catch (error) {
-    // Cancelling the browser's picker is not an error worth a message.
-    if (error && error.name !== 'NotAllowedError') alertUser(describeMediaError(error, 'screen capture'));
-  }
+  await whileBusy($('toggle-screen'), async () => {
+    try {
+      await media.startScreen();
+    } catch (error) {
+      // Cancelling the browser's picker is not an error worth a message.
+      if (error && error.name !== 'NotAllowedError' && error.name !== 'DeviceClosed') alertUser(describeMediaError(error, 'screen capture'));
+    }
+  });
 }
 
 async function loadModes() {
@@ -283,13 +312,15 @@ function addModeButton(mode) {
     modeIcon(), el('span', { class: 'label', text: mode.label }));
   button.addEventListener('click', async () => {
     if (media.modeHandle && button.getAttribute('aria-pressed') === 'true') return media.stopMode();
-    try {
-      await media.startMode(mode);
-      for (const other of document.querySelectorAll('[data-mode]')) other.setAttribute('aria-pressed', 'false');
-      button.setAttribute('aria-pressed', 'true');
-    } catch (error) {
-      alertUser(error.message || `The mode ${mode.label} failed.`);
-    }
+    await whileBusy(button, async () => {
+      try {
+        await media.startMode(mode);
+        for (const other of document.querySelectorAll('[data-mode]')) other.setAttribute('aria-pressed', 'false');
+        button.setAttribute('aria-pressed', 'true');
+      } catch (error) {
+        if (!error || error.name !== 'DeviceClosed') alertUser((error && error.message) || `The mode ${mode.label} failed.`);
+      }
+    });
   });
   media.addEventListener('change', () => {
     if (!media.modeHandle) button.setAttribute('aria-pressed', 'false');
@@ -464,13 +495,20 @@ function ended(reason) {
   show('ended');
 }
 
-// For the browser tests and for debugging in the console: the live objects of this page.
-window.crowCall = {
-  get mesh() {
-    return mesh;
-  },
-  media,
-};
+/**
+ * For the browser tests and for debugging in the console: the live objects of this page, only where
+ * the gateway's `CROW_CALLS_DEBUG` is on. They hold the seat's resume secret, which a script running
+ * in the page should not be handed for free.
+ */
+function exposeForDebugging() {
+  if (!settings.debug) return;
+  window.crowCall = {
+    get mesh() {
+      return mesh;
+    },
+    media,
+  };
+}
 
 start().catch((error) => {
   console.error(error);

@@ -15,6 +15,14 @@ export function describeMediaError(error, what) {
   return `The ${what} could not be started (${name || 'unknown error'}).`;
 }
 
+/** A device was closed (hang-up, camera off) while the browser was still opening it: not an error to show. */
+export class DeviceClosed extends Error {
+  constructor() {
+    super('The device was closed while the browser was opening it.');
+    this.name = 'DeviceClosed';
+  }
+}
+
 export class LocalMedia extends EventTarget {
   constructor() {
     super();
@@ -24,9 +32,38 @@ export class LocalMedia extends EventTarget {
     this.modeTrack = null;
     this.modeHandle = null;
     this.audioEnabled = true;
-    this.meterContext = null;
-    this.analyser = null;
+    // A request to the browser for a device that has not answered yet, per kind: asking again while it
+    // runs gets the same answer instead of a second track that would overwrite the first and stay live.
+    this.pending = { audio: null, camera: null, screen: null, mode: null };
+    // Bumped when a kind is stopped: a request that answers afterwards stops its track at once.
+    this.generation = { audio: 0, camera: 0, screen: 0, mode: 0 };
   }
+
+  /**
+   * Runs `request` (which asks the browser for a track) unless one of this kind is already running,
+   * and hands its track to `keep` unless the kind was stopped meanwhile; then the track is stopped and
+   * the request fails with `DeviceClosed`.
+   */
+  once(kind, request, keep) {
+    if (this.pending[kind]) return this.pending[kind];
+    const generation = this.generation[kind];
+    const run = (async () => {
+      const result = await request();
+      if (this.generation[kind] !== generation) {
+        result.discard();
+        throw new DeviceClosed();
+      }
+      return keep(result);
+    })();
+    this.pending[kind] = run;
+    const clear = () => {
+      if (this.pending[kind] === run) this.pending[kind] = null;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+
 
   get canCapture() {
     return Boolean(window.isSecureContext && navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
@@ -56,13 +93,15 @@ export class LocalMedia extends EventTarget {
   /** Opens the microphone (once). Throws the browser's error, which `describeMediaError` explains. */
   async openMicrophone() {
     if (this.audioTrack && this.audioTrack.readyState === 'live') return this.audioTrack;
-    const stream = await navigator.mediaDevices.getUserMedia({
+    return this.once('audio', () => userMedia({
       audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    }, 'audio'), ({ track }) => {
+      if (this.audioTrack && this.audioTrack !== track) this.audioTrack.stop();
+      this.audioTrack = track;
+      this.audioTrack.enabled = this.audioEnabled;
+      this.changed();
+      return track;
     });
-    this.audioTrack = stream.getAudioTracks()[0];
-    this.audioTrack.enabled = this.audioEnabled;
-    this.changed();
-    return this.audioTrack;
   }
 
   setAudioEnabled(enabled) {
@@ -73,15 +112,17 @@ export class LocalMedia extends EventTarget {
 
   async startCamera() {
     if (this.cameraTrack) return this.cameraTrack;
-    const stream = await navigator.mediaDevices.getUserMedia({
+    return this.once('camera', () => userMedia({
       video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+    }, 'video'), ({ track }) => {
+      this.cameraTrack = track;
+      this.changed();
+      return track;
     });
-    this.cameraTrack = stream.getVideoTracks()[0];
-    this.changed();
-    return this.cameraTrack;
   }
 
   stopCamera() {
+    this.generation.camera += 1;
     if (!this.cameraTrack) return;
     this.cameraTrack.stop();
     this.cameraTrack = null;
@@ -89,15 +130,25 @@ export class LocalMedia extends EventTarget {
   }
 
   async startScreen() {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-    this.screenTrack = stream.getVideoTracks()[0];
-    // The browser's own "Stop sharing" ends the track; the call goes back to the camera (or nothing).
-    this.screenTrack.addEventListener('ended', () => this.stopScreen());
-    this.changed();
-    return this.screenTrack;
+    if (this.screenTrack) return this.screenTrack;
+    return this.once('screen', async () => {
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      return tracksOf(stream, 'video');
+    }, ({ track }) => {
+      // Text and lines stay sharp; the encoder gives up frame rate first.
+      if ('contentHint' in track) track.contentHint = 'detail';
+      this.screenTrack = track;
+      // The browser's own "Stop sharing" ends the track; the call goes back to the camera (or nothing).
+      track.addEventListener('ended', () => {
+        if (this.screenTrack === track) this.stopScreen();
+      });
+      this.changed();
+      return track;
+    });
   }
 
   stopScreen() {
+    this.generation.screen += 1;
     if (!this.screenTrack) return;
     this.screenTrack.stop();
     this.screenTrack = null;
@@ -106,16 +157,29 @@ export class LocalMedia extends EventTarget {
 
   /** Runs an extra call mode; its MediaStream's video becomes this participant's video. */
   async startMode(mode) {
+    if (this.pending.mode) return this.pending.mode;
     this.stopMode();
-    const handle = await mode.start({ width: 640, height: 360 });
-    const track = handle && handle.stream && handle.stream.getVideoTracks()[0];
-    if (!track) throw new Error(`The mode "${mode.label}" supplied no video.`);
-    this.modeHandle = handle;
-    this.modeTrack = track;
-    this.changed();
+    return this.once('mode', async () => {
+      const handle = await mode.start({ width: 640, height: 360 });
+      const track = handle && handle.stream && handle.stream.getVideoTracks()[0];
+      const discard = () => {
+        if (handle && typeof handle.stop === 'function') handle.stop();
+        if (track) track.stop();
+      };
+      if (!track) {
+        discard();
+        throw new Error(`The mode "${mode.label}" supplied no video.`);
+      }
+      return { track, handle, discard };
+    }, ({ track, handle }) => {
+      this.modeHandle = handle;
+      this.modeTrack = track;
+      this.changed();
+    });
   }
 
   stopMode() {
+    this.generation.mode += 1;
     if (!this.modeHandle) return;
     try {
       if (typeof this.modeHandle.stop === 'function') this.modeHandle.stop();
@@ -159,8 +223,19 @@ export class LocalMedia extends EventTarget {
     this.stopMode();
     this.stopScreen();
     this.stopCamera();
+    this.generation.audio += 1;
     if (this.audioTrack) this.audioTrack.stop();
     this.audioTrack = null;
     this.changed();
   }
+}
+
+/** The first track of `kind` of a stream, and a way to stop every track it brought. */
+function tracksOf(stream, kind) {
+  const track = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+  return { track, discard: () => stream.getTracks().forEach((t) => t.stop()) };
+}
+
+async function userMedia(constraints, kind) {
+  return tracksOf(await navigator.mediaDevices.getUserMedia(constraints), kind);
 }

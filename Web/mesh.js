@@ -13,11 +13,25 @@ const SESSION = crypto.getRandomValues(new Uint32Array(2)).join('-');
 /** How long a connection may go without a path before the page says so (it keeps trying). */
 export const NO_PATH_MS = 15000;
 
+/**
+ * What each connection may send as video, by how many others are in the call. In a mesh everyone
+ * encodes once per other person, so a home uplink (about 2.5 Mb/s) is shared among them, and a smaller
+ * picture goes with a smaller budget. A shared screen keeps its full size, since its text must stay
+ * readable, and trades frame rate instead (its track says `contentHint = "detail"`).
+ */
+export function videoLimits(others, screen) {
+  if (others <= 1) return { maxBitrate: 1_500_000, scaleResolutionDownBy: 1 };
+  if (others === 2) return { maxBitrate: 900_000, scaleResolutionDownBy: screen ? 1 : 1.5 };
+  return { maxBitrate: 600_000, scaleResolutionDownBy: screen ? 1 : 2 };
+}
+
 /** One other participant: their RTCPeerConnection and the MediaStream we receive from them. */
 export class PeerLink extends EventTarget {
-  constructor({ peerId, selfId, iceServers, media, send, initiator }) {
+  constructor({ peerId, selfId, iceServers, media, send, initiator, others = () => 1 }) {
     super();
     this.peerId = peerId;
+    /** How many other people are in the call now (for the video limits). */
+    this.others = others;
     this.polite = selfId < peerId;
     this.media = media;
     this.send = send;
@@ -71,6 +85,26 @@ export class PeerLink extends EventTarget {
       const track = kind === 'audio' ? this.media.audioTrack : this.media.videoTrack;
       if (transceiver.sender.track !== track) transceiver.sender.replaceTrack(track || null).catch(() => {});
     }
+    this.applyLimits();
+  }
+
+  /** Puts the video limits for the current number of people on the video sender (see `videoLimits`). */
+  async applyLimits() {
+    const transceiver = this.closed ? null : this.primary('video');
+    if (!transceiver) return;
+    const sender = transceiver.sender;
+    const parameters = sender.getParameters();
+    // Before negotiation there are no encodings to limit; the connection applies them once connected.
+    if (!parameters.encodings || parameters.encodings.length === 0) return;
+    const limits = videoLimits(this.others(), Boolean(this.media.screenTrack));
+    const encoding = parameters.encodings[0];
+    if (encoding.maxBitrate === limits.maxBitrate && encoding.scaleResolutionDownBy === limits.scaleResolutionDownBy) return;
+    Object.assign(encoding, limits);
+    try {
+      await sender.setParameters(parameters);
+    } catch (error) {
+      console.warn('video limits not applied', error);
+    }
   }
 
   async offer() {
@@ -118,6 +152,7 @@ export class PeerLink extends EventTarget {
   /** A failed connection gets an ICE restart at once; a disconnected one after 4 s without recovery. */
   watchConnection() {
     this.watchPath();
+    if (this.pc.connectionState === 'connected') this.applyLimits();
     this.dispatchEvent(new Event('statechange'));
     clearTimeout(this.restartTimer);
     if (this.closed) return;
@@ -302,10 +337,12 @@ export class Mesh extends EventTarget {
       media: this.media,
       initiator,
       send: (data) => this.send({ type: 'signal', to: peerId, data }),
+      others: () => this.links.size,
     });
     link.addEventListener('media', () => this.dispatchEvent(new Event('media')));
     link.addEventListener('statechange', () => this.dispatchEvent(new Event('peers')));
     this.links.set(peerId, link);
+    this.applyLimits();
     this.dispatchEvent(new Event('media'));
     return link;
   }
@@ -315,7 +352,13 @@ export class Mesh extends EventTarget {
     if (link) link.close();
     this.links.delete(peerId);
     if (!keepPeer) this.peers.delete(peerId);
+    this.applyLimits();
     this.dispatchEvent(new Event('media'));
+  }
+
+  /** Someone came or went: every connection's video budget changes with the count. */
+  applyLimits() {
+    for (const link of this.links.values()) link.applyLimits();
   }
 
   send(message) {

@@ -52,6 +52,9 @@ public struct GatewayConfiguration: Sendable {
     public var turnURLs: [String] = []
     /// `CROW_TURN_SECRET` (or Crow's `TURN_SECRET`): coturn's static-auth-secret.
     public var turnSecret: String?
+    /// `CROW_CALLS_DEBUG`: the call page exposes its live objects as `window.crowCall` (for the browser
+    /// tests and for debugging in the console). Off by default: they hold the seat's resume secret.
+    public var debugHooks = false
     /// `CROW_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` count
     /// (addresses or CIDR ranges). None by default.
     public var trustedProxies = TrustedProxies.none
@@ -141,6 +144,13 @@ public struct GatewayConfiguration: Sendable {
             case "1", "true", "yes", "on": configuration.enabled = true
             case "0", "false", "no", "off": configuration.enabled = false
             default: throw ConfigurationError(setting: "CROW_CALLS_ENABLED", value: raw, reason: "use 1 or 0")
+            }
+        }
+        if let raw = value("CROW_CALLS_DEBUG") {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": configuration.debugHooks = true
+            case "0", "false", "no", "off": configuration.debugHooks = false
+            default: throw ConfigurationError(setting: "CROW_CALLS_DEBUG", value: raw, reason: "use 1 or 0")
             }
         }
         if let raw = value("CROW_CALLS_HOST") { configuration.host = raw }

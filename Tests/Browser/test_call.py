@@ -257,3 +257,80 @@ def test_a_dropped_socket_resumes_without_anyone_noticing(gateway, browsers):
     bob.find_element(By.CSS_SELECTOR, "[aria-label='Microphone']").click()
     until(lambda: tile_state(ada, bob_id)["audio"] == "false", 30, "the mute over the resumed socket")
     assert not [e for e in gateway.events("peer.left") if e["data"]["peerId"] == bob_id]
+
+
+# Records every track getUserMedia hands out, and answers a second and a half late, as a person who
+# takes a moment over the permission prompt: the page's own clicks land while requests are pending.
+SLOW_PROMPT = """
+(() => {
+  const made = (window.crowTracks = []);
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await real(constraints);
+    for (const track of stream.getTracks()) made.push(track);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return stream;
+  };
+})();
+"""
+
+
+def test_hurried_clicks_leave_no_device_on_after_hang_up_and_the_token_leaves_the_address_bar(gateway, browsers):
+    room = gateway.room("Ada")
+    ada = browsers()
+    ada.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SLOW_PROMPT})
+    ada.get(room["callUrl"])
+    wait(ada, lambda d: d.find_element(By.ID, "join").is_displayed(), message="the pre-join screen")
+    # The token is out of the address bar (and so out of the history); a reload before joining still
+    # finds it in this tab.
+    assert ada.current_url == gateway.base + "/calls?room=" + room["roomCode"]
+    ada.refresh()
+    wait(ada, lambda d: d.find_element(By.ID, "join").is_displayed(), message="the pre-join screen after a reload")
+    assert "token" not in ada.current_url
+
+    # Join while the microphone prompt is still up (the page asked for it on load).
+    ada.find_element(By.ID, "display-name").send_keys("Ada")
+    ada.find_element(By.ID, "join").click()
+    wait(ada, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="the call screen")
+    # Camera twice in a row, faster than the browser answers; then hang up before it has.
+    camera = ada.find_element(By.CSS_SELECTOR, "[aria-label='Camera']")
+    ada.execute_script("arguments[0].click(); arguments[0].click();", camera)
+    ada.find_element(By.CSS_SELECTOR, "[aria-label='Hang up']").click()
+    wait(ada, lambda d: d.find_element(By.ID, "ended").is_displayed(), message="the end screen")
+    # One microphone and one camera were asked for, and every track ever handed out ends, also the one
+    # the browser delivered after the hang-up.
+    until(lambda: ada.execute_script(
+        "return window.crowTracks.filter((t) => t.kind === 'video').length === 1"
+        " && window.crowTracks.every((t) => t.readyState === 'ended')"), 30, "every track to end")
+    # (This page's list: the reload started it afresh.)
+    assert ada.execute_script("return window.crowTracks.filter((t) => t.kind === 'audio').length") == 1
+    assert ada.find_element(By.ID, "call-alert").is_displayed() is False
+
+
+# Each connection's video encoding limits, as [maxBitrate, scaleResolutionDownBy].
+LIMITS = """
+return [...window.crowCall.mesh.links.values()].map((link) => {
+  const transceiver = link.primary('video');
+  const encoding = transceiver && (transceiver.sender.getParameters().encodings || [])[0];
+  return encoding ? [encoding.maxBitrate, encoding.scaleResolutionDownBy] : null;
+});
+"""
+
+
+def test_video_limits_follow_the_number_of_people_and_a_shared_screen_keeps_its_detail(gateway, browsers):
+    room = gateway.room("Ada")
+    ada, bob, cy = browsers(), browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    join(cy, gateway.guest_link(room["roomCode"]), "Cy")
+    until(lambda: all_connected([ada, bob, cy], 3), 45, "the three-way call")
+    # Two others: each gets 900 kb/s at two thirds of the size.
+    until(lambda: ada.execute_script(LIMITS) == [[900000, 1.5], [900000, 1.5]], 30, "the limits for two others")
+    # A shared screen keeps its full size (and says so to the encoder), within the same budget.
+    ada.find_element(By.CSS_SELECTOR, "[aria-label='Share screen']").click()
+    until(lambda: ada.execute_script("return Boolean(window.crowCall.media.screenTrack)"), 30, "the screen capture")
+    assert ada.execute_script("return window.crowCall.media.screenTrack.contentHint") == "detail"
+    until(lambda: ada.execute_script(LIMITS) == [[900000, 1], [900000, 1]], 30, "the screen's limits")
+    # Cy leaves: one other, the whole budget.
+    cy.find_element(By.CSS_SELECTOR, "[aria-label='Hang up']").click()
+    until(lambda: ada.execute_script(LIMITS) == [[1500000, 1]], 30, "the limits for one other")

@@ -24,7 +24,12 @@ import Testing
             "CROW_CALLS_SYNCHRONOUS": "normal",
             "CROW_CALLS_RING_WINDOW": "30",
             "CROW_GATEWAY_URL": "https://calls.example.net",
+            "CROW_CALLS_DEBUG": "yes",
+            "CROW_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
         ])
+        #expect(configuration.debugHooks)
+        #expect(configuration.trustedProxies.contains("10.1.2.3") && !configuration.trustedProxies.contains("192.0.2.1"))
+        #expect(!GatewayConfiguration().debugHooks && GatewayConfiguration().trustedProxies.isEmpty)
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
         #expect(configuration.ledgerPath == "/var/lib/crow/ledger.sqlite")
@@ -41,6 +46,9 @@ import Testing
         ("CROW_CALLS_MAX_PEERS", "4; DROP TABLE"),
         ("CROW_CALLS_SYNCHRONOUS", "OFF"),
         ("CROW_CALLS_ENABLED", "maybe"),
+        ("CROW_CALLS_DEBUG", "sometimes"),
+        ("CROW_TRUSTED_PROXIES", "proxy.example.net"),
+        ("CROW_TRUSTED_PROXIES", "10.0.0.0/40"),
         ("CROW_CALLS_TOKEN_TTL", "-5"),
         ("CROW_CALLS_RING_WINDOW", "999999"),
         ("CROW_NOSTR_CONTACT_INVITES", "0"),

@@ -119,6 +119,8 @@ import Testing
                 #expect(body["invites"] as? Bool == true)
                 // Which kinds of ICE server participants get; a TURN server needs its secret too.
                 #expect(body["iceServers"] as? [String: Bool] == ["stun": true, "turn": false])
+                // The call page's debug hook (which holds the resume secret) is off unless configured.
+                #expect(body["debug"] as? Bool == false)
                 let listed = (body["modes"] as? [[String: Any]])?.compactMap { $0["module"] as? String }
                 #expect(listed == ["/calls/modes/test-canvas.js", "/calls/modes/avatar.js"])
             }

@@ -39,7 +39,8 @@ class Gateway:
         self.dir = tempfile.TemporaryDirectory(prefix="crow-browser-")
         self.data = self.dir.name
         self.environment = dict(os.environ)
-        self.environment.update({"CROW_CALLS_MODES": "test-canvas"})
+        # The test canvas as a call mode, and the call page's `window.crowCall` for the tests' probes.
+        self.environment.update({"CROW_CALLS_MODES": "test-canvas", "CROW_CALLS_DEBUG": "1"})
         self.environment.update(env or {})
         self.port = 0
         if public_address and "CROW_GATEWAY_URL" not in self.environment:

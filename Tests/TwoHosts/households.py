@@ -67,7 +67,7 @@ class HouseholdGateway:
             self.base = "https://%s:%d" % (address, PORT)
             certificate, key = make_certificate(self.dir.name, address)
             listen = ["--host", address, "--port", str(PORT), "--tls-cert", certificate, "--tls-key", key]
-        environment = dict(os.environ, CROW_CALLS_MODES="test-canvas", LOG_LEVEL="notice")
+        environment = dict(os.environ, CROW_CALLS_MODES="test-canvas", CROW_CALLS_DEBUG="1", LOG_LEVEL="notice")
         if relay_url:
             environment["CROW_NOSTR_RELAYS"] = relay_url
         environment.pop("CROW_GATEWAY_URL", None)

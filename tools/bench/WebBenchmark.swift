@@ -44,11 +44,14 @@ struct WebBenchmark: AsyncParsableCommand {
         try owners.close()
 
         log("starting crow-calls serve")
+        // Guest links need a public address; two browsers on this machine reach it on loopback, which
+        // only the configuration may name.
+        let chosen = try StartupBenchmark.freePort()
         let (server, port) = try await SignalingServerProcess.start(
             name: "crow-calls",
             executable: bin + "/crow-calls",
-            arguments: ["serve", "--port", "0", "--data-dir", dataDir],
-            environment: ["LOG_LEVEL": "warning"]
+            arguments: ["serve", "--port", "\(chosen)", "--data-dir", dataDir],
+            environment: ["LOG_LEVEL": "warning", "CROW_GATEWAY_URL": "http://127.0.0.1:\(chosen)", "CROW_CALLS_DEBUG": "1"]
         )
         var report = WebReport()
         do {

@@ -126,6 +126,8 @@ struct WebClientController: Sendable {
         }
         struct Settings: Encodable {
             var bellPollSeconds: Int
+            /// `CROW_CALLS_DEBUG`: the call page exposes `window.crowCall`.
+            var debug: Bool
             var iceServers: IceServers
             /// Whether a contact's Call button sends an invite through the Nostr outbox.
             var invites: Bool
@@ -135,6 +137,7 @@ struct WebClientController: Sendable {
         return try JSONBody.response(
             Settings(
                 bellPollSeconds: configuration.bellPollInterval,
+                debug: configuration.debugHooks,
                 iceServers: IceServers(stun: !configuration.stunURLs.isEmpty, turn: !configuration.turnURLs.isEmpty && configuration.turnSecret != nil),
                 invites: true,
                 maxPeers: configuration.maxPeers,
