@@ -21,7 +21,8 @@ const media = new LocalMedia();
 let mesh = null;
 let stopMeter = () => {};
 let joinedAt = 0;
-let settings = { modes: [], maxPeers: 4 };
+let settings = { modes: [] };
+let modeProblem = '';
 const modes = [];
 
 /** Plain sentences for every refusal a join can meet (docs/SIGNALING.md). */
@@ -96,7 +97,7 @@ async function start() {
   }
   settings = await api('/calls/client.json').catch(() => settings);
   exposeForDebugging();
-  await loadModes();
+  modeProblem = await loadModes();
   const saved = loadSession();
   if (saved && saved.resume) return resumeAfterReload(saved);
   if (!token) return notice('This link is not complete', 'The address has no token. Open the full link you were sent.');
@@ -118,6 +119,7 @@ function showPrejoin(preview) {
       : `${preview.peerCount} of ${preview.maxPeers} ${preview.peerCount === 1 ? 'person is' : 'people are'} in the call.`;
   $('prejoin-host').textContent = preview.role === 'host' ? `You are hosting this call. ${present}` : `${preview.hostName} invited you. ${present}`;
   show('prejoin');
+  if (modeProblem) warn(modeProblem);
   input.focus();
   media
     .openMicrophone()
@@ -225,6 +227,7 @@ function wireMesh() {
   mesh.addEventListener('reconnecting', () => status('Connection lost. Reconnecting…'));
   mesh.addEventListener('reconnected', () => status(''));
   mesh.addEventListener('ended', (event) => ended(event.detail.reason));
+  mesh.addEventListener('problem', (event) => alertUser(event.detail));
   media.addEventListener('change', () => {
     saveSession({ audio: media.audioEnabled });
     updateControls();
@@ -295,16 +298,24 @@ async function toggleScreen() {
   });
 }
 
+/** Loads the configured call modes; returns a sentence about those that failed (empty when none did). */
 async function loadModes() {
+  const failed = [];
   for (const entry of settings.modes || []) {
     try {
       const module = await import(entry.module);
       const mode = module.default;
-      if (mode && typeof mode.start === 'function') modes.push({ name: entry.name, label: String(mode.label || entry.name), start: mode.start.bind(mode) });
-    } catch (error) {
-      console.warn(`call mode ${entry.name} did not load`, error);
+      if (mode && typeof mode.start === 'function') {
+        modes.push({ name: entry.name, label: String(mode.label || entry.name), start: mode.start.bind(mode) });
+      } else {
+        failed.push(entry.name);
+      }
+    } catch {
+      failed.push(entry.name);
     }
   }
+  if (failed.length === 0) return '';
+  return `The call mode${failed.length === 1 ? '' : 's'} ${failed.map((name) => `"${name}"`).join(', ')} could not be loaded, so ${failed.length === 1 ? 'its button is' : 'their buttons are'} missing. The gateway's owner can check CROW_CALLS_MODES.`;
 }
 
 function addModeButton(mode) {

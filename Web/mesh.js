@@ -83,9 +83,16 @@ export class PeerLink extends EventTarget {
       if (!transceiver) continue;
       if (transceiver.direction !== 'sendrecv' && transceiver.direction !== 'stopped') transceiver.direction = 'sendrecv';
       const track = kind === 'audio' ? this.media.audioTrack : this.media.videoTrack;
-      if (transceiver.sender.track !== track) transceiver.sender.replaceTrack(track || null).catch(() => {});
+      if (transceiver.sender.track !== track) {
+        transceiver.sender.replaceTrack(track || null).catch((error) => this.problem(kind === 'audio' ? 'microphone' : 'video', error));
+      }
     }
     this.applyLimits();
+  }
+
+  /** Something about this connection failed; the page says so (`Mesh` names the person). */
+  problem(what, error) {
+    this.dispatchEvent(new CustomEvent('problem', { detail: { what, error } }));
   }
 
   /** Puts the video limits for the current number of people on the video sender (see `videoLimits`). */
@@ -103,7 +110,7 @@ export class PeerLink extends EventTarget {
     try {
       await sender.setParameters(parameters);
     } catch (error) {
-      console.warn('video limits not applied', error);
+      this.problem('limits', error);
     }
   }
 
@@ -114,7 +121,7 @@ export class PeerLink extends EventTarget {
       await this.pc.setLocalDescription();
       this.send({ description: this.pc.localDescription.toJSON(), session: SESSION });
     } catch (error) {
-      console.warn('offer failed', error);
+      this.problem('offer', error);
     } finally {
       this.makingOffer = false;
     }
@@ -122,7 +129,7 @@ export class PeerLink extends EventTarget {
 
   /** Handles a description or candidate from this peer, one at a time in arrival order. */
   receive(data) {
-    this.queue = this.queue.then(() => this.handle(data)).catch((error) => console.warn('signal failed', error));
+    this.queue = this.queue.then(() => this.handle(data)).catch((error) => this.problem('signal', error));
     return this.queue;
   }
 
@@ -212,7 +219,6 @@ export class Mesh extends EventTarget {
     this.selfId = null;
     this.resume = null;
     this.iceServers = [];
-    this.maxPeers = 0;
     this.socket = null;
     this.leaving = false;
     this.ended = false;
@@ -263,7 +269,6 @@ export class Mesh extends EventTarget {
     this.selfId = message.peerId;
     this.resume = message.resume;
     this.iceServers = message.iceServers || [];
-    this.maxPeers = message.maxPeers;
     this.retries = 0;
     const present = new Set(message.peers.map((peer) => peer.peerId));
     for (const peerId of [...this.links.keys()]) if (!present.has(peerId)) this.drop(peerId);
@@ -314,9 +319,42 @@ export class Mesh extends EventTarget {
         this.finish(message.reason === 'expired' ? 'expired' : 'closed');
         break;
       case 'error':
-        console.warn('signaling error', message.code, message.message);
+        this.signalingError(message.code);
         break;
     }
+  }
+
+  /** Tells the page, in a sentence, about a problem it should not have to find in the console. */
+  problem(text) {
+    this.dispatchEvent(new CustomEvent('problem', { detail: text }));
+  }
+
+  /** An `error` message from the gateway (docs/SIGNALING.md), as a sentence; the socket stays open. */
+  signalingError(code) {
+    switch (code) {
+      case 'peer_not_found':
+      case 'room_ended':
+        return; // someone left, or the room is closing: the page shows that anyway
+      case 'peer_unavailable':
+        return this.problem('Someone in the call is reconnecting. Your connection to them picks up again when they are back.');
+      case 'rate_limited':
+        return this.problem('This page sent the call server too many messages at once, and some were dropped. If a picture or sound is stuck, leave and join again.');
+      default:
+        return this.problem(`The call server refused a message from this page (${code}). If something stops working, reload the page.`);
+    }
+  }
+
+  linkProblem(peerId, { what, error }) {
+    const name = (this.peers.get(peerId) || {}).name || 'someone';
+    const reason = error && error.message ? ` (${error.message})` : '';
+    const texts = {
+      offer: `Setting up the connection to ${name} failed${reason}. It is tried again when the connection changes.`,
+      signal: `A message from ${name}'s browser could not be used${reason}.`,
+      microphone: `Your microphone could not be switched on the connection to ${name}${reason}.`,
+      video: `Your video could not be switched on the connection to ${name}${reason}.`,
+      limits: `The video limits could not be set on the connection to ${name}${reason}.`,
+    };
+    this.problem(texts[what] || `Something failed on the connection to ${name}${reason}.`);
   }
 
   /** Whether the gateway handed out a TURN server (a relay for when browsers cannot reach each other). */
@@ -341,6 +379,7 @@ export class Mesh extends EventTarget {
     });
     link.addEventListener('media', () => this.dispatchEvent(new Event('media')));
     link.addEventListener('statechange', () => this.dispatchEvent(new Event('peers')));
+    link.addEventListener('problem', (event) => this.linkProblem(peerId, event.detail));
     this.links.set(peerId, link);
     this.applyLimits();
     this.dispatchEvent(new Event('media'));
@@ -367,10 +406,6 @@ export class Mesh extends EventTarget {
 
   sendState() {
     this.send({ type: 'state', ...this.media.state });
-  }
-
-  rename(name) {
-    this.send({ type: 'state', name });
   }
 
   /** The socket dropped: resume with the secret (the gateway keeps the seat for its grace period). */

@@ -4,7 +4,7 @@
 import { api, ApiError, copyText, el, formatDuration, formatTime, openTabSoon, safeURL } from './common.js';
 
 const $ = (id) => document.getElementById(id);
-let settings = { invites: false, bellPollSeconds: 60, iceServers: { stun: false, turn: false } };
+let settings = { bellPollSeconds: 60, iceServers: { stun: false, turn: false } };
 /** The public address as `/api/settings/address` answers; `address` null means links to others are off. */
 let publicAddress = { address: null, source: null, saved: null, suggestions: [] };
 let historyCursor = null;
@@ -132,7 +132,6 @@ async function loadContacts() {
   const { contacts } = await api('/api/contacts');
   $('contacts-list').replaceChildren(...contacts.map(contactRow));
   $('contacts-empty').hidden = contacts.length > 0;
-  $('invites-note').hidden = settings.invites || contacts.length === 0;
 }
 
 function contactRow(contact) {
@@ -142,7 +141,7 @@ function contactRow(contact) {
     el('div', { class: 'grow' },
       el('div', { class: 'title', text: contact.name }),
       el('div', { class: 'muted small', text: `${contact.npub.slice(0, 16)}…${contact.npub.slice(-6)} · ${contact.transport}` }),
-      settings.invites ? null : el('div', { class: 'muted small', text: 'Invites not configured' })),
+    ),
     el('button', { type: 'button', class: 'primary', text: 'Call', onclick: () => callContact(contact, linkArea) }),
     el('button', { type: 'button', text: 'Edit', onclick: () => editContact(row, contact) }),
     el('button', { type: 'button', class: 'link', text: 'Remove', onclick: () => removeContact(contact) }),
@@ -151,9 +150,9 @@ function contactRow(contact) {
 }
 
 /**
- * Calls a contact. With the Nostr outbox (`settings.invites`), the room is created with `contact` and the
- * gateway delivers the invite; the row follows its delivery. Without it, the room is created, the call
- * opens in a new tab, and the owner gets a guest link to send the contact some other way.
+ * Calls a contact: the room is created with `contact`, the call opens in a new tab, and the gateway's
+ * outbox delivers the invite over Nostr; the row follows its delivery (and offers a link to send by
+ * hand if it fails).
  */
 async function callContact(contact, linkArea) {
   if (!publicAddress.address) {
@@ -162,16 +161,9 @@ async function callContact(contact, linkArea) {
   }
   const go = openTabSoon();
   try {
-    if (settings.invites) {
-      const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName(), contact: contact.id } });
-      go(room.callUrl);
-      followInvite(linkArea, room.roomCode, contact);
-    } else {
-      const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName() } });
-      const guest = await api(`/api/rooms/${room.roomCode}/invites`, { method: 'POST', body: { label: contact.name } });
-      go(room.callUrl);
-      showLink(linkArea, `contact:${contact.id}`, guest.callUrl, `Send this link to ${contact.name}: it lets them in once.`);
-    }
+    const room = await api('/api/rooms', { method: 'POST', body: { hostName: ownerName(), contact: contact.id } });
+    go(room.callUrl);
+    followInvite(linkArea, room.roomCode, contact);
     problem(null);
     loadRooms().catch(problem);
   } catch (error) {
@@ -323,9 +315,8 @@ function setupSettings() {
     $('owner-name-saved').hidden = false;
     setTimeout(() => ($('owner-name-saved').hidden = true), 1500);
   });
-  $('settings-invites').textContent = settings.invites
-    ? 'Calling a contact sends them an invite over Nostr, through their relays and this gateway\'s relays.'
-    : 'Nostr invites are not configured on this gateway yet.';
+  $('settings-invites').textContent =
+    'Calling a contact sends them an invite over Nostr, through their relays and this gateway\'s relays.';
   const ice = settings.iceServers || { stun: false, turn: false };
   const iceLine = $('settings-ice');
   if (ice.turn) {

@@ -4,7 +4,7 @@ import time
 
 from selenium.webdriver.common.by import By
 
-from conftest import all_connected, join, screenshot, stats, until, wait
+from conftest import Gateway, all_connected, join, screenshot, stats, until, wait
 
 
 def tile_state(driver, peer_id):
@@ -334,3 +334,31 @@ def test_video_limits_follow_the_number_of_people_and_a_shared_screen_keeps_its_
     # Cy leaves: one other, the whole budget.
     cy.find_element(By.CSS_SELECTOR, "[aria-label='Hang up']").click()
     until(lambda: ada.execute_script(LIMITS) == [[1500000, 1]], 30, "the limits for one other")
+
+
+def test_problems_are_sentences_in_the_page_not_lines_in_the_console(browsers, tmp_path):
+    """A call mode that fails to load, and a message the call server refuses, each get a plain
+    sentence on the page."""
+    (tmp_path / "broken.js").write_text("throw new Error('this mode is broken');\n")
+    served = Gateway(env={"CROW_CALLS_MODES": "test-canvas,broken", "CROW_CALLS_MODES_DIR": str(tmp_path)})
+    try:
+        room = served.room("Ada")
+        ada = browsers()
+        ada.get(room["callUrl"])
+        warning = ada.find_element(By.ID, "prejoin-warning")
+        wait(ada, lambda d: warning.is_displayed(), message="the pre-join warning")
+        assert warning.text.startswith('The call mode "broken" could not be loaded, so its button is missing.')
+        field = ada.find_element(By.ID, "display-name")
+        field.clear()
+        field.send_keys("Ada")
+        ada.find_element(By.ID, "join").click()
+        wait(ada, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="the call screen")
+        # The mode that loaded is there.
+        assert [b.get_attribute("data-mode") for b in ada.find_elements(By.CSS_SELECTOR, "[data-mode]")] == ["test-canvas"]
+        # A message the server refuses (here one of an unknown type) is answered with `error`: the page says so.
+        ada.execute_script("window.crowCall.mesh.socket.send(JSON.stringify({ type: 'nonsense' }))")
+        alert = ada.find_element(By.ID, "call-alert")
+        wait(ada, lambda d: alert.is_displayed(), message="the alert")
+        assert alert.text.startswith("The call server refused a message from this page (unknown_type).")
+    finally:
+        served.stop()

@@ -129,7 +129,8 @@ struct WebClientController: Sendable {
             /// `CROW_CALLS_DEBUG`: the call page exposes `window.crowCall`.
             var debug: Bool
             var iceServers: IceServers
-            /// Whether a contact's Call button sends an invite through the Nostr outbox.
+            /// Always true: every gateway sends invites through its Nostr outbox. Kept for pages of older
+            /// versions, which read it.
             var invites: Bool
             var maxPeers: Int
             var modes: [Mode]
