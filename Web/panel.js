@@ -84,6 +84,18 @@ function roomRow({ room, peers }) {
       }
     }
   };
+  // Back into the call as its host (after closing the call's tab): a fresh host link, opened at once.
+  const rejoin = async () => {
+    const go = openTabSoon();
+    try {
+      const host = await api(`/api/rooms/${room.code}/host-link`, { method: 'POST' });
+      go(host.callUrl);
+      problem(null);
+    } catch (error) {
+      go(null);
+      problem(error);
+    }
+  };
   const close = async () => {
     if (!confirm(`End the call in room ${room.code}? Everyone in it is disconnected.`)) return;
     try {
@@ -98,6 +110,7 @@ function roomRow({ room, peers }) {
     el('div', { class: 'grow' },
       el('div', { class: 'title', text: `${room.hostName} · ${room.peerCount} of ${room.maxPeers}` }),
       el('div', { class: 'muted small', text: names ? `In the call: ${names}` : 'Nobody is in the call yet.' })),
+    el('button', { type: 'button', onclick: rejoin, text: 'Rejoin as host' }),
     el('button', { type: 'button', onclick: copy, text: 'Copy link' }),
     el('button', { type: 'button', class: 'link', onclick: close, text: 'End' }),
     linkArea);

@@ -180,6 +180,24 @@ public final class CallStore: Sendable {
         }
     }
 
+    /// A new single-use host link for a live room: the owner takes the host's part again after closing
+    /// the call's tab (the first host link was used). Good for the guest-link lifetime, never past the room.
+    public func issueHostToken(room code: String) async throws(CallError) -> IssuedToken {
+        let settings = self.settings
+        return try await execute { db in
+            let now = settings.clock()
+            let room = try StateLoader.room(code, in: db)
+            let drawn = Self.newToken(now: now, ttl: settings.tokenTTL)
+            let appends = try TokenDecisions.issue(
+                room: room, token: drawn.new, role: .host, label: nil, invitee: nil, now: now, ttl: settings.tokenTTL)
+            guard case .tokenIssued(let issued) = appends[0].events[0] else {
+                throw Rejection.invalidRequest("token issue produced no token")
+            }
+            let condition = StreamAppend.condition(stream: StreamName.room(code), expected: .exact(room?.version ?? 0))
+            return (appends + [condition], drawn.issued(expiresAt: issued.expiresAt))
+        }
+    }
+
     /// Admits the holder of `token` to room `code`: appends `token.used` and `peer.joined` together.
     /// Of any number of concurrent joins with one token, exactly one succeeds.
     public func admit(room code: String, token secret: String, displayName: String) async throws(CallError) -> Admission {

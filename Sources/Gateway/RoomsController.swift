@@ -56,6 +56,7 @@ struct RoomsController: Sendable {
     func addRoutes(to group: RouterGroup<GatewayContext>) {
         group.post("rooms") { request, context in try await create(request, context: context) }
         group.post("rooms/:code/invites") { request, context in try await newLink(request, context: context) }
+        group.post("rooms/:code/host-link") { request, context in try await newHostLink(request, context: context) }
         group.get("rooms/:code") { _, context in try await show(context: context) }
         group.post("rooms/:code/close") { _, context in try await close(context: context) }
         group.get("rooms") { _, _ in try await live() }
@@ -106,6 +107,22 @@ struct RoomsController: Sendable {
             callUrl: CallLink.url(base: base, room: code, token: guest.token.secret),
             expiresAt: guest.token.expiresAt,
             invite: guest.inviteId.map { QueuedInvite(id: $0) }
+        )
+        return try JSONBody.response(link, status: .created)
+    }
+
+    /// `POST /api/rooms/:code/host-link`: a fresh host link, for the owner to take the host's part again.
+    func newHostLink(_ request: Request, context: GatewayContext) async throws -> Response {
+        let code = try Self.roomCode(context)
+        let token = try await ErrorStatus.answering {
+            try await metrics.timeAppend { try await store.issueHostToken(room: code) }
+        }
+        let link = Link(
+            token: token.secret,
+            tokenId: token.id,
+            callUrl: CallLink.url(base: ownBase(request), room: code, token: token.secret),
+            expiresAt: token.expiresAt,
+            invite: nil
         )
         return try JSONBody.response(link, status: .created)
     }

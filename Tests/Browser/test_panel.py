@@ -168,3 +168,27 @@ def test_the_gateways_relays_are_edited_in_the_settings_with_the_apis_errors_sho
     finally:
         # The other tests expect a gateway without relays.
         gateway.api("PUT", "/api/nostr/relays", {"relays": []}, expect=200)
+
+
+def test_the_host_can_rejoin_a_live_room_after_closing_its_tab(gateway, browsers):
+    owner = browsers(gateway.base, gateway.session)
+    open_panel(owner, gateway)
+    panel = owner.current_window_handle
+    owner.find_element(By.ID, "new-call").click()
+    wait(owner, lambda d: len(d.window_handles) == 2, message="the call's tab")
+    owner.switch_to.window([h for h in owner.window_handles if h != panel][0])
+    wait(owner, lambda d: d.find_element(By.ID, "join").is_displayed(), message="the pre-join screen")
+    owner.find_element(By.ID, "join").click()
+    wait(owner, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="the call")
+    # The tab is closed: the host link it used is spent.
+    owner.close()
+    owner.switch_to.window(panel)
+    rejoin = (By.XPATH, "//ul[@id='rooms-list']/li[1]//button[text()='Rejoin as host']")
+    wait(owner, lambda d: d.find_element(*rejoin).is_displayed(), message="the live room's Rejoin")
+    owner.find_element(*rejoin).click()
+    wait(owner, lambda d: len(d.window_handles) == 2, message="the rejoined call's tab")
+    owner.switch_to.window([h for h in owner.window_handles if h != panel][0])
+    wait(owner, lambda d: d.find_element(By.ID, "join").is_displayed(), message="the pre-join screen")
+    assert owner.find_element(By.ID, "prejoin-host").text.startswith("You are hosting this call.")
+    owner.find_element(By.ID, "join").click()
+    wait(owner, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="back in the call")

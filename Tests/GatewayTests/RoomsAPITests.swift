@@ -79,6 +79,34 @@ import TestSupport
         }
     }
 
+    @Test func theOwnerGetsAFreshHostLinkForALiveRoomAndNoneForAnEndedOne() async throws {
+        let dir = try TemporaryDirectory()
+        let configuration = signalingConfiguration(dir)
+        let token = try await ownerAPIToken(configuration)
+        let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+        let app = try await buildApplication(configuration)
+        try await app.liveTest { client in
+            let room = try Self.json(try await client.execute(uri: "/api/rooms", method: .post, headers: auth, body: try Self.body(["hostName": "Ada"])).body)
+            let code = try #require(room["roomCode"] as? String)
+            let first = try #require(room["hostToken"] as? String)
+            let fresh = try await client.execute(uri: "/api/rooms/\(code)/host-link", method: .post, headers: auth)
+            #expect(fresh.status == .created)
+            let link = try Self.json(fresh.body)
+            let second = try #require(link["token"] as? String)
+            #expect(second != first)
+            #expect((link["callUrl"] as? String) == "http://localhost/calls?room=\(code)&token=\(second)")
+            // It is a host's link: the preview says so.
+            let preview = try Self.json(try await client.execute(uri: "/calls/link?room=\(code)&token=\(second)", method: .get).body)
+            #expect(preview["role"] as? String == "host")
+            // Not for anyone without the owner's credentials, and not once the room has ended.
+            #expect(try await client.execute(uri: "/api/rooms/\(code)/host-link", method: .post).status == .unauthorized)
+            _ = try await client.execute(uri: "/api/rooms/\(code)/close", method: .post, headers: auth)
+            let ended = try await client.execute(uri: "/api/rooms/\(code)/host-link", method: .post, headers: auth)
+            #expect(ended.status == .gone)
+            #expect(try Self.json(ended.body)["error"].flatMap { $0 as? [String: Any] }?["code"] as? String == "room_ended")
+        }
+    }
+
     @Test func badRequestsGetTypedErrors() async throws {
         let dir = try TemporaryDirectory()
         let configuration = signalingConfiguration(dir)
