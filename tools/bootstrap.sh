@@ -40,8 +40,8 @@ fi
 APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certificates openssl)
 # The browsers are for the end-to-end tests (Firefox is driven over Marionette); wrk drives `crow-bench web`.
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk gdb systemd)
-# The two-host suite: network namespaces (iproute2), a home router's NAT (nftables), a TURN server (coturn).
-[ "$WANT_VENV" = 1 ] && APT_PKGS+=(iproute2 nftables coturn)
+# The two-host suite: network namespaces (iproute2, and sysctl from procps), a home router's NAT (nftables), a TURN server (coturn).
+[ "$WANT_VENV" = 1 ] && APT_PKGS+=(iproute2 procps nftables coturn)
 # Reverse proxies in front of the gateway, run by the two-host suite with the files in deploy/.
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(nginx-light caddy curl)
 

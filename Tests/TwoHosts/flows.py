@@ -38,7 +38,8 @@ def sign_up(page, gateway, name):
     """From the printed setup link to the panel, typed. The address field shows where the browser
     reached the gateway, which is where other people reach it too."""
     page.get(gateway.setup_url)
-    until(lambda: page.visible("#password"), 30, "the setup form")
+    until(lambda: page.visible("#password"), 30, lambda: "the setup form (the page shows %r at %s)" % (
+        page.script("return document.body ? document.body.innerText.slice(0, 300) : ''"), page.current_url))
     assert page.find("#address").get_property("value") == gateway.base
     page.type("#password", PASSWORD)
     page.type("#confirm", PASSWORD)

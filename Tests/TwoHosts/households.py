@@ -33,7 +33,7 @@ def until(condition, timeout, message):
         except Exception:
             pass
         time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + message)
+    raise AssertionError("timed out waiting for " + (message() if callable(message) else message))
 
 
 def make_certificate(directory, address):

@@ -32,14 +32,20 @@ class Segment:
     """The bridge and its households. `host(name)` adds one and returns its address; `close()` removes
     everything it made, also after a failed test."""
 
+    made = 0
+
     def __init__(self):
-        tag = os.getpid() % 100000
-        self.subnet = 100 + tag % 100  # third octet: runs of the suite side by side use different ones
+        # Names of their own for every segment, also within one process: the kernel tears a deleted
+        # namespace's interfaces down in the background, so a name may still be taken for a moment.
+        Segment.made += 1
+        tag = (os.getpid() % 1000) * 100 + Segment.made % 100
+        self.subnet = 100 + (os.getpid() + Segment.made) % 100  # third octet
         self.prefix = "100.88.%d" % self.subnet
         self.bridge = "crowbr%d" % tag
         self.address = self.prefix + ".1"
         self.namespaces = {}
         self.routes = []
+        self.links = []
         self._next = 2
         self._tag = tag
         run("ip", "link", "add", self.bridge, "type", "bridge")
@@ -58,7 +64,9 @@ class Segment:
         self._next += 1
         run("ip", "netns", "add", namespace)
         self.namespaces[namespace] = address
+        quiet_ipv6(namespace)
         run("ip", "link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", namespace)
+        self.links.append(outside)
         run("ip", "link", "set", outside, "master", self.bridge)
         run("ip", "link", "set", outside, "up")
         run("ip", "-n", namespace, "addr", "add", address + "/24", "dev", "eth0")
@@ -81,6 +89,7 @@ class Segment:
         address = lan + ".2"
         run("ip", "netns", "add", namespace)
         self.namespaces[namespace] = address
+        quiet_ipv6(namespace)
         run("ip", "-n", router, "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", namespace)
         run("ip", "-n", router, "addr", "add", lan + ".1/24", "dev", "lan0")
         run("ip", "-n", router, "link", "set", "lan0", "up")
@@ -120,6 +129,10 @@ class Segment:
         for route in self.routes:
             run("ip", "route", "del", route, check=False)
         self.routes = []
+        # Deleting one end of a veth pair deletes both at once, before the namespaces go.
+        for outside in self.links:
+            run("ip", "link", "del", outside, check=False)
+        self.links = []
         for namespace in list(self.namespaces):
             # Whatever still runs inside (a browser that would not quit) goes with it.
             pids = run("ip", "netns", "pids", namespace, check=False).stdout.split()
@@ -128,6 +141,14 @@ class Segment:
             run("ip", "netns", "del", namespace, check=False)
             del self.namespaces[namespace]
         run("ip", "link", "del", self.bridge, check=False)
+
+
+def quiet_ipv6(namespace):
+    """No IPv6 in the namespace. The segment is IPv4; and an interface's IPv6 link-local address,
+    which the kernel adds a moment after the link comes up, is a network change to a browser already
+    running there, which then fails the page it is loading (ERR_NETWORK_CHANGED)."""
+    run("ip", "netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+        "net.ipv6.conf.default.disable_ipv6=1")
 
 
 def in_namespace(namespace, command):
