@@ -114,3 +114,19 @@ def relay_candidates(page, server):
     """How many relay candidates the TURN server grants with these credentials (a fresh connection in
     the page, relay only), and the error codes it answered with."""
     return page.async_script(GATHER, server)
+
+
+def audio_both_ways(first, second):
+    """Whether the two pages have one connection each, connected, with audio flowing in and out."""
+    sides = [links(first), links(second)]
+    return all(isinstance(side, list) and len(side) == 1 and side[0]["state"] == "connected"
+               and side[0]["audioIn"] > 20 and side[0]["audioOut"] > 20 for side in sides)
+
+
+def close_all(made):
+    """Quits the browsers and stops the servers a test made, newest first, whatever state they are in."""
+    for thing in reversed(made):
+        try:
+            thing.quit() if hasattr(thing, "quit") else thing.stop()
+        except Exception:
+            pass

@@ -36,6 +36,18 @@ def until(condition, timeout, message):
     raise AssertionError("timed out waiting for " + (message() if callable(message) else message))
 
 
+def end(process, wait=20, first=signal.SIGTERM):
+    """Ends a child process: `first` (SIGTERM), then SIGKILL if it is still there after `wait` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(first)
+    try:
+        process.wait(wait)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 def make_certificate(directory, address):
     """A self-made certificate and key for `address`, in `directory`."""
     certificate = os.path.join(directory, "cert.pem")
@@ -111,13 +123,7 @@ class HouseholdGateway:
         return requests.get(self.base + "/healthz", verify=False, timeout=5).status_code == 200
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        end(self.process, wait=60)
         self.dir.cleanup()
 
 
@@ -297,13 +303,7 @@ class FirefoxPage(Page):
             except Exception:
                 pass
         for process in (self.process, self.forwarder):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+            end(process)
         self.profile.cleanup()
 
 
@@ -335,13 +335,7 @@ class Turn:
         until(listening, 30, "coturn to listen")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        end(self.process)
         self.dir.cleanup()
 
 
@@ -402,11 +396,5 @@ class ReverseProxy:
         until(serving, 60, kind + " in front of the gateway")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        end(self.process)
         self.dir.cleanup()

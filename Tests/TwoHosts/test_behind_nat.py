@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 
-from flows import join, links, open_browser, relay_candidates, sign_up, start_call_and_copy_a_guest_link
+from flows import audio_both_ways, close_all, join, links, open_browser, relay_candidates, sign_up, start_call_and_copy_a_guest_link
 from households import HouseholdGateway, Turn, until
 
 SECRET = "turn-secret-for-the-test"
@@ -54,11 +54,7 @@ def test_behind_nat_without_turn_the_call_page_says_there_is_no_path(segment, re
                 c.text == "No connection" for c in page.find_all("#grid .tile .conn"))
         assert all(l["state"] != "connected" for l in links(ada))
     finally:
-        for thing in reversed(made):
-            try:
-                thing.quit() if hasattr(thing, "quit") else thing.stop()
-            except Exception:
-                pass
+        close_all(made)
 
 
 def test_behind_nat_the_call_goes_through_turn_with_the_gateways_credentials(segment, relay):
@@ -81,12 +77,7 @@ def test_behind_nat_the_call_goes_through_turn_with_the_gateways_credentials(seg
         join(carol, "Carol")
         ada.switch([h for h in ada.handles() if h != ada.handles()[0]][0])
 
-        def flowing():
-            sides = [links(ada), links(carol)]
-            return all(isinstance(side, list) and len(side) == 1 and side[0]["state"] == "connected"
-                       and side[0]["audioIn"] > 20 and side[0]["audioOut"] > 20 for side in sides)
-
-        until(flowing, 60, "audio both ways through the TURN server")
+        until(lambda: audio_both_ways(ada, carol), 60, "audio both ways through the TURN server")
         carol_link = links(carol)[0]
         # Carol's side of the pair is her relay address on the TURN server: her own address never reaches Ada.
         assert carol_link["localType"] == "relay" and carol_link["local"] == segment.address, carol_link
@@ -108,8 +99,4 @@ def test_behind_nat_the_call_goes_through_turn_with_the_gateways_credentials(seg
         stretched = dict(server, username="%d:%s" % (int(expiry) + 86400, peer))
         assert relay_candidates(carol, stretched)["relay"] == 0
     finally:
-        for thing in reversed(made):
-            try:
-                thing.quit() if hasattr(thing, "quit") else thing.stop()
-            except Exception:
-                pass
+        close_all(made)

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import requests
 
-from flows import PASSWORD, join, links, open_browser, start_call_and_copy_a_guest_link
+from flows import PASSWORD, audio_both_ways, close_all, join, open_browser, start_call_and_copy_a_guest_link
 from households import HouseholdGateway, ReverseProxy, until
 from network import in_namespace
 
@@ -92,12 +92,7 @@ def test_behind_a_reverse_proxy_calls_the_stream_and_per_ip_limits_work(segment,
         join(guest, "Guest")
         ada.switch([h for h in ada.handles() if h != ada.handles()[0]][0])
 
-        def flowing():
-            sides = [links(ada), links(guest)]
-            return all(isinstance(side, list) and len(side) == 1 and side[0]["state"] == "connected"
-                       and side[0]["audioIn"] > 20 and side[0]["audioOut"] > 20 for side in sides)
-
-        until(flowing, 60, "audio both ways")
+        until(lambda: audio_both_ways(ada, guest), 60, "audio both ways")
 
         # Per-IP limits count real clients. The test's own host (the bridge) fails five sign-ins through
         # the proxy, each claiming to come from elsewhere: that host is throttled all the same.
@@ -112,8 +107,4 @@ def test_behind_a_reverse_proxy_calls_the_stream_and_per_ip_limits_work(segment,
         assert wrong_sign_in(gateway.base, direct) == 429
         assert [wrong_sign_in(proxy.base, namespace=guest_ns) for _ in range(3)] == [401] * 3
     finally:
-        for thing in reversed(made):
-            try:
-                thing.quit() if hasattr(thing, "quit") else thing.stop()
-            except Exception:
-                pass
+        close_all(made)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from flows import add_contact, join, links, new_tab, open_browser, sign_up
+from flows import add_contact, audio_both_ways, close_all, join, links, new_tab, open_browser, sign_up
 from households import HouseholdGateway, until
 
 @pytest.mark.parametrize("ada_kind,bob_kind", [("chromium", "chromium"), ("chromium", "firefox")])
@@ -54,15 +54,7 @@ def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, rela
         until(lambda: bob.current_url.startswith(ada_gateway.base + "/calls?room="), 30, "Bob's tab to open the call")
         join(bob, "Bob")
 
-        def flowing():
-            sides = [links(ada), links(bob)]
-            return all(
-                isinstance(side, list) and len(side) == 1 and side[0]["state"] == "connected"
-                and side[0]["audioIn"] > 20 and side[0]["audioOut"] > 20
-                for side in sides
-            )
-
-        until(flowing, 60, "audio both ways")
+        until(lambda: audio_both_ways(ada, bob), 60, "audio both ways")
         ada_link, bob_link = links(ada)[0], links(bob)[0]
         # Host to host: each side's selected pair runs between the two households' own addresses.
         assert (ada_link["local"], ada_link["remote"]) == (ada_address, bob_address), ada_link
@@ -72,8 +64,4 @@ def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, rela
         assert bob_gateway.ledger("SELECT COUNT(*) FROM events WHERE type = 'invite.accepted'")[0][0] == 1
         print("%s -> %s: Call to toast in %.1f s" % (ada_kind, bob_kind, ringing))
     finally:
-        for thing in reversed(made):
-            try:
-                thing.quit() if hasattr(thing, "quit") else thing.stop()
-            except Exception:
-                pass
+        close_all(made)
