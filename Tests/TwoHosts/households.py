@@ -119,9 +119,6 @@ class HouseholdGateway:
         finally:
             db.close()
 
-    def healthy(self):
-        return requests.get(self.base + "/healthz", verify=False, timeout=5).status_code == 200
-
     def stop(self):
         end(self.process, wait=60)
         self.dir.cleanup()
