@@ -77,6 +77,7 @@ let package = Package(
             resources: [
                 .embedInCode("call.html"),
                 .embedInCode("panel.html"),
+                .embedInCode("check.html"),
                 .embedInCode("calls.css"),
                 .embedInCode("toast.css"),
                 .embedInCode("common.js"),
@@ -84,6 +85,7 @@ let package = Package(
                 .embedInCode("mesh.js"),
                 .embedInCode("media.js"),
                 .embedInCode("panel.js"),
+                .embedInCode("check.js"),
                 .embedInCode("toast.js"),
                 .embedInCode("sw.js"),
                 .embedInCode("icon.svg"),

@@ -15,6 +15,7 @@ public enum WebAssets {
         let files: [(String, String, [UInt8])] = [
             ("call.html", "text/html; charset=utf-8", PackageResources.call_html),
             ("panel.html", "text/html; charset=utf-8", PackageResources.panel_html),
+            ("check.html", "text/html; charset=utf-8", PackageResources.check_html),
             ("calls.css", "text/css; charset=utf-8", PackageResources.calls_css),
             ("toast.css", "text/css; charset=utf-8", PackageResources.toast_css),
             ("common.js", "text/javascript; charset=utf-8", PackageResources.common_js),
@@ -22,6 +23,7 @@ public enum WebAssets {
             ("mesh.js", "text/javascript; charset=utf-8", PackageResources.mesh_js),
             ("media.js", "text/javascript; charset=utf-8", PackageResources.media_js),
             ("panel.js", "text/javascript; charset=utf-8", PackageResources.panel_js),
+            ("check.js", "text/javascript; charset=utf-8", PackageResources.check_js),
             ("toast.js", "text/javascript; charset=utf-8", PackageResources.toast_js),
             ("sw.js", "text/javascript; charset=utf-8", PackageResources.sw_js),
             ("icon.svg", "image/svg+xml", PackageResources.icon_svg),

@@ -65,6 +65,12 @@ public func buildApplication(
     limits.failuresPerIP = configuration.failedJoinsPerIP
     limits.messagesPerSecond = configuration.messagesPerSecond
     let abuse = AbuseGuard(limits: limits)
+    // What participants are handed in their welcome, and the owner on the self-test page.
+    let iceServers = IceServerProvider(
+        stunURLs: configuration.stunURLs,
+        turnURLs: configuration.turnURLs,
+        turnSecret: configuration.turnSecret
+    )
     let hub = SignalingHub(
         store: store,
         metrics: metrics,
@@ -73,11 +79,7 @@ public func buildApplication(
             emptyGrace: configuration.emptyRoomGrace,
             outgoingQueue: configuration.socketQueue,
             pingInterval: configuration.pingInterval,
-            iceServers: IceServerProvider(
-                stunURLs: configuration.stunURLs,
-                turnURLs: configuration.turnURLs,
-                turnSecret: configuration.turnSecret
-            )
+            iceServers: iceServers
         ),
         logger: logger
     )
@@ -159,9 +161,17 @@ public func buildApplication(
             maxStreams: configuration.maxStreams,
             streams: CallsStreamController.StreamCount()
         ).addRoutes(to: api)
+        SelfCheckController(store: store, owners: owners, iceServers: iceServers).addRoutes(to: api)
         try WebClientController(store: store, abuse: abuse, configuration: configuration).addRoutes(to: router)
-        // Reached only by requests that are not WebSocket upgrades.
-        router.get("calls/ws") { _, _ -> Response in
+        // Reached only by requests that are not WebSocket upgrades. The self-test page asks it after its
+        // socket failed to open (a browser is not shown a refused upgrade's answer): a client over the
+        // self-test limit learns that, anyone else that the upgrade never reached the gateway.
+        router.get("calls/ws") { request, context -> Response in
+            if SignalingCheck.request(request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }) == .check,
+                let wait = abuse.checkBlockedFor(ip: context.clientIP, now: store.settings.clock())
+            {
+                throw GatewayError.rateLimited(retryAfter: wait)
+            }
             throw GatewayError(.upgradeRequired, code: "invalid_request", message: "connect with a WebSocket", headers: [.upgrade: "websocket"])
         }
         // The Nostr inbox: other gateways deliver invites here directly (docs/NOSTR.md).

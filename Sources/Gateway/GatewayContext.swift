@@ -37,10 +37,15 @@ public struct GatewayContext: RequestContext, WebSocketRequestContext, RemoteAdd
     public internal(set) var clientIP: String
 }
 
-/// Carries the admission made by the upgrade check to the WebSocket handler of the same request.
+/// Carries the admission made by the upgrade check to the WebSocket handler of the same request: a
+/// participant's seat, or the self-test socket (`SignalingCheck`).
 final class UpgradeHandoff: Sendable {
     private let value = Mutex<SignalingAdmission?>(nil)
+    private let check = Mutex(false)
 
     func put(_ admission: SignalingAdmission) { value.withLock { $0 = admission } }
     func take() -> SignalingAdmission? { value.withLock { admission in defer { admission = nil }; return admission } }
+
+    func putCheck() { check.withLock { $0 = true } }
+    func takeCheck() -> Bool { check.withLock { admitted in defer { admitted = false }; return admitted } }
 }

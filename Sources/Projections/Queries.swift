@@ -138,6 +138,24 @@ public enum Queries {
         )
     }
 
+    /// The latest outgoing invites, newest first, whatever their state: what the self-test page shows
+    /// the owner about invites sent.
+    public static func latestOutgoingInvites(limit: Int, in db: Database) throws -> [OutgoingInviteRecord] {
+        try OutgoingInviteRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM outgoing_invites ORDER BY requested_at DESC, invite_id DESC LIMIT ?"),
+            arguments: [limit]
+        )
+    }
+
+    /// The latest incoming calls, newest first, dismissed and declined ones included: what the self-test
+    /// page shows the owner about invites received.
+    public static func latestIncomingCalls(limit: Int, in db: Database) throws -> [IncomingCallRecord] {
+        try IncomingCallRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM incoming_calls ORDER BY received_at DESC, invite_id DESC LIMIT ?"),
+            arguments: [limit]
+        )
+    }
+
     /// Call history, newest first. `before` pages back: calls that started before `startedAt`, or at
     /// that same millisecond with a smaller call id (many calls can share a millisecond, since one
     /// group commit gives all its events one `recorded_at`).

@@ -1,8 +1,9 @@
 import Synchronization
 
-/// Per-client limits on signaling: open connections per IP, and failed token attempts in a sliding
-/// window per client (an IPv4 address or an IPv6 /64) and in total (see `FailureWindow`). Failed
-/// attempts are counted here and in metrics, never in the ledger. In memory: a restart forgets.
+/// Per-client limits on signaling: open connections per IP, failed token attempts in a sliding window
+/// per client (an IPv4 address or an IPv6 /64) and in total (see `FailureWindow`), and self-test sockets
+/// (`/calls/ws?check=1`, see `SignalingCheck`) in a window of their own. Failed attempts are counted here
+/// and in metrics, never in the ledger. In memory: a restart forgets.
 public final class AbuseGuard: Sendable {
     public struct Limits: Sendable {
         /// Open signaling connections per IP.
@@ -16,6 +17,12 @@ public final class AbuseGuard: Sendable {
         public var failureWindow: Int64 = 60_000
         /// Clients whose failures are remembered at once; the least recently seen go first.
         public var maxClients = 10_000
+        /// Self-test sockets (`/calls/ws?check=1`) per client within `checkWindow`, and from everyone
+        /// together. A page load of `/calls/check` opens one; a reload opens another.
+        public var checksPerIP = 10
+        public var checksGlobal = 600
+        /// Milliseconds.
+        public var checkWindow: Int64 = 60_000
         /// Messages per second per connection, and the burst allowed.
         public var messagesPerSecond: Double = 50
         public var messageBurst: Double = 200
@@ -30,6 +37,7 @@ public final class AbuseGuard: Sendable {
     private struct State {
         var connections: [String: Int] = [:]
         var failures: FailureWindow
+        var checks: FailureWindow
     }
 
     public let limits: Limits
@@ -43,6 +51,12 @@ public final class AbuseGuard: Sendable {
                     perClient: limits.failuresPerIP,
                     global: limits.failuresGlobal,
                     window: limits.failureWindow,
+                    maxClients: limits.maxClients
+                ),
+                checks: FailureWindow(
+                    perClient: limits.checksPerIP,
+                    global: limits.checksGlobal,
+                    window: limits.checkWindow,
                     maxClients: limits.maxClients
                 )
             )
@@ -62,6 +76,21 @@ public final class AbuseGuard: Sendable {
 
     public func recordFailure(ip: String, now: Int64) {
         state.withLock { $0.failures.record(ip, now: now) }
+    }
+
+    /// Counts a self-test socket from `ip` and returns nil, or refuses it with the seconds to wait (and
+    /// counts nothing) when the client, or everyone, opened too many within the window.
+    public func beginCheck(ip: String, now: Int64) -> Int? {
+        state.withLock { state in
+            if let wait = state.checks.retryAfter(ip, now: now) { return wait }
+            state.checks.record(ip, now: now)
+            return nil
+        }
+    }
+
+    /// Seconds until `ip` may open a self-test socket again, nil when it may now. Counts nothing.
+    public func checkBlockedFor(ip: String, now: Int64) -> Int? {
+        state.withLock { $0.checks.retryAfter(ip, now: now) }
     }
 
     /// Clients whose failures are held in memory.

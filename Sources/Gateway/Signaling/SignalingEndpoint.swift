@@ -23,6 +23,22 @@ struct SignalingEndpoint: Sendable {
     // MARK: - Before the upgrade
 
     func shouldUpgrade(_ request: Request, context: GatewayContext) async -> RouterShouldUpgrade {
+        switch SignalingCheck.request(request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }) {
+        case .join:
+            break
+        case .check:
+            do {
+                try admitCheck(context: context)
+                context.handoff.putCheck()
+                return .upgrade([:])
+            } catch {
+                refusals.put(error, for: context.channel)
+                return .dontUpgrade
+            }
+        case .malformed(let reason):
+            refusals.put(.invalidRequest(reason), for: context.channel)
+            return .dontUpgrade
+        }
         do {
             let admission = try await admit(request, context: context)
             context.handoff.put(admission)
@@ -81,6 +97,18 @@ struct SignalingEndpoint: Sendable {
         }
     }
 
+    /// The self-test socket (`SignalingCheck`): throttled per client, counted as an open connection
+    /// until it closes; no ledger, no hub.
+    func admitCheck(context: GatewayContext) throws(GatewayError) {
+        let ip = context.clientIP
+        if let wait = abuse.beginCheck(ip: ip, now: store.settings.clock()) { throw .rateLimited(retryAfter: wait) }
+        guard abuse.openConnection(ip: ip) else {
+            throw GatewayError(.tooManyRequests, code: "rate_limited", message: "too many open connections from this address")
+        }
+        let abuse = self.abuse
+        context.channel.closeFuture.whenComplete { _ in abuse.closeConnection(ip: ip) }
+    }
+
     // MARK: - The socket
 
     func handle(
@@ -88,6 +116,11 @@ struct SignalingEndpoint: Sendable {
         outbound: WebSocketOutboundWriter,
         context: WebSocketRouterContext<GatewayContext>
     ) async throws {
+        if context.requestContext.handoff.takeCheck() {
+            try await outbound.write(.text(SignalingCheck.answer))
+            try await outbound.close(.normalClosure, reason: "check done")
+            return
+        }
         guard let admission = context.requestContext.handoff.take() else {
             try await outbound.close(.policyViolation, reason: "not admitted")
             return

@@ -5,8 +5,9 @@ import HTTPTypes
 import Hummingbird
 import WebAssets
 
-/// The web client's routes (docs/WEB.md): the call page, the Calls panel, their scripts and styles, the
-/// toast banner, the extra call modes, and the one guest read the call page needs (`/calls/link`).
+/// The web client's routes (docs/WEB.md): the call page, the Calls panel, the self-test page, their
+/// scripts and styles, the toast banner, the extra call modes, and the one guest read the call page
+/// needs (`/calls/link`).
 ///
 /// The pages are static files: everything they show comes from the JSON API, so no server-side
 /// template ever interpolates untrusted text into HTML.
@@ -17,6 +18,9 @@ struct WebClientController: Sendable {
     let assets: [String: StaticFile]
     let callPage: StaticFile
     let panelPage: StaticFile
+    /// `/calls/check`, the self-test page: for anyone (a guest sent there by an error on the call page),
+    /// with the owner's part loaded from owner-only routes.
+    let checkPage: StaticFile
     let toast: StaticFile
     let serviceWorker: StaticFile
     /// Mode name → its module, for the modes switched on in configuration.
@@ -51,14 +55,15 @@ struct WebClientController: Sendable {
         self.abuse = abuse
         self.configuration = configuration
         let assets = WebAssets.all.mapValues { StaticFile(contentType: $0.contentType, bytes: $0.bytes) }
-        guard let callPage = assets["call.html"], let panelPage = assets["panel.html"], let toast = assets["toast.js"],
-            let serviceWorker = assets["sw.js"]
+        guard let callPage = assets["call.html"], let panelPage = assets["panel.html"], let checkPage = assets["check.html"],
+            let toast = assets["toast.js"], let serviceWorker = assets["sw.js"]
         else {
             preconditionFailure("the web client's pages are missing from WebAssets.all")
         }
         self.assets = assets
         self.callPage = callPage
         self.panelPage = panelPage
+        self.checkPage = checkPage
         self.toast = toast
         self.serviceWorker = serviceWorker
         var modes: [String: StaticFile] = [:]
@@ -78,6 +83,7 @@ struct WebClientController: Sendable {
 
     func addRoutes(to router: Router<GatewayContext>) {
         router.get("calls") { request, context in page(request, context: context) }
+        router.get("calls/check") { request, _ -> Response in checkPage.response(to: request, headers: Self.pageHeaders) }
         router.get("calls/assets/:name") { request, context -> Response in
             guard let name = context.parameters.get("name"), let file = assets[name], !name.hasSuffix(".html"), name != "sw.js" else {
                 return Response(status: .notFound)
