@@ -111,6 +111,7 @@ async function start() {
 }
 
 function showPrejoin(preview) {
+  saveSession({ hostName: preview.hostName });
   const input = $('display-name');
   input.value = localStorage.getItem('crow-calls:name') || (preview.role === 'host' ? preview.hostName : '');
   const present =
@@ -174,8 +175,7 @@ async function join() {
   if (media.cameraTrack) media.stopCamera();
   $('preview-video').srcObject = null;
   if (!media.audioTrack) await media.openMicrophone().catch(() => {});
-  mesh = new Mesh({ room, media });
-  wireMesh();
+  mesh = newMesh();
   try {
     await mesh.connect({ token, name });
   } catch {
@@ -202,21 +202,57 @@ async function resumeAfterReload(saved) {
   joinedAt = saved.joinedAt || Date.now();
   if (saved.audio === false) media.setAudioEnabled(false);
   await media.openMicrophone().catch(() => {});
-  mesh = new Mesh({ room, media });
-  wireMesh();
+  mesh = newMesh();
   try {
     await mesh.connect({ resume: saved.resume });
   } catch {
     sessionStorage.removeItem(sessionKey);
     mesh = null;
     media.stopAll();
-    return notice(
-      'You left this call',
-      'You were away too long to take your seat back, and your link has been used. Ask for a new link to join again.',
-    );
+    notice('You left this call', 'You were away too long to take your seat back, and your link has been used.');
+    return offerRejoin($('notice-text'), saved.hostName);
   }
   enterCall();
 }
+
+function newMesh() {
+  const made = new Mesh({ room, media, grace: Number(settings.resumeGraceMs) || 20000 });
+  mesh = made;
+  wireMesh();
+  return made;
+}
+
+/**
+ * A way back into a call this page lost its seat in. The owner gets a fresh host link from the panel's
+ * API (the page is on the gateway's own origin, so the owner's session comes along); anyone else is
+ * told whom to ask.
+ */
+function offerRejoin(after, hostName) {
+  const box = el('div', { class: 'rejoin' });
+  const button = el('button', { type: 'button', class: 'primary', id: 'rejoin', text: 'Rejoin' });
+  const text = el('p', { class: 'muted', id: 'rejoin-text', hidden: true });
+  button.addEventListener('click', () =>
+    whileBusy(button, async () => {
+      try {
+        const link = await api(`/api/rooms/${encodeURIComponent(room)}/host-link`, { method: 'POST' });
+        sessionStorage.removeItem(sessionKey);
+        location.assign(`/calls?${new URLSearchParams({ room, token: link.token })}`);
+      } catch (error) {
+        text.hidden = false;
+        text.textContent =
+          error.status === 401 || error.status === 403
+            ? `Only the host can make a new link. Ask ${hostName || 'the person who invited you'} for one.`
+            : error.code === 'room_ended' || error.status === 410
+              ? 'This call has ended.'
+              : `A new link could not be made (${error.code}). Try again in a moment.`;
+      }
+    }));
+  box.append(button, text);
+  document.getElementById('rejoin-box')?.remove();
+  box.id = 'rejoin-box';
+  after.after(box);
+}
+
 
 // MARK: - In the call
 
@@ -237,6 +273,10 @@ function wireMesh() {
 
 function enterCall() {
   show('incall');
+  // Closing the tab says goodbye (see Mesh.away); a reload still resumes the seat.
+  window.addEventListener('pagehide', () => {
+    if (mesh) mesh.away();
+  });
   $('toggle-mic').onclick = () => media.setAudioEnabled(!media.audioEnabled);
   $('toggle-camera').onclick = toggleCamera;
   $('toggle-screen').hidden = !media.canShareScreen;
@@ -260,8 +300,19 @@ function alertUser(text, ms = 8000) {
   const box = $('call-alert');
   box.textContent = text;
   box.hidden = !text;
+  showCheckLink();
   clearTimeout(alertTimer);
-  if (ms > 0) alertTimer = setTimeout(() => (box.hidden = true), ms);
+  if (ms > 0) {
+    alertTimer = setTimeout(() => {
+      box.hidden = true;
+      showCheckLink();
+    }, ms);
+  }
+}
+
+/** The self-test page's link shows beside any problem in the call. */
+function showCheckLink() {
+  $('call-check').hidden = $('call-alert').hidden && $('call-path').hidden;
 }
 
 /** Runs `action` with `button` disabled, so a second click cannot start a second request. */
@@ -399,6 +450,7 @@ function showPathProblem() {
   if (stuck.length === 0) {
     box.hidden = true;
     box.textContent = '';
+    showCheckLink();
     return;
   }
   const names = stuck.map((link) => (mesh.peers.get(link.peerId) || {}).name || 'Guest').join(', ');
@@ -406,6 +458,7 @@ function showPathProblem() {
     ? `No connection to ${names}, not even through this gateway's TURN server. Check that the TURN server (CROW_TURN_URLS) is running and that both networks can reach it. Still trying…`
     : `No connection to ${names}: your browsers cannot reach each other directly, and this gateway has no TURN server to relay the call between your networks. The gateway's owner can add one with CROW_TURN_URLS and CROW_TURN_SECRET. Still trying…`;
   box.hidden = false;
+  showCheckLink();
 }
 
 function selfInfo() {
@@ -487,6 +540,7 @@ async function hangUp() {
 }
 
 function ended(reason) {
+  const { hostName } = loadSession() || {};
   media.stopAll();
   stopMeter();
   sessionStorage.removeItem(sessionKey);
@@ -496,7 +550,7 @@ function ended(reason) {
     expired: ['Call ended', 'The call reached its time limit.'],
     ended: ['Call ended', 'This call has ended.'],
     elsewhere: ['Call continued elsewhere', 'You joined this call from another tab or device, so this one left it.'],
-    lost: ['Connection lost', 'The connection to the call was lost and could not be restored.'],
+    lost: ['Connection lost', 'The connection to the call was lost and could not be restored in time to keep your seat.'],
   };
   const [title, text] = texts[reason] || texts.ended;
   $('ended-title').textContent = title;
@@ -504,6 +558,8 @@ function ended(reason) {
   $('ended-duration').textContent = joinedAt ? `Duration ${formatDuration(Date.now() - joinedAt)}` : '';
   for (const video of document.querySelectorAll('video')) video.srcObject = null;
   show('ended');
+  $('ended-check').hidden = reason !== 'lost';
+  if (reason === 'lost') offerRejoin($('ended-duration'), hostName);
 }
 
 /**

@@ -8,10 +8,24 @@
 // transceiver; the other side answers on them. Camera, screen and mode video are swapped on the video
 // sender with replaceTrack, so toggling them never renegotiates. A connection that fails gets an ICE
 // restart.
+//
+// Signals must survive a dropped socket. While the socket is down, signals wait in a queue and go out
+// after the next `welcome`. An offer that gets no answer (lost on the way, or sent to someone in their
+// resume grace) is rolled back and made again, with an ICE restart when the connection is not up, so a
+// connection never stays in `have-local-offer` for good. Each offer carries a number and each answer
+// the number of the offer it answers, so an answer to an offer that was rolled back is ignored.
 
 const SESSION = crypto.getRandomValues(new Uint32Array(2)).join('-');
 /** How long a connection may go without a path before the page says so (it keeps trying). */
 export const NO_PATH_MS = 15000;
+/** How long an offer may wait for its answer before it is rolled back and made again (the first wait;
+ *  later ones grow to OFFER_RETRY_MAX_MS). */
+export const OFFER_RETRY_MS = 5000;
+export const OFFER_RETRY_MAX_MS = 15000;
+/** How long opening the signaling socket may take before it counts as failed. */
+export const CONNECT_TIMEOUT_MS = 10000;
+/** At most this many signals wait per person while the socket is down; older ones go first. */
+const QUEUE_LIMIT = 256;
 
 /**
  * What each connection may send as video, by how many others are in the call. In a mesh everyone
@@ -46,6 +60,10 @@ export class PeerLink extends EventTarget {
      * browsers (for now). Cleared when it connects. */
     this.noPath = false;
     this.pathTimer = null;
+    /** The number of our latest offer, and how many times in a row an offer went unanswered. */
+    this.offerSeq = 0;
+    this.offerRetries = 0;
+    this.offerTimer = null;
     this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
     this.pc.addEventListener('negotiationneeded', () => this.offer());
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
@@ -114,17 +132,52 @@ export class PeerLink extends EventTarget {
     }
   }
 
+  /** Makes and sends an offer, unless one is being made or is waiting for its answer. */
   async offer() {
-    if (this.closed) return;
+    if (this.closed || this.makingOffer || this.pc.signalingState !== 'stable') return;
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this.send({ description: this.pc.localDescription.toJSON(), session: SESSION });
+      if (this.pc.signalingState !== 'have-local-offer') return;
+      this.offerSeq += 1;
+      this.send({ description: this.pc.localDescription.toJSON(), offer: this.offerSeq, session: SESSION });
+      this.watchOffer();
     } catch (error) {
       this.problem('offer', error);
     } finally {
       this.makingOffer = false;
     }
+  }
+
+  /** Gives the offer just sent a deadline: unanswered by then, it is rolled back and made again. */
+  watchOffer() {
+    clearTimeout(this.offerTimer);
+    const seq = this.offerSeq;
+    const wait = Math.min(OFFER_RETRY_MAX_MS, OFFER_RETRY_MS * 2 ** this.offerRetries);
+    this.offerTimer = setTimeout(() => {
+      if (this.closed || this.offerSeq !== seq || this.pc.signalingState !== 'have-local-offer') return;
+      this.offerRetries += 1;
+      this.recover();
+    }, wait);
+  }
+
+  /**
+   * Gets a stuck negotiation going again: rolls back an offer still waiting for its answer, and offers
+   * anew, with an ICE restart when the connection is not up. Used after a resume and when an offer went
+   * unanswered. Runs in the same queue as incoming signals, so it never interleaves with one.
+   */
+  recover() {
+    this.queue = this.queue
+      .then(async () => {
+        if (this.closed) return;
+        if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
+        // An offer from the peer is being answered: that negotiation goes on by itself.
+        if (this.pc.signalingState !== 'stable') return;
+        if (this.pc.connectionState !== 'connected') this.pc.restartIce();
+        await this.offer();
+      })
+      .catch((error) => this.problem('offer', error));
+    return this.queue;
   }
 
   /** Handles a description or candidate from this peer, one at a time in arrival order. */
@@ -133,17 +186,30 @@ export class PeerLink extends EventTarget {
     return this.queue;
   }
 
-  async handle({ description, candidate }) {
+  async handle({ description, candidate, offer, answers }) {
     if (this.closed) return;
     if (description) {
+      if (description.type === 'answer') {
+        // An answer to an offer that was rolled back since, or that comes when no offer waits, is stale.
+        if (this.pc.signalingState !== 'have-local-offer') return;
+        if (answers !== undefined && answers !== this.offerSeq) return;
+        clearTimeout(this.offerTimer);
+        this.offerRetries = 0;
+        await this.pc.setRemoteDescription(description);
+        this.applyTracks();
+        return;
+      }
       const collision = description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
       this.ignoreOffer = !this.polite && collision;
       if (this.ignoreOffer) return;
+      if (collision) clearTimeout(this.offerTimer); // our own offer is rolled back by this one
       await this.pc.setRemoteDescription(description);
       if (description.type === 'offer') {
         this.applyTracks();
         await this.pc.setLocalDescription();
-        this.send({ description: this.pc.localDescription.toJSON(), session: SESSION });
+        const reply = { description: this.pc.localDescription.toJSON(), session: SESSION };
+        if (offer !== undefined) reply.answers = offer;
+        this.send(reply);
       } else {
         this.applyTracks();
       }
@@ -193,6 +259,7 @@ export class PeerLink extends EventTarget {
     this.closed = true;
     clearTimeout(this.restartTimer);
     clearTimeout(this.pathTimer);
+    clearTimeout(this.offerTimer);
     this.pc.close();
   }
 }
@@ -210,10 +277,16 @@ export class SignalingClosed extends Error {
  * `media` (a remote stream changed), `reconnecting`, `ended` (detail: {reason}).
  */
 export class Mesh extends EventTarget {
-  constructor({ room, media }) {
+  /** `grace`: how long (ms) the gateway keeps a seat for a resume; reconnecting stops after it. */
+  constructor({ room, media, grace = 20000 }) {
     super();
     this.room = room;
     this.media = media;
+    this.grace = grace;
+    /** Signals waiting for the socket, by person. */
+    this.pending = new Map();
+    /** When the socket was lost (ms), while reconnecting. */
+    this.lostAt = null;
     this.links = new Map();
     this.peers = new Map();
     this.selfId = null;
@@ -243,6 +316,15 @@ export class Mesh extends EventTarget {
     this.socket = socket;
     return new Promise((resolve, reject) => {
       let welcomed = false;
+      let timedOut = false;
+      // A socket stuck while connecting (a proxy that never answers, a network that swallows packets)
+      // would leave the page at "Joining…": give up on it after a while.
+      const timer = setTimeout(() => {
+        if (welcomed) return;
+        timedOut = true;
+        socket.close();
+        reject(new SignalingClosed(4408, 'the call server did not answer'));
+      }, CONNECT_TIMEOUT_MS);
       socket.addEventListener('message', (event) => {
         let message;
         try {
@@ -250,14 +332,16 @@ export class Mesh extends EventTarget {
         } catch {
           return;
         }
-        if (message.type === 'welcome' && !welcomed) {
+        if (message.type === 'welcome' && !welcomed && !timedOut) {
           welcomed = true;
+          clearTimeout(timer);
           this.onWelcome(message);
           resolve(message);
-        } else this.onMessage(message);
+        } else if (welcomed) this.onMessage(message);
       });
       socket.addEventListener('close', (event) => {
-        if (this.socket !== socket) return;
+        clearTimeout(timer);
+        if (this.socket !== socket || timedOut) return;
         if (!welcomed) reject(new SignalingClosed(event.code, event.reason));
         else this.onClose(event);
       });
@@ -270,8 +354,10 @@ export class Mesh extends EventTarget {
     this.resume = message.resume;
     this.iceServers = message.iceServers || [];
     this.retries = 0;
+    this.lostAt = null;
     const present = new Set(message.peers.map((peer) => peer.peerId));
     for (const peerId of [...this.links.keys()]) if (!present.has(peerId)) this.drop(peerId);
+    const kept = reload ? [] : [...this.links.values()];
     for (const peer of message.peers) {
       this.peers.set(peer.peerId, peer);
       // A first welcome (a join or a page reload) sets up every connection; a resume after a dropped
@@ -279,8 +365,28 @@ export class Mesh extends EventTarget {
       if (reload || !this.links.has(peer.peerId)) this.link(peer.peerId, true);
     }
     this.sendState();
+    if (!reload) this.afterResume(kept);
     this.dispatchEvent(new CustomEvent('welcome', { detail: message }));
     this.dispatchEvent(new Event('peers'));
+  }
+
+  /**
+   * Back on the socket after a drop. Signals queued meanwhile go out, except to a connection whose own
+   * offer is still waiting: that offer may never have arrived, so it is rolled back and made again.
+   * Every connection that is not up restarts ICE (the network may have changed under it).
+   */
+  afterResume(links) {
+    const queued = this.pending;
+    this.pending = new Map();
+    for (const link of links) {
+      if (link.closed) continue;
+      if (link.pc.signalingState === 'have-local-offer') {
+        link.recover();
+        continue;
+      }
+      for (const message of queued.get(link.peerId) || []) this.send(message);
+      if (link.state !== 'connected') link.recover();
+    }
   }
 
   onMessage(message) {
@@ -400,22 +506,37 @@ export class Mesh extends EventTarget {
     for (const link of this.links.values()) link.applyLimits();
   }
 
+  /** Sends at once when the socket is open; a signal waits for the next `welcome` otherwise. */
   send(message) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+      return;
+    }
+    if (message.type !== 'signal' || this.leaving || this.ended) return;
+    const queue = this.pending.get(message.to) || [];
+    queue.push(message);
+    if (queue.length > QUEUE_LIMIT) queue.shift();
+    this.pending.set(message.to, queue);
   }
 
   sendState() {
     this.send({ type: 'state', ...this.media.state });
   }
 
-  /** The socket dropped: resume with the secret (the gateway keeps the seat for its grace period). */
+  /**
+   * The socket dropped: resume with the secret, as long as the gateway still keeps the seat (its
+   * grace). After that a resume can only be refused, and each refusal counts against this network's
+   * failed joins, so the page stops and offers a way back in instead.
+   */
   onClose(event) {
     if (this.leaving || this.ended) return;
     if (event.code === 4000) return this.finish('closed');
     if (event.code === 4410) return this.finish('ended');
     if (event.code === 4409) return this.finish('elsewhere');
+    if (this.lostAt === null) this.lostAt = Date.now();
     this.dispatchEvent(new Event('reconnecting'));
     const delay = Math.min(4000, 250 * 2 ** this.retries);
+    if (Date.now() + delay - this.lostAt > this.grace) return this.finish('lost');
     this.retries += 1;
     this.retryTimer = setTimeout(() => this.reconnect(), delay);
   }
@@ -426,11 +547,19 @@ export class Mesh extends EventTarget {
       await this.connect({ resume: this.resume });
       this.dispatchEvent(new Event('reconnected'));
     } catch (error) {
-      // 1006 without a welcome: the gateway is unreachable, or it refused the secret (the seat's grace
-      // is over). Keep trying for a while; the caller's timer decides when to give up.
-      if (this.retries > 12) this.finish('lost');
-      else this.onClose({ code: error.code || 1006 });
+      // Closed without a welcome: the gateway is unreachable, or it refused the secret.
+      this.onClose({ code: error.code || 1006 });
     }
+  }
+
+  /**
+   * The page is going away (`pagehide`): closed, navigated away from, or reloaded. The gateway then
+   * keeps the seat only briefly, long enough for a reload to resume it, so the others do not watch a
+   * frozen tile for the whole grace when the tab was closed.
+   */
+  away() {
+    if (this.leaving || this.ended) return;
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: 'away' }));
   }
 
   /** Hang up: tell the gateway (it records `peer.left(hangup)`), then close everything. */

@@ -94,6 +94,30 @@ import Testing
         #expect(actions == [.recordLeave(peerId: "bob", reason: .timeout), .send(1, .peerLeft(peerId: "bob", reason: "timeout"))])
     }
 
+    @Test func aPageThatSaidItWasGoingAwayKeepsItsSeatOnlyForTheAwayGrace() throws {
+        var room = Self.twoPeers()
+        #expect(try ClientMessage.parse(#"{"type":"away"}"#) == .away)
+        #expect(room.receive(.away, on: 2, now: 10).isEmpty)
+        #expect(room.detached(2, now: 20).isEmpty)
+        // A reload resumes within the away grace (8 s) and gets the full grace back for the next drop.
+        #expect(room.tick(now: 20 + 7_999).isEmpty)
+        _ = room.attach(peerId: "bob", connection: 3, resume: "r3", iceServers: [], now: 8_000)
+        _ = room.detached(3, now: 9_000)
+        #expect(room.tick(now: 9_000 + 19_999).isEmpty)
+        // A closed tab: gone after the away grace, not the whole grace.
+        _ = room.attach(peerId: "bob", connection: 4, resume: "r4", iceServers: [], now: 29_000)
+        _ = room.receive(.away, on: 4, now: 29_500)
+        _ = room.detached(4, now: 30_000)
+        #expect(room.tick(now: 30_000 + 8_000) == [
+            .recordLeave(peerId: "bob", reason: .timeout), .send(1, .peerLeft(peerId: "bob", reason: "timeout")),
+        ])
+    }
+
+    @Test func theAwayGraceIsNeverLongerThanTheGrace() {
+        let room = RoomMachine(code: "r", maxPeers: 2, grace: 3_000, awayGrace: 8_000, emptyGrace: 60_000, now: 0)
+        #expect(room.awayGrace == 3_000)
+    }
+
     @Test func aResumeOnANewSocketClosesTheOldOne() {
         var room = Self.twoPeers()
         let actions = room.attach(peerId: "bob", connection: 7, resume: "r7", iceServers: [], now: 20)

@@ -22,6 +22,8 @@ public struct RoomMachine: Sendable {
         public var releaseAt: Int64?
         /// Whether the others were told about this peer.
         public var announced: Bool
+        /// The page said it is going away (`away`): when the socket drops, the short grace applies.
+        public var away = false
 
         var info: PeerInfo {
             PeerInfo(peerId: peerId, name: name, audio: media.audio, video: media.video, screen: media.screen)
@@ -41,6 +43,8 @@ public struct RoomMachine: Sendable {
     public let code: String
     public let maxPeers: Int
     public let grace: Int64
+    /// The grace of a seat whose page said it was going away: enough for a reload to resume.
+    public let awayGrace: Int64
     public let emptyGrace: Int64
     /// Seats in join order.
     public private(set) var seats: [Seat] = []
@@ -48,10 +52,11 @@ public struct RoomMachine: Sendable {
     public private(set) var emptySince: Int64?
     public private(set) var closed = false
 
-    public init(code: String, maxPeers: Int, grace: Int64, emptyGrace: Int64, now: Int64) {
+    public init(code: String, maxPeers: Int, grace: Int64, awayGrace: Int64 = 8_000, emptyGrace: Int64, now: Int64) {
         self.code = code
         self.maxPeers = maxPeers
         self.grace = grace
+        self.awayGrace = min(awayGrace, grace)
         self.emptyGrace = emptyGrace
         self.emptySince = now
     }
@@ -95,6 +100,7 @@ public struct RoomMachine: Sendable {
         }
         seats[index].connection = connection
         seats[index].releaseAt = nil
+        seats[index].away = false
         let others = seats.filter { $0.peerId != peerId && $0.announced }
         actions.append(
             .send(
@@ -135,6 +141,9 @@ public struct RoomMachine: Sendable {
             if let name { seat.name = TextRules.displayName(name, fallback: seat.name) }
             seats[index] = seat
             return others(than: sender).map { .send($0, .state(from: sender, media: seat.media, name: seat.name)) }
+        case .away:
+            seats[index].away = true
+            return []
         case .leave:
             seats.remove(at: index)
             noteIfEmpty(now: now)
@@ -149,7 +158,7 @@ public struct RoomMachine: Sendable {
     public mutating func detached(_ connection: ConnectionID, now: Int64) -> [Action] {
         guard let index = seats.firstIndex(where: { $0.connection == connection }) else { return [] }
         seats[index].connection = nil
-        seats[index].releaseAt = now + grace
+        seats[index].releaseAt = now + (seats[index].away ? awayGrace : grace)
         return []
     }
 

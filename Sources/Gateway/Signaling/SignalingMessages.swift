@@ -23,6 +23,9 @@ public enum ClientMessage: Sendable, Hashable {
     /// `{"type":"state","audio":true,"video":false,"screen":false,"name":"..."}`; fields optional.
     case state(audio: Bool?, video: Bool?, screen: Bool?, name: String?)
     case leave
+    /// `{"type":"away"}`: the page is going away (closed or reloaded). When its socket then drops, the
+    /// seat is kept only for the short away grace, long enough for a reload to resume it.
+    case away
     case ping
 
     /// Why a text frame is not a message this server accepts; sent back as an `error`.
@@ -93,6 +96,8 @@ public enum ClientMessage: Sendable, Hashable {
             return .state(audio: try flag("audio"), video: try flag("video"), screen: try flag("screen"), name: name)
         case "leave":
             return .leave
+        case "away":
+            return .away
         case "ping":
             return .ping
         default:

@@ -140,6 +140,9 @@ struct WebClientController: Sendable {
             var invites: Bool
             var maxPeers: Int
             var modes: [Mode]
+            /// How long (ms) a dropped participant's seat is kept for a resume: the call page stops
+            /// reconnecting after it.
+            var resumeGraceMs: Int64
         }
         return try JSONBody.response(
             Settings(
@@ -148,7 +151,8 @@ struct WebClientController: Sendable {
                 iceServers: IceServers(stun: !configuration.stunURLs.isEmpty, turn: !configuration.turnURLs.isEmpty && configuration.turnSecret != nil),
                 invites: true,
                 maxPeers: configuration.maxPeers,
-                modes: configuration.callModes.map { Mode(name: $0, module: "/calls/modes/\($0).js") }
+                modes: configuration.callModes.map { Mode(name: $0, module: "/calls/modes/\($0).js") },
+                resumeGraceMs: configuration.resumeGrace
             )
         )
     }
