@@ -51,12 +51,17 @@ public struct CallNotice: Sendable, Hashable {
     /// Where a click goes: the call for a ringing call, the panel otherwise.
     public var clickURL: String { kind == .ringing ? (joinURL ?? panelURL) : panelURL }
 
-    /// The Web Push payload the service worker reads (JSON, at most a few hundred bytes).
+    /// The Web Push payload the service worker reads (JSON, at most a few hundred bytes). A ringing call
+    /// carries the paths of this gateway's owner API that its notification's Accept and Decline post to
+    /// (with the owner's cookie, from the service worker); none of the owner's secrets is in it.
     public func pushPayload() -> [UInt8] {
         var object: [String: String] = [
             "type": kind.rawValue, "id": callId, "caller": callerName, "title": title, "body": body, "tag": tag, "url": clickURL,
         ]
-        if kind == .ringing { object["accept"] = "/api/calls/incoming/\(callId)/accept" }
+        if kind == .ringing {
+            object["accept"] = "/api/calls/incoming/\(callId)/accept"
+            object["decline"] = "/api/calls/incoming/\(callId)/decline"
+        }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Array(data)
     }

@@ -106,6 +106,7 @@ def test_a_call_reaches_web_push_and_ntfy_and_the_missed_notice_replaces_it():
         assert ringing["type"] == "ringing" and ringing["title"] == "Zoë Łukasz is calling"
         assert ringing["caller"] == "Zoë Łukasz" and ringing["id"] == call["id"]
         assert ringing["url"] == call["joinUrl"] and ringing["accept"] == f"/api/calls/incoming/{call['id']}/accept"
+        assert ringing["decline"] == f"/api/calls/incoming/{call['id']}/decline"
 
         posted = until(lambda: receiver.to("/ntfy/calls"), 30, "the ntfy publish")[0]
         headers = posted["headers"]

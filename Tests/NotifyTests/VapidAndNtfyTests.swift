@@ -74,4 +74,21 @@ import Testing
         #expect(payload["accept"] == "/api/calls/incoming/inv9/accept")
         #expect(ringing.pushPayload().count < 1024)
     }
+
+    @Test func aRingingPayloadCarriesTheAcceptAndDeclinePathsAndNothingElseDoes() throws {
+        let ringing = CallNotice(kind: .ringing, callId: "invite-7_x", callerName: "Ada", joinURL: "https://a.example/calls?room=r&token=t", panelURL: "https://me.example/calls")
+        let payload = try #require(try JSONSerialization.jsonObject(with: Data(ringing.pushPayload())) as? [String: String])
+        // The notification's Accept and Decline post to these owner routes of this gateway.
+        #expect(payload["accept"] == "/api/calls/incoming/invite-7_x/accept")
+        #expect(payload["decline"] == "/api/calls/incoming/invite-7_x/decline")
+        #expect(payload["id"] == "invite-7_x")
+        // Exactly these keys: the payload is data about the call, never the owner's session or tokens.
+        #expect(Set(payload.keys) == ["type", "id", "caller", "title", "body", "tag", "url", "accept", "decline"])
+        for kind in [CallNotice.Kind.missed, .test] {
+            let other = CallNotice(kind: kind, callId: "invite-7_x", callerName: "Ada", panelURL: "https://me.example/calls")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(other.pushPayload())) as? [String: String])
+            #expect(object["accept"] == nil && object["decline"] == nil)
+            #expect(object["url"] == "https://me.example/calls")
+        }
+    }
 }
