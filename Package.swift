@@ -83,6 +83,7 @@ let package = Package(
                 .embedInCode("common.js"),
                 .embedInCode("call.js"),
                 .embedInCode("mesh.js"),
+                .embedInCode("quality.js"),
                 .embedInCode("media.js"),
                 .embedInCode("panel.js"),
                 .embedInCode("check.js"),

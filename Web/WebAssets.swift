@@ -21,6 +21,7 @@ public enum WebAssets {
             ("common.js", "text/javascript; charset=utf-8", PackageResources.common_js),
             ("call.js", "text/javascript; charset=utf-8", PackageResources.call_js),
             ("mesh.js", "text/javascript; charset=utf-8", PackageResources.mesh_js),
+            ("quality.js", "text/javascript; charset=utf-8", PackageResources.quality_js),
             ("media.js", "text/javascript; charset=utf-8", PackageResources.media_js),
             ("panel.js", "text/javascript; charset=utf-8", PackageResources.panel_js),
             ("check.js", "text/javascript; charset=utf-8", PackageResources.check_js),

@@ -3,6 +3,7 @@
 import { api, ApiError, el, formatDuration } from './common.js';
 import { LocalMedia, describeMediaError } from './media.js';
 import { Mesh } from './mesh.js';
+import { describe, describePath } from './quality.js';
 
 const params = new URLSearchParams(location.search);
 const room = params.get('room') || '';
@@ -473,8 +474,9 @@ function makeTile(id, self) {
     video,
     el('div', { class: 'avatar', 'aria-hidden': 'true' }),
     el('figcaption', {},
-      el('span', { class: 'name' }),
+      el('span', { class: 'who' }, el('span', { class: 'name' }), el('span', { class: 'quality', hidden: true })),
       el('span', { class: 'badges' },
+        el('span', { class: 'badge poor', hidden: true }),
         el('span', { class: 'badge mic-off', text: 'Muted', hidden: true }),
         el('span', { class: 'badge cam-on', text: 'Camera', hidden: true }),
         el('span', { class: 'badge screen-on', text: 'Screen', hidden: true }),
@@ -526,7 +528,35 @@ function updateTile(tile, info, link) {
     tile.dataset.connection = state;
     conn.hidden = state === 'connected';
     conn.textContent = link.noPath ? 'No connection' : state === 'failed' || state === 'disconnected' ? 'Reconnecting' : 'Connecting';
+    showQuality(tile, link.quality);
   }
+}
+
+/**
+ * The connection's figures in one quiet line under the name (round trip, loss, bitrate received, the
+ * path), and a badge when they get poor or bad. The figures are also on the tile's data attributes.
+ */
+function showQuality(tile, quality) {
+  const line = tile.querySelector('.quality');
+  const badge = tile.querySelector('.poor');
+  line.hidden = !quality;
+  badge.hidden = !quality || quality.level === 'good';
+  if (!quality) {
+    delete tile.dataset.quality;
+    return;
+  }
+  line.textContent = describe(quality);
+  line.title = `Round trip ${quality.rttMs ?? '?'} ms, ${Math.round(quality.loss * 100)}% of packets lost, ${quality.kbpsIn} kb/s received and ${quality.kbpsOut} kb/s sent, ${describePath(quality.path)}`;
+  badge.textContent = quality.level === 'bad' ? 'Bad connection' : 'Poor connection';
+  badge.classList.toggle('bad', quality.level === 'bad');
+  Object.assign(tile.dataset, {
+    quality: quality.level,
+    rtt: String(quality.rttMs ?? ''),
+    loss: String(quality.loss),
+    kbpsIn: String(quality.kbpsIn),
+    kbpsOut: String(quality.kbpsOut),
+    path: quality.path || '',
+  });
 }
 
 function initials(name) {

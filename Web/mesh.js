@@ -15,6 +15,8 @@
 // connection never stays in `have-local-offer` for good. Each offer carries a number and each answer
 // the number of the offer it answers, so an answer to an offer that was rolled back is ignored.
 
+import { SAMPLE_MS, assess, measure, sample } from './quality.js';
+
 const SESSION = crypto.getRandomValues(new Uint32Array(2)).join('-');
 /** How long a connection may go without a path before the page says so (it keeps trying). */
 export const NO_PATH_MS = 15000;
@@ -64,6 +66,9 @@ export class PeerLink extends EventTarget {
     this.offerSeq = 0;
     this.offerRetries = 0;
     this.offerTimer = null;
+    /** The last quality figures (see quality.js), null while not connected. */
+    this.quality = null;
+    this.lastSample = null;
     this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
     this.pc.addEventListener('negotiationneeded', () => this.offer());
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
@@ -237,6 +242,26 @@ export class PeerLink extends EventTarget {
     }
   }
 
+  /** Samples the connection's stats and updates `quality`; tells the page when the figures change. */
+  async sampleQuality() {
+    if (this.closed) return;
+    if (this.pc.connectionState !== 'connected') {
+      this.lastSample = null;
+      if (this.quality) {
+        this.quality = null;
+        this.dispatchEvent(new Event('statechange'));
+      }
+      return;
+    }
+    const current = sample(await this.pc.getStats(), performance.now());
+    const previous = this.lastSample;
+    this.lastSample = current;
+    if (!previous || this.closed) return;
+    const figures = measure(previous, current);
+    this.quality = { ...figures, level: assess(figures) };
+    this.dispatchEvent(new Event('statechange'));
+  }
+
   /** Starts the no-path clock while not connected; stops it (and clears `noPath`) once connected. */
   watchPath() {
     if (this.closed) return;
@@ -287,6 +312,9 @@ export class Mesh extends EventTarget {
     this.pending = new Map();
     /** When the socket was lost (ms), while reconnecting. */
     this.lostAt = null;
+    this.qualityTimer = setInterval(() => {
+      for (const link of this.links.values()) link.sampleQuality().catch(() => {});
+    }, SAMPLE_MS);
     this.links = new Map();
     this.peers = new Map();
     this.selfId = null;
@@ -578,6 +606,7 @@ export class Mesh extends EventTarget {
 
   teardown() {
     clearTimeout(this.retryTimer);
+    clearInterval(this.qualityTimer);
     for (const link of this.links.values()) link.close();
     this.links.clear();
     if (this.socket && this.socket.readyState <= WebSocket.OPEN) {

@@ -130,3 +130,10 @@ def close_all(made):
             thing.quit() if hasattr(thing, "quit") else thing.stop()
         except Exception:
             pass
+
+
+def tile_quality(page):
+    """The quality figures on the other person's tile (data attributes), once it shows them."""
+    return page.script(
+        "const t = [...document.querySelectorAll('#grid .tile')].find((t) => t.dataset.peer !== 'self');"
+        "return t && t.dataset.quality ? {...t.dataset, line: t.querySelector('.quality').textContent} : null;")

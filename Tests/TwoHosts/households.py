@@ -28,8 +28,9 @@ def until(condition, timeout, message):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if condition():
-                return
+            value = condition()
+            if value:
+                return value
         except Exception:
             pass
         time.sleep(0.2)

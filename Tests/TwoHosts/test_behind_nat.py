@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 
-from flows import audio_both_ways, close_all, join, links, open_browser, relay_candidates, sign_up, start_call_and_copy_a_guest_link
+from flows import audio_both_ways, close_all, join, links, open_browser, relay_candidates, sign_up, start_call_and_copy_a_guest_link, tile_quality
 from households import HouseholdGateway, Turn, until
 
 SECRET = "turn-secret-for-the-test"
@@ -82,6 +82,10 @@ def test_behind_nat_the_call_goes_through_turn_with_the_gateways_credentials(seg
         # Carol's side of the pair is her relay address on the TURN server: her own address never reaches Ada.
         assert carol_link["localType"] == "relay" and carol_link["local"] == segment.address, carol_link
         assert not carol.visible("#call-path")
+        # Both tiles say the call is relayed.
+        for page in (ada, carol):
+            quality = until(lambda: tile_quality(page), 30, "the figures on the other person's tile")
+            assert quality["path"] == "relay" and quality["line"].endswith(" · relayed (TURN)"), quality
 
         # The credentials the gateway issued: a username "<expiry>:<peer id>" good for a day, signed with
         # the shared secret. coturn grants a relay with them, and refuses the same scheme once the time

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from flows import add_contact, audio_both_ways, close_all, join, links, new_tab, open_browser, sign_up
+from flows import add_contact, audio_both_ways, close_all, join, links, new_tab, open_browser, sign_up, tile_quality
 from households import HouseholdGateway, until
 
 @pytest.mark.parametrize("ada_kind,bob_kind", [("chromium", "chromium"), ("chromium", "firefox")])
@@ -59,6 +59,11 @@ def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, rela
         # Host to host: each side's selected pair runs between the two households' own addresses.
         assert (ada_link["local"], ada_link["remote"]) == (ada_address, bob_address), ada_link
         assert (bob_link["local"], bob_link["remote"]) == (bob_address, ada_address), bob_link
+        # Each tile shows the connection's figures, read from the stats of that browser (Firefox marks its
+        # pair differently), with the direct path.
+        for page in (ada, bob):
+            quality = until(lambda: tile_quality(page), 30, "the figures on the other person's tile")
+            assert quality["path"] == "host" and quality["line"].endswith(" · direct"), quality
         # The call is recorded where it was placed and where it was answered.
         assert ada_gateway.ledger("SELECT COUNT(*) FROM events WHERE type = 'invite.sent'")[0][0] == 1
         assert bob_gateway.ledger("SELECT COUNT(*) FROM events WHERE type = 'invite.accepted'")[0][0] == 1
