@@ -84,15 +84,17 @@ async function openMedia() {
     cleanups.push(() => stream.getTracks().forEach((track) => track.stop()));
     return stream;
   };
+  // The microphone as a call opens it (with the browser's echo cancellation and noise suppression).
+  const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
   try {
-    const both = keep(await ask({ audio: true, video: true }));
+    const both = keep(await ask({ audio, video: true }));
     return { audio: both.getAudioTracks()[0], video: both.getVideoTracks()[0] };
   } catch {
     // One of them failed; ask for each alone to tell which.
   }
   const result = {};
   try {
-    result.audio = keep(await ask({ audio: true })).getAudioTracks()[0];
+    result.audio = keep(await ask({ audio })).getAudioTracks()[0];
   } catch (error) {
     result.audioError = error;
   }
@@ -152,7 +154,7 @@ function checkMicrophone(run, track) {
     if (level > 0.01) heard = true;
     if (!heard && Date.now() - started > SILENCE_MS && current(run) && $('check-microphone').dataset.state === 'pass') {
       report('check-microphone', 'warn', context.state === 'running'
-        ? `The microphone (${name}) sends only silence. Check that it is not muted (a switch on the headset, or the system's sound settings) and that the right one is chosen in the browser's site settings.`
+        ? `The microphone (${name}) has sent only silence so far: say something. If the meter stays still, check that it is not muted (a switch on the headset, or the system's sound settings) and that the right one is chosen in the browser's site settings.`
         : 'The browser has not started the level meter yet: click anywhere on the page to start it.');
     }
     if (heard && $('check-microphone').dataset.state === 'warn' && current(run)) {
@@ -512,7 +514,7 @@ function reset() {
   summarize();
 }
 
-async function run() {
+async function runChecks() {
   generation += 1;
   const run = generation;
   reset();
@@ -538,5 +540,9 @@ async function run() {
 }
 
 window.addEventListener('pagehide', () => reset());
-$('rerun').addEventListener('click', () => run());
-run();
+// Back from the browser's page cache: what the page held was released on the way out, so run again.
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) runChecks();
+});
+$('rerun').addEventListener('click', () => runChecks());
+runChecks();
