@@ -123,10 +123,12 @@ function showPrejoin(preview) {
   show('prejoin');
   if (modeProblem) warn(modeProblem);
   input.focus();
+  wireDevices();
   media
     .openMicrophone()
     .then(() => {
-      stopMeter = media.meter((level) => ($('mic-meter').value = level));
+      followMeter();
+      fillDevices();
     })
     .catch((error) => warn(describeMediaError(error, 'microphone') + ' You can still join and listen.'));
   $('preview-camera').addEventListener('click', togglePreview);
@@ -134,6 +136,74 @@ function showPrejoin(preview) {
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') join();
   });
+}
+
+/** The pre-join meter follows the microphone track, also when another microphone is chosen. */
+let meterTrack = null;
+function followMeter() {
+  if (!$('prejoin') || $('prejoin').hidden || media.audioTrack === meterTrack) return;
+  stopMeter();
+  meterTrack = media.audioTrack;
+  stopMeter = media.meter((level) => ($('mic-meter').value = level));
+}
+
+// MARK: - Devices
+
+/** The device pickers (before joining, and in the call behind Devices) and what follows them. */
+let devicesWired = false;
+function wireDevices() {
+  if (devicesWired) return;
+  devicesWired = true;
+  for (const select of document.querySelectorAll('#devices select')) {
+    select.addEventListener('change', () => chooseDevice(select));
+  }
+  if (!media.canChooseSpeaker) for (const row of document.querySelectorAll('.speaker-row')) row.hidden = true;
+  media.addEventListener('devices', fillDevices);
+  media.addEventListener('change', followMeter);
+  media.addEventListener('lost', (event) => {
+    const what = event.detail.kind === 'audio' ? 'microphone' : 'camera';
+    const again = event.detail.kind === 'audio' ? 'Turn on mic' : 'Camera';
+    const text = `Your ${what} stopped: it may have been unplugged, or another program took it. Choose another under Devices, or click ${again} to try again.`;
+    if ($('incall').hidden) warn(text);
+    else alertUser(text, 0);
+    fillDevices();
+  });
+  fillDevices();
+}
+
+async function chooseDevice(select) {
+  const kind = select.dataset.kind;
+  const what = { audioinput: 'microphone', videoinput: 'camera', audiooutput: 'speaker' }[kind];
+  select.disabled = true;
+  try {
+    await media.choose(kind, select.value === 'default' ? '' : select.value);
+    if (kind === 'audiooutput') render();
+  } catch (error) {
+    const text = describeMediaError(error, what);
+    if ($('incall').hidden) warn(text);
+    else alertUser(text);
+  } finally {
+    select.disabled = false;
+    fillDevices();
+  }
+}
+
+/** Lists the devices the browser knows; the chosen one (or the default) is selected. */
+async function fillDevices() {
+  const found = await media.listDevices().catch(() => null);
+  if (!found) return;
+  const names = { audioinput: 'Microphone', videoinput: 'Camera', audiooutput: 'Speaker' };
+  for (const select of document.querySelectorAll('#devices select')) {
+    const kind = select.dataset.kind;
+    const devices = found[kind];
+    const chosen = media.choices[kind] || 'default';
+    const options = devices.some((d) => d.id === 'default') ? [] : [{ id: 'default', label: 'Default' }];
+    options.push(...devices);
+    select.replaceChildren(...options.map((device, index) =>
+      el('option', { value: device.id, text: device.label || `${names[kind]} ${index + 1}` })));
+    select.value = options.some((o) => o.id === chosen) ? chosen : 'default';
+    select.disabled = devices.length === 0;
+  }
 }
 
 function warn(text) {
@@ -278,13 +348,21 @@ function enterCall() {
   window.addEventListener('pagehide', () => {
     if (mesh) mesh.away();
   });
-  $('toggle-mic').onclick = () => media.setAudioEnabled(!media.audioEnabled);
+  $('toggle-mic').onclick = toggleMic;
+  wireDevices();
+  $('devices-panel').append($('devices'));
+  $('toggle-devices').onclick = () => {
+    const open = $('devices-panel').hidden;
+    $('devices-panel').hidden = !open;
+    $('toggle-devices').setAttribute('aria-expanded', String(open));
+    if (open) fillDevices();
+  };
   $('toggle-camera').onclick = toggleCamera;
   $('toggle-screen').hidden = !media.canShareScreen;
   $('toggle-screen').onclick = toggleScreen;
   $('hangup').onclick = hangUp;
   for (const mode of modes) addModeButton(mode);
-  if (!media.audioTrack) alertUser('No microphone: you can listen, but the others cannot hear you.', 0);
+  if (!media.audioTrack) alertUser('No microphone: you can listen, but the others cannot hear you. Click Turn on mic to try again.', 0);
   updateControls();
   render();
 }
@@ -325,6 +403,21 @@ async function whileBusy(button, action) {
   } finally {
     button.disabled = false;
   }
+}
+
+/** Mutes and unmutes; without a microphone (denied, or lost), asks the browser for one again. */
+async function toggleMic() {
+  if (media.audioTrack) return media.setAudioEnabled(!media.audioEnabled);
+  await whileBusy($('toggle-mic'), async () => {
+    try {
+      media.setAudioEnabled(true);
+      await media.openMicrophone();
+      alertUser('');
+      fillDevices();
+    } catch (error) {
+      if (!error || error.name !== 'DeviceClosed') alertUser(describeMediaError(error, 'microphone'), 0);
+    }
+  });
 }
 
 async function toggleCamera() {
@@ -407,8 +500,7 @@ function updateControls() {
   const state = media.state;
   const mic = $('toggle-mic');
   mic.setAttribute('aria-pressed', String(state.audio));
-  mic.disabled = !media.audioTrack;
-  mic.querySelector('.label').textContent = state.audio ? 'Mute' : 'Unmute';
+  mic.querySelector('.label').textContent = !media.audioTrack ? 'Turn on mic' : state.audio ? 'Mute' : 'Unmute';
   mic.classList.toggle('off', !state.audio);
   const camera = $('toggle-camera');
   camera.setAttribute('aria-pressed', String(Boolean(media.cameraTrack)));
@@ -509,6 +601,10 @@ function updateTile(tile, info, link) {
     else if (!video.srcObject || video.srcObject.getVideoTracks()[0] !== track) video.srcObject = stream;
   } else if (stream && video.srcObject !== stream) {
     video.srcObject = stream;
+  }
+  if (!self && media.canChooseSpeaker && (video.dataset.sink ?? '') !== media.speaker) {
+    video.dataset.sink = media.speaker;
+    video.setSinkId(media.speaker).catch((error) => alertUser(describeMediaError(error, 'speaker')));
   }
   const showsVideo = Boolean(info.video || info.screen);
   tile.classList.toggle('has-video', showsVideo);

@@ -1,5 +1,13 @@
 // This participant's own media: the microphone (with a level meter), the camera, a shared screen, and
 // the video of an extra call mode. At most one video source is sent at a time; `videoTrack` is it.
+//
+// Devices: the microphone, camera and speaker chosen are remembered in this browser (localStorage) and
+// asked for by id, falling back to the browser's default when the device is gone. A device that stops
+// (unplugged, taken by another program) ends its track: the track is dropped, `lost` is dispatched, and
+// opening it again (the microphone or camera button) asks the browser afresh, so a denied or lost device
+// can always be retried.
+
+const CHOICES = 'crow-calls:devices';
 
 /** Why a device could not be opened, as a sentence for the page. */
 export function describeMediaError(error, what) {
@@ -8,7 +16,7 @@ export function describeMediaError(error, what) {
     return `This page is not a secure context, so the browser will not give it a ${what}. Open the call over HTTPS (or on localhost).`;
   }
   if (name === 'NotAllowedError' || name === 'SecurityError') {
-    return `Access to the ${what} was denied. Allow it in the browser's site settings, then reload the page.`;
+    return `Access to the ${what} was denied. Allow it in the browser's site settings, then try again.`;
   }
   if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found. Connect one and reload the page.`;
   if (name === 'NotReadableError' || name === 'AbortError') return `The ${what} is in use by another program, or failed to start.`;
@@ -37,6 +45,92 @@ export class LocalMedia extends EventTarget {
     this.pending = { audio: null, camera: null, screen: null, mode: null };
     // Bumped when a kind is stopped: a request that answers afterwards stops its track at once.
     this.generation = { audio: 0, camera: 0, screen: 0, mode: 0 };
+    /** The chosen devices by kind (`audioinput`, `videoinput`, `audiooutput`); absent: the default. */
+    this.choices = loadChoices();
+    if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+      navigator.mediaDevices.addEventListener('devicechange', () => this.dispatchEvent(new Event('devices')));
+    }
+  }
+
+  /** The devices the browser lists, by kind, with their labels (empty until a device was allowed). */
+  async listDevices() {
+    const found = { audioinput: [], videoinput: [], audiooutput: [] };
+    if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return found;
+    for (const device of await navigator.mediaDevices.enumerateDevices()) {
+      if (found[device.kind] && device.deviceId) found[device.kind].push({ id: device.deviceId, label: device.label });
+    }
+    return found;
+  }
+
+  /** Whether the page can choose where sound plays (`setSinkId`; Chromium has it, Firefox behind a pref). */
+  get canChooseSpeaker() {
+    return typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
+  }
+
+  /**
+   * Chooses a device of `kind` and remembers it. A microphone or camera in use is reopened on the new
+   * device, and the old track is stopped only once the new one runs; the connections swap tracks with
+   * `replaceTrack` when `change` fires. A speaker choice is applied by the page (`speaker`).
+   */
+  async choose(kind, id) {
+    if (id) this.choices[kind] = id;
+    else delete this.choices[kind];
+    saveChoices(this.choices);
+    if (kind === 'audioinput' && this.audioTrack) {
+      await this.reopen('audio');
+    } else if (kind === 'videoinput' && this.cameraTrack) {
+      await this.reopen('camera');
+    } else if (kind === 'audiooutput') {
+      this.changed();
+    }
+  }
+
+  /** The chosen speaker's id, or '' for the default. */
+  get speaker() {
+    return this.choices.audiooutput || '';
+  }
+
+  /** Opens the microphone or the camera again, on the device now chosen. */
+  async reopen(kind) {
+    const old = kind === 'audio' ? this.audioTrack : this.cameraTrack;
+    if (kind === 'audio') await this.openMicrophone({ replace: true });
+    else await this.startCamera({ replace: true });
+    if (old && old !== (kind === 'audio' ? this.audioTrack : this.cameraTrack)) old.stop();
+  }
+
+  /** Watches a device's track: when it ends without this page stopping it, the device was lost. */
+  watch(track, kind) {
+    track.addEventListener('ended', () => {
+      const current = kind === 'audio' ? this.audioTrack : this.cameraTrack;
+      if (current !== track) return;
+      if (kind === 'audio') this.audioTrack = null;
+      else this.cameraTrack = null;
+      this.changed();
+      this.dispatchEvent(new CustomEvent('lost', { detail: { kind } }));
+    });
+  }
+
+  /** Constraints for `kind` with the chosen device, when there is one. */
+  constraints(kind, base) {
+    const id = this.choices[kind === 'audio' ? 'audioinput' : 'videoinput'];
+    return id ? { ...base, deviceId: { exact: id } } : base;
+  }
+
+  /**
+   * getUserMedia for one kind on the chosen device; when that device is gone (unplugged since it was
+   * chosen), the browser's default instead, and the choice is forgotten.
+   */
+  async open(kind, base) {
+    const key = kind === 'audio' ? 'audioinput' : 'videoinput';
+    const wanted = { [kind]: this.constraints(kind, base) };
+    try {
+      return await userMedia(wanted, kind);
+    } catch (error) {
+      if (!this.choices[key] || (error.name !== 'OverconstrainedError' && error.name !== 'NotFoundError')) throw error;
+      delete this.choices[key];
+      saveChoices(this.choices);
+      return userMedia({ [kind]: base }, kind);
+    }
   }
 
   /**
@@ -90,15 +184,15 @@ export class LocalMedia extends EventTarget {
     this.dispatchEvent(new Event('change'));
   }
 
-  /** Opens the microphone (once). Throws the browser's error, which `describeMediaError` explains. */
-  async openMicrophone() {
-    if (this.audioTrack && this.audioTrack.readyState === 'live') return this.audioTrack;
-    return this.once('audio', () => userMedia({
-      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-    }, 'audio'), ({ track }) => {
-      if (this.audioTrack && this.audioTrack !== track) this.audioTrack.stop();
+  /** Opens the microphone (once). Throws the browser's error, which `describeMediaError` explains.
+   *  With `replace`, opens it again on the chosen device; the caller stops the old track. */
+  async openMicrophone({ replace = false } = {}) {
+    if (!replace && this.audioTrack && this.audioTrack.readyState === 'live') return this.audioTrack;
+    return this.once('audio', () => this.open('audio', { echoCancellation: true, noiseSuppression: true, autoGainControl: true }), ({ track }) => {
+      if (!replace && this.audioTrack && this.audioTrack !== track) this.audioTrack.stop();
       this.audioTrack = track;
       this.audioTrack.enabled = this.audioEnabled;
+      this.watch(track, 'audio');
       this.changed();
       return track;
     });
@@ -110,12 +204,11 @@ export class LocalMedia extends EventTarget {
     this.changed();
   }
 
-  async startCamera() {
-    if (this.cameraTrack) return this.cameraTrack;
-    return this.once('camera', () => userMedia({
-      video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
-    }, 'video'), ({ track }) => {
+  async startCamera({ replace = false } = {}) {
+    if (!replace && this.cameraTrack) return this.cameraTrack;
+    return this.once('camera', () => this.open('video', { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } }), ({ track }) => {
       this.cameraTrack = track;
+      this.watch(track, 'camera');
       this.changed();
       return track;
     });
@@ -234,6 +327,23 @@ export class LocalMedia extends EventTarget {
 function tracksOf(stream, kind) {
   const track = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
   return { track, discard: () => stream.getTracks().forEach((t) => t.stop()) };
+}
+
+function loadChoices() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(CHOICES) || '{}');
+    return saved && typeof saved === 'object' ? saved : {};
+  } catch {
+    return {};
+  }
+}
+
+function saveChoices(choices) {
+  try {
+    localStorage.setItem(CHOICES, JSON.stringify(choices));
+  } catch {
+    // Storage may be off (private windows): the choice then lasts for this page only.
+  }
 }
 
 async function userMedia(constraints, kind) {

@@ -74,6 +74,9 @@ def test_four_browsers_mesh_with_state_for_a_late_joiner_and_a_fifth_is_refused(
     for driver in (ada, bob):
         driver.find_element(By.CSS_SELECTOR, "[aria-label='Camera']").click()
     until(lambda: video_frames_grow(cy, 3), 120, "Cy to decode Ada's and Bob's video")
+    # The README's picture shows each tile's quality line.
+    until(lambda: cy.execute_script("return document.querySelectorAll('#grid .tile[data-quality]').length") == 2, 30,
+          "the quality figures on Cy's tiles")
     screenshot(cy, "call.png")
 
     dee = browsers()

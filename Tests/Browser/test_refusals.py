@@ -25,7 +25,18 @@ def test_a_denied_microphone_is_explained_and_joining_to_listen_still_works(own_
     wait(guest, lambda d: d.find_element(By.ID, "incall").is_displayed())
     alert = guest.find_element(By.ID, "call-alert")
     assert alert.is_displayed() and "No microphone" in alert.text
-    assert guest.find_element(By.CSS_SELECTOR, "[aria-label='Microphone']").get_attribute("disabled") is not None
+    # The microphone button tries again: still denied, it says where to allow it; allowed in the
+    # browser's settings (here through DevTools), the same click turns the microphone on.
+    mic = guest.find_element(By.CSS_SELECTOR, "[aria-label='Microphone']")
+    assert mic.get_attribute("disabled") is None and mic.text.endswith("Turn on mic")
+    mic.click()
+    wait(guest, lambda d: "was denied" in alert.text and "site settings" in alert.text, message="the denial again")
+    guest.execute_cdp_cmd("Browser.grantPermissions", {"origin": gateway.base, "permissions": ["audioCapture"]})
+    mic.click()
+    wait(guest, lambda d: d.execute_script(
+        "const t = window.crowCall.media.audioTrack; return Boolean(t && t.readyState === 'live');"),
+        message="the microphone once allowed")
+    wait(guest, lambda d: not alert.is_displayed() and mic.text.endswith("Mute"), message="the alert to go")
 
 
 def test_too_many_bad_links_from_one_network_are_throttled_with_a_clear_message(own_gateway, browsers):
