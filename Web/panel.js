@@ -50,14 +50,37 @@ function incomingRow(call) {
     }
     loadIncoming().catch(problem);
   };
+  // A call that rang out keeps its link until the caller withdraws it (`joinable`). An accepted call's
+  // link was opened already and admits one person once: Call back starts a fresh call instead.
+  const linkArea = el('div', { class: 'full', hidden: true });
+  const joinable = call.joinable ?? call.status === 'ringing';
   return el('li', { 'data-invite': call.id },
     el('div', { class: 'grow' },
       el('div', { class: 'title', text: call.senderName || 'Someone' }),
       el('div', { class: 'muted small', text: `${formatTime(call.receivedAt)} · room ${call.roomCode}` })),
     el('span', { class: `pill ${call.status}`, text: call.status }),
-    call.status === 'missed' ? null : el('button', { type: 'button', class: 'primary', onclick: act('accept'), text: 'Join', disabled: !url }),
+    joinable ? el('button', { type: 'button', class: 'primary', onclick: act('accept'), text: 'Join', disabled: !url }) : null,
+    call.status === 'accepted' ? el('button', { type: 'button', class: 'primary', onclick: () => callBack(call, linkArea), text: 'Call back' }) : null,
     el('button', { type: 'button', onclick: act('dismiss'), text: 'Dismiss' }),
-    call.status === 'ringing' ? el('button', { type: 'button', class: 'link', onclick: act('decline'), text: 'Decline' }) : null);
+    call.status === 'ringing' ? el('button', { type: 'button', class: 'link', onclick: act('decline'), text: 'Decline' }) : null,
+    linkArea);
+}
+
+/** Calls the contact who called: a new room and a new invite, since their link was used already. */
+async function callBack(call, linkArea) {
+  let contacts;
+  try {
+    ({ contacts } = await api('/api/contacts'));
+  } catch (error) {
+    return problem(error);
+  }
+  const contact = contacts.find((c) => c.pubkey === call.senderPubkey);
+  if (!contact) {
+    linkArea.replaceChildren(el('p', { class: 'error', role: 'alert', text: `${call.senderName || 'This caller'} is no longer in your contacts, so they cannot be called back from here.` }));
+    linkArea.hidden = false;
+    return;
+  }
+  await callContact(contact, linkArea);
 }
 
 // MARK: - Live rooms

@@ -235,6 +235,9 @@ struct RoomsController: Sendable {
         struct Call: Encodable {
             var id, senderName, senderPubkey, roomCode, joinUrl: String
             var status: IncomingCallStatus
+            /// Whether the link can still be used to join: a call nobody answered, also once it has rung
+            /// out, as long as the caller did not withdraw it. An accepted call's link was opened already.
+            var joinable: Bool
             var receivedAt: Int64
         }
         struct Incoming: Encodable { var calls: [Call] }
@@ -243,7 +246,8 @@ struct RoomsController: Sendable {
                 calls: calls.map {
                     Call(
                         id: $0.inviteId, senderName: $0.senderName, senderPubkey: $0.senderPubkey, roomCode: $0.roomCode,
-                        joinUrl: $0.joinUrl, status: $0.status(now: now, ringWindow: ringWindow), receivedAt: $0.receivedAt
+                        joinUrl: $0.joinUrl, status: $0.status(now: now, ringWindow: ringWindow), joinable: $0.status == .ringing,
+                        receivedAt: $0.receivedAt
                     )
                 }
             )

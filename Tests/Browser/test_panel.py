@@ -2,7 +2,7 @@
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import panel_listening, probe, screenshot, until, wait
+from conftest import Gateway, panel_listening, probe, screenshot, until, wait
 
 NPUB = "npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6"
 
@@ -192,3 +192,46 @@ def test_the_host_can_rejoin_a_live_room_after_closing_its_tab(gateway, browsers
     assert owner.find_element(By.ID, "prejoin-host").text.startswith("You are hosting this call.")
     owner.find_element(By.ID, "join").click()
     wait(owner, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="back in the call")
+
+
+def test_a_call_that_rang_out_can_still_be_joined_and_an_accepted_one_is_called_back(browsers):
+    served = Gateway(env={"CROW_CALLS_RING_WINDOW": "5"})
+    try:
+        contact = served.api("POST", "/api/contacts", {"name": "Barbara", "pubkey": NPUB}, expect=201)
+        # Barbara's link leads to a real room (on this gateway, standing in for hers).
+        their_room = served.room("Barbara")
+        their_link = served.guest_link(their_room["roomCode"])
+        owner = browsers(served.base, served.session)
+        open_panel(owner, served)
+        panel_listening(owner)
+        call = served.incoming("Barbara", join_url=their_link, sender_pubkey=contact["pubkey"])
+        row = f"//li[@data-invite='{call}']"
+        wait(owner, lambda d: d.find_elements(By.XPATH, row), 30, "the incoming row")
+        # Nobody answered within the ring window: the call reads missed, and Join is still there.
+        wait(owner, lambda d: d.find_element(By.XPATH, row + "//span[contains(@class,'pill')]").text == "missed", 60,
+             "the call to ring out")
+        panel_tab = owner.current_window_handle
+        owner.find_element(By.XPATH, row + "//button[text()='Join']").click()
+        until(lambda: len(owner.window_handles) == 2, 30, "the call's tab")
+        call_tab = [h for h in owner.window_handles if h != panel_tab][0]
+        owner.switch_to.window(call_tab)
+        wait(owner, lambda d: d.find_element(By.ID, "join").is_displayed(), message="Barbara's call, ready to join")
+        assert their_room["roomCode"] in owner.current_url
+        owner.switch_to.window(panel_tab)
+        until(lambda: [e for e in served.events("invite.accepted") if e["data"]["inviteId"] == call], 30, "invite.accepted")
+
+        # Accepted: the link was opened once already, so the row offers Call back, not Join again.
+        wait(owner, lambda d: d.find_elements(By.XPATH, row + "//button[text()='Call back']"), 30, "Call back")
+        assert not owner.find_elements(By.XPATH, row + "//button[text()='Join']")
+        before = set(owner.window_handles)
+        owner.find_element(By.XPATH, row + "//button[text()='Call back']").click()
+        until(lambda: len(owner.window_handles) == 3, 30, "the new call's tab")
+        requested = until(lambda: [e for e in served.events("invite.requested")
+                                   if e["data"]["contactPubkey"] == contact["pubkey"]], 30, "an invite to Barbara")
+        new_tab = [h for h in owner.window_handles if h not in before][0]
+        owner.switch_to.window(new_tab)
+        wait(owner, lambda d: d.find_element(By.ID, "join").is_displayed(), message="the new room's pre-join screen")
+        assert "hosting" in owner.find_element(By.ID, "prejoin-host").text
+        assert requested[0]["data"]["room"] in owner.current_url and their_room["roomCode"] not in owner.current_url
+    finally:
+        served.stop()

@@ -146,11 +146,13 @@ class Gateway:
     def guest_link(self, code, label=None):
         return self.api("POST", f"/api/rooms/{code}/invites", {"label": label} if label else {}, expect=201)["callUrl"]
 
-    def incoming(self, caller="Grace", join_url=None):
+    def incoming(self, caller="Grace", join_url=None, sender_pubkey=None):
         """Records an incoming call as the Nostr inbox will (crow-testkit); returns its id."""
         command = [str(BIN / "crow-testkit"), "incoming", "--data-dir", self.data, "--caller", caller]
         if join_url:
             command += ["--join-url", join_url]
+        if sender_pubkey:
+            command += ["--sender-pubkey", sender_pubkey]
         out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
         return out.stdout.strip()
 

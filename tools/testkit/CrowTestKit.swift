@@ -17,7 +17,7 @@ struct CrowTestKit: AsyncParsableCommand {
     )
 }
 
-/// `crow-testkit incoming --data-dir D --caller NAME [--room CODE] [--join-url URL]`: appends
+/// `crow-testkit incoming --data-dir D --caller NAME [--room CODE] [--join-url URL] [--sender-pubkey HEX]`: appends
 /// `invite.received` and prints the invite id. Safe while the gateway runs: the ledger serializes
 /// writers, and the gateway's feed picks the event up.
 struct IncomingCommand: AsyncParsableCommand {
@@ -35,6 +35,9 @@ struct IncomingCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The link the call is joined with.")
     var joinURL: String?
 
+    @Option(name: .long, help: "The caller's public key, 64 hex digits (a contact's, to call them back).")
+    var senderPubkey: String = String(repeating: "ab", count: 32)
+
     @Flag(name: .long, help: "Also print the time the call was recorded (unix ms), after the id.")
     var timed = false
 
@@ -51,7 +54,7 @@ struct IncomingCommand: AsyncParsableCommand {
             InviteDecisions.Received(
                 inviteId: id,
                 nostrEventId: Secrets.identifier() + Secrets.identifier() + Secrets.identifier() + Secrets.identifier(),
-                senderPubkey: String(repeating: "ab", count: 32),
+                senderPubkey: senderPubkey,
                 senderName: caller,
                 room: room,
                 joinUrl: joinURL ?? "https://caller.example/calls?room=\(room)&token=t\(id)",
