@@ -81,6 +81,7 @@ let package = Package(
                 .embedInCode("calls.css"),
                 .embedInCode("toast.css"),
                 .embedInCode("common.js"),
+                .embedInCode("safe-url.js"),
                 .embedInCode("call.js"),
                 .embedInCode("mesh.js"),
                 .embedInCode("quality.js"),

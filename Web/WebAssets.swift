@@ -19,6 +19,7 @@ public enum WebAssets {
             ("calls.css", "text/css; charset=utf-8", PackageResources.calls_css),
             ("toast.css", "text/css; charset=utf-8", PackageResources.toast_css),
             ("common.js", "text/javascript; charset=utf-8", PackageResources.common_js),
+            ("safe-url.js", "text/javascript; charset=utf-8", PackageResources.safe_url_js),
             ("call.js", "text/javascript; charset=utf-8", PackageResources.call_js),
             ("mesh.js", "text/javascript; charset=utf-8", PackageResources.mesh_js),
             ("quality.js", "text/javascript; charset=utf-8", PackageResources.quality_js),

@@ -79,14 +79,10 @@ export function formatTime(ms) {
     : date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-/** Only http(s) URLs are ever opened or shown as links; anything else from another machine is refused. */
+/** Only http(s) URLs are ever opened or shown as links; anything else from another machine is refused
+ *  (the rule is Web/safe-url.js, which every page loads first). */
 export function safeURL(text) {
-  try {
-    const url = new URL(text, location.href);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
+  return self.crowSafeURL(text, location.href);
 }
 
 /** Opens a tab at once (inside the click, so no popup blocker stops it) and points it at the URL the

@@ -6,6 +6,8 @@
 // payload is data: names are shown by the system as plain text.
 'use strict';
 
+importScripts('/calls/assets/safe-url.js');
+
 const INCOMING = '/api/calls/incoming/';
 
 self.addEventListener('install', () => self.skipWaiting());
@@ -77,11 +79,7 @@ async function post(path) {
   }
 }
 
+/** The pages' one link rule (Web/safe-url.js). */
 function safeURL(text) {
-  try {
-    const url = new URL(text, self.location.origin);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-  } catch (_) {
-    return null;
-  }
+  return self.crowSafeURL(text, self.location.origin);
 }

@@ -263,13 +263,9 @@
     return stack;
   }
 
+  /** The pages' one link rule (Web/safe-url.js, loaded before this script). */
   function safeURL(text) {
-    try {
-      const url = new URL(text, location.href);
-      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-    } catch {
-      return null;
-    }
+    return self.crowSafeURL(text, location.href);
   }
 
   async function post(id, action) {

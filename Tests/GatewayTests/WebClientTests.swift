@@ -88,8 +88,21 @@ import Testing
             try await client.execute(uri: "/calls/assets/call.js", method: .get, headers: [.ifNoneMatch: "\"other\""]) { response in
                 #expect(response.status == .ok)
             }
-            for uri in ["/calls/toast.js", "/calls/assets/toast.css", "/calls/assets/calls.css", "/calls/assets/icon.svg"] {
+            for uri in ["/calls/toast.js", "/calls/assets/toast.css", "/calls/assets/calls.css", "/calls/assets/icon.svg", "/calls/assets/safe-url.js"] {
                 try await client.execute(uri: uri, method: .get) { #expect($0.status == .ok, "\(uri)") }
+            }
+            // The link rule has one copy: the toast is served with it in front (one tag on any page), and
+            // neither the toast nor the service worker carries its own.
+            let rule = try await client.execute(uri: "/calls/assets/safe-url.js", method: .get) { String(buffer: $0.body) }
+            try await client.execute(uri: "/calls/toast.js", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.hasPrefix(rule))
+                #expect(text.components(separatedBy: "url.protocol === 'http:'").count == 2)
+            }
+            try await client.execute(uri: "/calls/sw.js", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("importScripts('/calls/assets/safe-url.js')"))
+                #expect(!text.contains("url.protocol"))
             }
             // Pages only through their routes; nothing outside the embedded list; no path tricks.
             for uri in [

@@ -56,7 +56,7 @@ struct WebClientController: Sendable {
         self.configuration = configuration
         let assets = WebAssets.all.mapValues { StaticFile(contentType: $0.contentType, bytes: $0.bytes) }
         guard let callPage = assets["call.html"], let panelPage = assets["panel.html"], let checkPage = assets["check.html"],
-            let toast = assets["toast.js"], let serviceWorker = assets["sw.js"]
+            let toast = WebAssets.all["toast.js"], let safeURL = WebAssets.all["safe-url.js"], let serviceWorker = assets["sw.js"]
         else {
             preconditionFailure("the web client's pages are missing from WebAssets.all")
         }
@@ -64,7 +64,8 @@ struct WebClientController: Sendable {
         self.callPage = callPage
         self.panelPage = panelPage
         self.checkPage = checkPage
-        self.toast = toast
+        // `/calls/toast.js` stays one tag for any page: it carries the link rule it needs in front of it.
+        self.toast = StaticFile(contentType: toast.contentType, bytes: safeURL.bytes + Array("\n".utf8) + toast.bytes)
         self.serviceWorker = serviceWorker
         var modes: [String: StaticFile] = [:]
         for name in configuration.callModes {
