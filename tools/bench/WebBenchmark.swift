@@ -238,12 +238,24 @@ struct WebBenchmark: AsyncParsableCommand {
         struct Figures: Decodable {
             var join_ms: [Double]
             var toast_ms: [Double]
+            var recover_ms: [Double]
+            var join4_ms: [Double]
+            var sent_kbps_limited: [Double]
+            var sent_kbps_unlimited: [Double]
         }
         guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
             let figures = try? JSONDecoder().decode(Figures.self, from: Data(line.utf8))
         else { throw BenchError("web_bench.py printed no figures") }
         report.addLatency("click on Join → connected (loopback, \(figures.join_ms.count) joins), ms", figures.join_ms, targetP50: 500, targetP95: nil)
         report.addLatency("invite.received appended → toast shown (stream, \(figures.toast_ms.count) calls), ms", figures.toast_ms, targetP50: nil, targetP95: 1000)
+        report.addLatency("socket dropped + ICE restart → audio flowing again (\(figures.recover_ms.count) times), ms", figures.recover_ms, targetP50: nil, targetP95: 5000)
+        report.addLatency("click on Join → connected as the 4th of 4 (\(figures.join4_ms.count) joins), ms", figures.join4_ms, targetP50: nil, targetP95: nil)
+        report.add("video sent per peer, 4 people, camera on, with the page's limits, kb/s", figures.sent_kbps_limited, unit: "")
+        report.add("video sent per peer, same call, limits lifted (baseline), kb/s", figures.sent_kbps_unlimited, unit: "")
+        if !figures.sent_kbps_limited.isEmpty, !figures.sent_kbps_unlimited.isEmpty {
+            let ratio = Statistics.median(figures.sent_kbps_limited) / max(1, Statistics.median(figures.sent_kbps_unlimited))
+            report.add("limited / unlimited, median", [ratio], unit: "×")
+        }
     }
 }
 
