@@ -251,6 +251,7 @@ async function join() {
     await mesh.connect({ token, name });
   } catch {
     // The browser hides why an upgrade was refused; the link check says.
+    mesh.teardown();
     mesh = null;
     button.disabled = false;
     button.textContent = 'Join Call';
@@ -278,6 +279,7 @@ async function resumeAfterReload(saved) {
     await mesh.connect({ resume: saved.resume });
   } catch {
     sessionStorage.removeItem(sessionKey);
+    mesh.teardown();
     mesh = null;
     media.stopAll();
     notice('You left this call', 'You were away too long to take your seat back, and your link has been used.');
@@ -323,7 +325,6 @@ function offerRejoin(after, hostName) {
   box.id = 'rejoin-box';
   after.after(box);
 }
-
 
 // MARK: - In the call
 

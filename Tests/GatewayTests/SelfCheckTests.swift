@@ -33,10 +33,11 @@ import Testing
                 #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
                 let html = String(buffer: response.body)
                 #expect(html.contains(#"<script type="module" src="/calls/assets/check.js"></script>"#))
+                #expect(html.contains(#"<script src="/calls/assets/safe-url.js"></script>"#))
                 // Every <script> has a src, and no element carries a style or an event handler attribute.
                 let scripts = html.components(separatedBy: "<script").count - 1
                 let withSource = html.components(separatedBy: "<script src=").count - 1 + html.components(separatedBy: #"<script type="module" src="#).count - 1
-                #expect(scripts == 2 && scripts == withSource)
+                #expect(scripts == 3 && scripts == withSource)
                 #expect(!html.contains(" style=") && !html.contains("<style"))
                 #expect(html.range(of: #"\son[a-z]+="#, options: .regularExpression) == nil)
             }
