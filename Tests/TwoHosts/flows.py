@@ -137,3 +137,22 @@ def tile_quality(page):
     return page.script(
         "const t = [...document.querySelectorAll('#grid .tile')].find((t) => t.dataset.peer !== 'self');"
         "return t && t.dataset.quality ? {...t.dataset, line: t.querySelector('.quality').textContent} : null;")
+
+
+NEGOTIATION = """
+const mesh = window.crowCall && window.crowCall.mesh;
+return mesh ? [...mesh.links.values()].map((l) => l.pc.signalingState) : null;
+"""
+
+
+def settled(page):
+    """Every connection of the page is stable (no offer waiting for its answer)."""
+    states = page.script(NEGOTIATION)
+    return bool(states) and all(state == "stable" for state in states)
+
+
+def audio_grew(first, second, before):
+    """Audio packets came in on both pages since `before` (from `links` of each)."""
+    now = [links(first), links(second)]
+    return all(isinstance(side, list) and len(side) == 1 and side[0]["state"] == "connected"
+               and side[0]["audioIn"] > base[0]["audioIn"] + 20 for side, base in zip(now, before))

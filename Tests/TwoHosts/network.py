@@ -154,3 +154,24 @@ def quiet_ipv6(namespace):
 def in_namespace(namespace, command):
     """`command` (a list) as run inside `namespace`."""
     return ["ip", "netns", "exec", namespace] + list(command)
+
+
+class Cut:
+    """Everything between a household and one address dropped, both ways, by nftables in the household's
+    namespace, until `mend()`: the network under a call gone for a while (a laptop changing networks),
+    while the test's own line to the household's browser (from the bridge's address) stays up."""
+
+    def __init__(self, namespace, address):
+        self.namespace = namespace
+        self.table = "crowcut%d" % os.getpid()
+        rules = (
+            "table inet %s {\n"
+            "  chain out { type filter hook output priority 0; ip daddr %s drop; }\n"
+            "  chain in { type filter hook input priority 0; ip saddr %s drop; }\n"
+            "}\n" % (self.table, address, address)
+        )
+        subprocess.run(["ip", "netns", "exec", namespace, "nft", "-f", "-"], input=rules, check=True,
+                       capture_output=True, text=True, timeout=30)
+
+    def mend(self):
+        run("ip", "netns", "exec", self.namespace, "nft", "delete", "table", "inet", self.table, check=False)

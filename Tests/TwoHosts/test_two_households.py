@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from flows import add_contact, audio_both_ways, close_all, join, links, new_tab, open_browser, sign_up, tile_quality
+from flows import add_contact, audio_both_ways, audio_grew, close_all, join, links, new_tab, open_browser, settled, sign_up, tile_quality
 from households import HouseholdGateway, until
+from network import Cut
 
 @pytest.mark.parametrize("ada_kind,bob_kind", [("chromium", "chromium"), ("chromium", "firefox")])
 def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, relay, ada_kind, bob_kind):
@@ -64,6 +65,23 @@ def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, rela
         for page in (ada, bob):
             quality = until(lambda: tile_quality(page), 30, "the figures on the other person's tile")
             assert quality["path"] == "host" and quality["line"].endswith(" · direct"), quality
+        # Bob's network goes away under the call: his signaling socket drops and the media path breaks at
+        # the same moment, for long enough that ICE gives up on the path and restarts while there is no
+        # socket to send the restart's offer on. When the network is back, the socket resumes and the
+        # queued or retried offer gets through: both sides settle and audio flows both ways again.
+        before = [links(ada), links(bob)]
+        cut = Cut(bob_ns, ada_address)
+        try:
+            bob.script("window.crowCall.mesh.socket.close(4001, 'network change')")
+            until(lambda: any(l["state"] != "connected" for l in links(ada)), 45, "Ada's side to lose the path")
+            # An ICE restart's offer is out, with nowhere to go: Bob's has no socket, Ada's reaches a
+            # seat in its grace.
+            until(lambda: not settled(bob) or not settled(ada), 45, "an ICE restart while the network is gone")
+        finally:
+            cut.mend()
+        until(lambda: settled(ada) and settled(bob) and audio_grew(ada, bob, before), 90,
+              "the call to come back by itself")
+
         # The call is recorded where it was placed and where it was answered.
         assert ada_gateway.ledger("SELECT COUNT(*) FROM events WHERE type = 'invite.sent'")[0][0] == 1
         assert bob_gateway.ledger("SELECT COUNT(*) FROM events WHERE type = 'invite.accepted'")[0][0] == 1
