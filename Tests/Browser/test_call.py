@@ -202,6 +202,11 @@ def test_the_pre_join_meter_moves_and_the_test_mode_video_reaches_the_other_side
     assert len(levels) >= 3 and max(levels) > 0, levels
     ada.find_element(By.ID, "preview-camera").click()
     wait(ada, lambda d: d.find_element(By.ID, "preview-video").is_displayed())
+    # The picture is in the preview (frames decoded), and the device pickers are filled, for the README.
+    wait(ada, lambda d: d.execute_script(
+        "const v = document.getElementById('preview-video');"
+        "return v.videoWidth > 0 && v.currentTime > 0.3 && document.getElementById('choose-mic').options.length > 1;"),
+        message="the camera preview playing and the device pickers filled")
     screenshot(ada, "prejoin.png")
     ada.find_element(By.ID, "join").click()
     wait(ada, lambda d: d.find_element(By.ID, "incall").is_displayed())
