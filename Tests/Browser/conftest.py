@@ -169,6 +169,16 @@ def all_connected(drivers, peers):
     return True
 
 
+def two_in_a_call(gateway, browsers):
+    """Ada (the host) and Bob (a guest) joined through the page, their connection `connected`."""
+    room = gateway.room("Ada")
+    ada, bob = browsers(), browsers()
+    join(ada, room["callUrl"], "Ada")
+    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
+    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    return room, ada, bob
+
+
 def screenshot(driver, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / name))

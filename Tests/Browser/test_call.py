@@ -4,7 +4,7 @@ import time
 
 from selenium.webdriver.common.by import By
 
-from conftest import Gateway, all_connected, join, screenshot, stats, until, wait
+from conftest import Gateway, all_connected, join, screenshot, stats, two_in_a_call, until, wait
 
 
 def tile_state(driver, peer_id):
@@ -14,16 +14,6 @@ def tile_state(driver, peer_id):
         " name: t.querySelector('.name').textContent} : null;",
         peer_id,
     )
-
-
-def two_in_a_call(gateway, browsers):
-    """Ada (the host) and Bob (a guest) joined through the page, their connection `connected`."""
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
-    return room, ada, bob
 
 
 def video_frames_grow(driver, peers):

@@ -2,16 +2,7 @@
 with a badge when the figures get poor. Real Chromium on a real gateway."""
 from selenium.webdriver.common.by import By
 
-from conftest import all_connected, join, screenshot, stats, until
-
-
-def two_in_a_call(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
-    return ada, bob
+from conftest import screenshot, stats, two_in_a_call, until
 
 
 def tile(driver, peer_id):
@@ -24,7 +15,7 @@ def tile(driver, peer_id):
 
 
 def test_each_tile_shows_the_connections_round_trip_loss_bitrate_and_path(gateway, browsers):
-    ada, bob = two_in_a_call(gateway, browsers)
+    _, ada, bob = two_in_a_call(gateway, browsers)
     bob_id = stats(bob)["self"]
     # Two samples apart (2 s each), the tile has figures: on loopback the path is direct between host
     # candidates, the round trip is short, and audio is coming in.
@@ -65,7 +56,7 @@ link.pc.getStats = async () => {
 
 
 def test_a_tile_warns_when_the_connection_gets_poor_and_the_warning_goes_when_it_recovers(gateway, browsers):
-    ada, bob = two_in_a_call(gateway, browsers)
+    _, ada, bob = two_in_a_call(gateway, browsers)
     bob_id = stats(bob)["self"]
     until(lambda: (tile(ada, bob_id) or {}).get("line"), 30, "figures on Bob's tile")
     ada.execute_script(TROUBLE, 0.6, 0)

@@ -7,16 +7,7 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import Gateway, all_connected, join, stats, until, wait
-
-
-def two_in_a_call(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
-    return room, ada, bob
+from conftest import Gateway, all_connected, join, stats, two_in_a_call, until, wait
 
 
 def negotiation(driver):
@@ -109,11 +100,8 @@ def test_someone_who_joins_while_another_is_in_grace_connects_to_everyone(browse
     # A long grace, so the held seat cannot time out while the newcomer sets up.
     served = Gateway(env={"CROW_CALLS_RESUME_GRACE": "60"})
     try:
-        room = served.room("Ada")
-        ada, bob, cara = browsers(), browsers(), browsers()
-        join(ada, room["callUrl"], "Ada")
-        join(bob, served.guest_link(room["roomCode"]), "Bob")
-        until(lambda: all_connected([ada, bob], 2), 45, "Ada and Bob to connect")
+        room, ada, bob = two_in_a_call(served, browsers)
+        cara = browsers()
         bob.execute_script(HOLD_RESUME)
         join(cara, served.guest_link(room["roomCode"]), "Cara")
         bob_id = stats(bob)["self"]

@@ -5,7 +5,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import all_connected, join, stats, until, wait
+from conftest import all_connected, join, stats, two_in_a_call, until, wait
 
 
 def options(driver, select_id):
@@ -100,11 +100,7 @@ def test_devices_are_chosen_before_joining_and_switched_in_the_call(gateway, bro
 
 
 def test_an_unplugged_microphone_or_camera_is_said_and_can_be_turned_on_again(gateway, browsers):
-    room = gateway.room("Ada")
-    ada, bob = browsers(), browsers()
-    join(ada, room["callUrl"], "Ada")
-    join(bob, gateway.guest_link(room["roomCode"]), "Bob")
-    until(lambda: all_connected([ada, bob], 2), 45, "the call to connect")
+    _, ada, bob = two_in_a_call(gateway, browsers)
     ada_id = stats(ada)["self"]
     # The browser ends a track whose device is unplugged; that is what the page sees.
     ada.execute_script("const t = window.crowCall.media.audioTrack; t.stop(); t.dispatchEvent(new Event('ended'));")
