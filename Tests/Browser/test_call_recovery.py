@@ -154,7 +154,10 @@ def test_the_page_stops_reconnecting_when_the_seat_is_gone_and_the_host_can_rejo
         ada.execute_script(CUT_OFF)
         wait(ada, lambda d: d.find_element(By.ID, "ended").is_displayed(), 30, "the owner's end screen")
         ada.find_element(By.ID, "rejoin").click()
-        wait(ada, lambda d: d.find_element(By.ID, "join").is_displayed(), message="the pre-join screen of the new link")
+        # Read in one script: the page is being replaced, and an element found on the old one goes stale.
+        wait(ada, lambda d: d.execute_script(
+            "const p = document.getElementById('prejoin'); return document.readyState === 'complete' && Boolean(p && !p.hidden);"),
+            message="the pre-join screen of the new link")
         assert room["roomCode"] in ada.current_url and "token" not in ada.current_url
         assert ada.find_element(By.ID, "prejoin-host").text.startswith("You are hosting this call")
         ada.find_element(By.ID, "join").click()

@@ -98,6 +98,8 @@ import Testing
         var room = Self.twoPeers()
         #expect(try ClientMessage.parse(#"{"type":"away"}"#) == .away)
         #expect(room.receive(.away, on: 2, now: 10).isEmpty)
+        // Only the sender's own seat: Ada's stays as it was.
+        #expect(room.seat("bob")?.away == true && room.seat("ada")?.away == false)
         #expect(room.detached(2, now: 20).isEmpty)
         // A reload resumes within the away grace (8 s) and gets the full grace back for the next drop.
         #expect(room.tick(now: 20 + 7_999).isEmpty)
