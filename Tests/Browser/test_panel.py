@@ -1,4 +1,5 @@
 """The Calls panel in real Chromium: sign-in redirect, contacts, calling, live rooms, incoming, history."""
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -194,6 +195,27 @@ def test_the_host_can_rejoin_a_live_room_after_closing_its_tab(gateway, browsers
     wait(owner, lambda d: d.find_element(By.ID, "incall").is_displayed(), message="back in the call")
 
 
+def click_when_there(driver, xpath, message):
+    """Clicks a button of a list the panel may be drawing again at that moment (a live change): a button
+    that went stale between finding and clicking is found again in the new list."""
+    def clicked():
+        try:
+            buttons = driver.find_elements(By.XPATH, xpath)
+            if not buttons:
+                return False
+            buttons[0].click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    until(clicked, 30, message)
+
+
+def pill(driver, invite):
+    return driver.execute_script(
+        "const p = document.querySelector(`#incoming-list [data-invite=\"${arguments[0]}\"] .pill`); return p && p.textContent;",
+        invite)
+
+
 def test_a_call_that_rang_out_can_still_be_joined_and_an_accepted_one_is_called_back(browsers):
     served = Gateway(env={"CROW_CALLS_RING_WINDOW": "5"})
     try:
@@ -208,10 +230,9 @@ def test_a_call_that_rang_out_can_still_be_joined_and_an_accepted_one_is_called_
         row = f"//li[@data-invite='{call}']"
         wait(owner, lambda d: d.find_elements(By.XPATH, row), 30, "the incoming row")
         # Nobody answered within the ring window: the call reads missed, and Join is still there.
-        wait(owner, lambda d: d.find_element(By.XPATH, row + "//span[contains(@class,'pill')]").text == "missed", 60,
-             "the call to ring out")
+        until(lambda: pill(owner, call) == "missed", 60, "the call to ring out")
         panel_tab = owner.current_window_handle
-        owner.find_element(By.XPATH, row + "//button[text()='Join']").click()
+        click_when_there(owner, row + "//button[text()='Join']", "Join")
         until(lambda: len(owner.window_handles) == 2, 30, "the call's tab")
         call_tab = [h for h in owner.window_handles if h != panel_tab][0]
         owner.switch_to.window(call_tab)
@@ -221,10 +242,12 @@ def test_a_call_that_rang_out_can_still_be_joined_and_an_accepted_one_is_called_
         until(lambda: [e for e in served.events("invite.accepted") if e["data"]["inviteId"] == call], 30, "invite.accepted")
 
         # Accepted: the link was opened once already, so the row offers Call back, not Join again.
-        wait(owner, lambda d: d.find_elements(By.XPATH, row + "//button[text()='Call back']"), 30, "Call back")
-        assert not owner.find_elements(By.XPATH, row + "//button[text()='Join']")
+        until(lambda: pill(owner, call) == "accepted", 30, "the call to read accepted")
+        assert owner.execute_script(
+            "const r = document.querySelector(`#incoming-list [data-invite=\"${arguments[0]}\"]`);"
+            "return [...r.querySelectorAll('button')].map((b) => b.textContent);", call) == ["Call back", "Dismiss"]
         before = set(owner.window_handles)
-        owner.find_element(By.XPATH, row + "//button[text()='Call back']").click()
+        click_when_there(owner, row + "//button[text()='Call back']", "Call back")
         until(lambda: len(owner.window_handles) == 3, 30, "the new call's tab")
         requested = until(lambda: [e for e in served.events("invite.requested")
                                    if e["data"]["contactPubkey"] == contact["pubkey"]], 30, "an invite to Barbara")
