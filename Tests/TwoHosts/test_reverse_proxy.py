@@ -83,7 +83,8 @@ def test_behind_a_reverse_proxy_calls_the_stream_and_per_ip_limits_work(segment,
               "the live stream to open through the proxy")
         gateway.incoming("Grace")
         until(lambda: ada.visible(".crow-toast"), 60, "the toast over the stream")
-        assert ada.find(".crow-toast .crow-toast-text").text == "Grace is calling…"
+        # The banner slides down for a moment; its text reads once it is in place.
+        until(lambda: ada.find(".crow-toast .crow-toast-text").text == "Grace is calling…", 30, "the toast's text")
 
         # A call: Ada starts it from the panel, a guest on another host opens the link; signaling runs
         # through the proxy's WebSocket upgrade, media straight between the two hosts.

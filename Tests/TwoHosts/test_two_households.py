@@ -46,7 +46,8 @@ def test_ada_calls_bob_on_another_machine_and_they_hear_each_other(segment, rela
 
         until(lambda: bob.visible(".crow-toast .crow-toast-accept"), 90, "the toast on Bob's panel")
         ringing = time.monotonic() - called
-        assert bob.find(".crow-toast .crow-toast-text").text == "Ada is calling…"
+        # The banner slides down for a moment: Accept is clicked once it is in place and reads right.
+        until(lambda: bob.find(".crow-toast .crow-toast-text").text == "Ada is calling…", 30, "the toast's text")
         panel = bob.handles()
         bob.click(".crow-toast .crow-toast-accept")
         new_tab(bob, panel)
