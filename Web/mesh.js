@@ -586,8 +586,8 @@ export class Mesh extends EventTarget {
    * frozen tile for the whole grace when the tab was closed.
    */
   away() {
-    if (this.leaving || this.ended) return;
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: 'away' }));
+    // `send` writes it only while the socket is open (it is not a signal, so it is never queued).
+    if (!this.leaving && !this.ended) this.send({ type: 'away' });
   }
 
   /** Hang up: tell the gateway (it records `peer.left(hangup)`), then close everything. */
