@@ -20,6 +20,10 @@ let package = Package(
         .library(name: "CallStore", targets: ["CallStore"]),
         .library(name: "OwnerStore", targets: ["OwnerStore"]),
         .library(name: "Nostr", targets: ["Nostr"]),
+        .library(name: "Signaling", targets: ["Signaling"]),
+        .library(name: "Invites", targets: ["Invites"]),
+        .library(name: "PushDelivery", targets: ["PushDelivery"]),
+        .library(name: "CallsMCP", targets: ["CallsMCP"]),
         .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
@@ -116,10 +120,9 @@ let package = Package(
         .target(
             name: "Decisions",
             dependencies: [
-                "TextCoding",
+                "CrowSecurity",
                 "Ledger",
                 "Projections",
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -127,6 +130,7 @@ let package = Package(
         .target(
             name: "CallStore",
             dependencies: [
+                "CrowSecurity",
                 "Ledger",
                 "Projections",
                 "Decisions",
@@ -139,6 +143,16 @@ let package = Package(
         // A private key in a file: created once, mode 0600, atomically (the Nostr and VAPID keys).
         .target(name: "SecretFile", swiftSettings: swiftSettings),
         .target(name: "TextCoding", swiftSettings: swiftSettings),
+        // Secrets (random tokens, their hashes), constant-time comparison and the rules for untrusted
+        // text: general helpers that the calls domain and the owner's store both use.
+        .target(
+            name: "CrowSecurity",
+            dependencies: [
+                "TextCoding",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Web Push (RFC 8291 encryption, RFC 8292 VAPID) and ntfy messages, without I/O.
         .target(
             name: "Notify",
@@ -164,7 +178,7 @@ let package = Package(
             name: "OwnerStore",
             dependencies: [
                 "Ledger",
-                "Decisions",
+                "CrowSecurity",
                 "Nostr",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -174,6 +188,7 @@ let package = Package(
         .target(
             name: "CallSimulation",
             dependencies: [
+                "CrowSecurity",
                 "Ledger",
                 "Projections",
                 "Decisions",
@@ -181,6 +196,82 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Rooms on the wire: the pure RoomMachine, the hub that follows the ledger and relays signals
+        // between sockets, the per-client abuse limits and the ICE servers. No HTTP router, no SQL.
+        .target(
+            name: "Signaling",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "Decisions",
+                "CallStore",
+                "CrowSecurity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Invites between gateways over Nostr: composing them, the inbox's intake, the outbox, answers,
+        // the room-end notifier, and the relay publisher and subscriber.
+        .target(
+            name: "Invites",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "Decisions",
+                "CallStore",
+                "OwnerStore",
+                "Nostr",
+                "CrowSecurity",
+                "TextCoding",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Web Push and ntfy delivery: the dispatcher that follows the ledger, the HTTP sender and the
+        // bookkeeping of each send, on top of Notify's message building.
+        .target(
+            name: "PushDelivery",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "CallStore",
+                "OwnerStore",
+                "Notify",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The call tools for an AI assistant (`crow-calls mcp`).
+        .target(
+            name: "CallsMCP",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                "CallStore",
+                "OwnerStore",
+                "Nostr",
+                "Invites",
+                "TextCoding",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP only: controllers, middleware, owner pages, web routes, the stream and the bell,
+        // configuration, the error table and `buildApplication`, the composition root.
         .target(
             name: "Gateway",
             dependencies: [
@@ -191,15 +282,17 @@ let package = Package(
                 "OwnerStore",
                 "Nostr",
                 "Notify",
+                "Signaling",
+                "Invites",
+                "PushDelivery",
                 "WebAssets",
                 "TextCoding",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "MCP", package: "swift-sdk"),
+                "CrowSecurity",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -223,6 +316,7 @@ let package = Package(
                 "CallStore",
                 "OwnerStore",
                 "Gateway",
+                "CallsMCP",
                 "Nostr",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -246,6 +340,7 @@ let package = Package(
         .executableTarget(
             name: "CrowBench",
             dependencies: [
+                "CrowSecurity",
                 "Ledger",
                 "Projections",
                 "Decisions",
@@ -271,11 +366,12 @@ let package = Package(
         .executableTarget(
             name: "CrowTestKit",
             dependencies: [
+                "Invites",
+                "CrowSecurity",
                 "Ledger",
                 "Decisions",
                 "CallStore",
                 "Nostr",
-                "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "tools/testkit",
@@ -286,7 +382,7 @@ let package = Package(
         // hostile Nostr input (`IntakeFuzzer`) that the Nostr and gateway fuzz tests share.
         .target(
             name: "TestSupport",
-            dependencies: ["Nostr"],
+            dependencies: ["Nostr", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -319,14 +415,43 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CrowSecurityTests",
+            dependencies: ["CrowSecurity"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DecisionsTests",
-            dependencies: ["Ledger", "Projections", "Decisions"],
+            dependencies: ["Ledger", "Projections", "Decisions", "CrowSecurity"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SignalingTests",
+            dependencies: [
+                "Signaling", "CallStore", "CallSimulation", "Ledger", "Projections", "Decisions", "CrowSecurity", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InvitesTests",
+            dependencies: [
+                "Invites", "CallStore", "CallSimulation", "OwnerStore", "Nostr", "Ledger", "Projections", "Decisions", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CallsMCPTests",
+            dependencies: ["CallsMCP", "OwnerStore", "Nostr"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "CallStore", "OwnerStore", "CallSimulation", "Ledger", "Projections", "Decisions", "Nostr", "TestSupport",
+                "Gateway", "Signaling", "Invites", "PushDelivery", "CallsMCP", "CrowSecurity",
+                "CallStore", "OwnerStore", "CallSimulation", "Ledger", "Projections", "Decisions", "Nostr", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -1,4 +1,5 @@
 public import CallStore
+import CrowSecurity
 public import Decisions
 public import Ledger
 

@@ -1,3 +1,4 @@
+import CrowSecurity
 public import Decisions
 public import GRDB
 public import Ledger

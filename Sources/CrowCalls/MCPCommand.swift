@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CallsMCP
 import Gateway
 import Logging
 
@@ -29,6 +30,15 @@ struct MCPCommand: AsyncParsableCommand {
         // stdout belongs to the protocol: logs go to stderr.
         var logger = Logger(label: "crow-calls.mcp") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
-        try await runMCPServer(configuration, logger: logger)
+        let storage = try GatewayStorage.open(configuration)
+        defer { try? storage.store.close() }
+        try await runMCPServer(
+            store: storage.store,
+            owners: storage.owners,
+            identity: storage.identity,
+            configuredAddress: configuration.gatewayURL,
+            maxPeers: configuration.maxPeers,
+            logger: logger
+        )
     }
 }

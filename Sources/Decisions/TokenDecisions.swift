@@ -1,3 +1,4 @@
+import CrowSecurity
 public import Ledger
 public import Projections
 

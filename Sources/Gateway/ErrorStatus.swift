@@ -2,8 +2,9 @@ public import CallStore
 public import Decisions
 public import OwnerStore
 public import HTTPTypes
+public import Invites
 
-/// The one table from a refusal of the domain to the HTTP status it is answered with, used by the rooms
+/// The one table from a refusal of the domain (the calls domain, the owner's store, the invite path) to the HTTP status it is answered with, used by the rooms
 /// API, the signaling upgrade check and the owner API alike (docs/API.md lists it). The switches are
 /// exhaustive on purpose: a new refusal does not compile until it is given a status here.
 public enum ErrorStatus {
@@ -29,6 +30,18 @@ public enum ErrorStatus {
         case .contactExists, .ownerExists: return .conflict
         case .storage: return .serviceUnavailable
         }
+    }
+
+    public static func status(of refusal: InviteRefusal) -> HTTPResponse.Status {
+        switch refusal {
+        case .publicAddressNeeded: return .conflict
+        case .invalidContactKey: return .unprocessableContent
+        }
+    }
+
+    /// The answer to an invite or a guest link that cannot be made.
+    public static func gatewayError(_ refusal: InviteRefusal) -> GatewayError {
+        GatewayError(status(of: refusal), code: refusal.code, message: refusal.message)
     }
 
     /// The answer to a failed `CallStore` command. A ledger failure is `storage_error` (503): its own
@@ -57,6 +70,7 @@ public enum ErrorStatus {
         case let error as CallError: return gatewayError(error)
         case let error as OwnerError: return gatewayError(error)
         case let rejection as Rejection: return gatewayError(.rejected(rejection))
+        case let refusal as InviteRefusal: return gatewayError(refusal)
         default: return storageError
         }
     }
@@ -71,6 +85,8 @@ public enum ErrorStatus {
             throw gatewayError(error)
         } catch let error as OwnerError {
             throw gatewayError(error)
+        } catch let refusal as InviteRefusal {
+            throw gatewayError(refusal)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Invites
 import Notify
 public import Ledger
 import WebAssets

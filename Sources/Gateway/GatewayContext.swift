@@ -1,6 +1,7 @@
 public import Hummingbird
 public import HummingbirdWebSocket
 public import NIOCore
+import Signaling
 import Synchronization
 
 /// Who is acting as the owner on a request: a browser session (cookie) or an API token (Bearer).

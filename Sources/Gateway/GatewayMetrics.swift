@@ -1,7 +1,10 @@
 import CallStore
 import Ledger
 import Projections
+import Invites
 import Prometheus
+import PushDelivery
+import Signaling
 
 /// The gateway's Prometheus registry. Ledger and occupancy figures are read when scraped, so they are
 /// always current and cost nothing between scrapes.
@@ -147,3 +150,5 @@ final class GatewayMetrics: Sendable {
         return registry.emitToString()
     }
 }
+
+extension GatewayMetrics: SignalingMetrics, InviteMetrics, DeliveryMetrics {}

@@ -1,6 +1,7 @@
 import CallStore
 import Foundation
 import Hummingbird
+import Invites
 import Ledger
 import Projections
 

@@ -1,7 +1,9 @@
 import CallStore
+import CrowSecurity
 import Decisions
 import Foundation
 import Hummingbird
+import Invites
 import Ledger
 import Nostr
 import OwnerStore
@@ -91,7 +93,7 @@ struct RoomsController: Sendable {
     func newLink(_ request: Request, context: GatewayContext) async throws -> Response {
         let code = try Self.roomCode(context)
         let body = try await JSONBody.decode(NewLink.self, from: request)
-        let base = try address.forOthers()
+        let base = try await ErrorStatus.answering { try address.forOthers() }
         var guestRequest = CallStore.GuestRequest(label: body.label)
         if body.contact != nil {
             let hostName = try await ErrorStatus.answering { try await store.read { db in try Queries.room(code, in: db)?.hostName } }
@@ -140,7 +142,7 @@ struct RoomsController: Sendable {
         guard let record else {
             throw GatewayError(.notFound, code: "contact_not_found", message: "no contact with this id or public key")
         }
-        let draft = try composer.draft(for: record, hostName: hostName, baseURL: try address.forOthers())
+        let draft = try await ErrorStatus.answering { try composer.draft(for: record, hostName: hostName, baseURL: try address.forOthers()) }
         return CallStore.GuestRequest(label: label ?? record.name, invite: draft)
     }
 
@@ -267,7 +269,7 @@ struct RoomsController: Sendable {
             if let call = try? await store.read({ db in try Queries.incomingCall(id: id, in: db) }),
                 let caller = NostrPublicKey(call.senderPubkey)
             {
-                answers.enqueue(.init(recipient: caller, envelope: .callDeclined(roomCode: call.roomCode), joinURL: call.joinUrl))
+                answers.declined(caller: caller, roomCode: call.roomCode, joinURL: call.joinUrl)
             }
         default: throw GatewayError.notFound("unknown action")
         }

@@ -70,6 +70,20 @@ public enum EventReader {
         return events
     }
 
+    /// The first event of `type` in `stream`, decoded, or nil when the stream has none (an invite's
+    /// `invite.requested`, say, which holds what the outbox sends).
+    public static func firstEvent(ofType type: String, inStream stream: String, in db: Database) throws -> RecordedEvent? {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT position, stream, version, type, data, recorded_at, hash FROM events
+                WHERE stream = ? AND type = ? ORDER BY position LIMIT 1
+                """,
+            arguments: [stream, type]
+        )
+        return try row.map(decode)
+    }
+
     /// The last position (0 for an empty ledger).
     public static func headPosition(in db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events") ?? 0

@@ -1,4 +1,4 @@
-import Decisions
+import CrowSecurity
 import GRDB
 import Foundation
 

@@ -1,4 +1,4 @@
-import Decisions
+import CrowSecurity
 import Foundation
 import GRDB
 import Nostr

@@ -1,4 +1,4 @@
-import Decisions
+import CrowSecurity
 import GRDB
 
 /// One browser subscribed to Web Push.

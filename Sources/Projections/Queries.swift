@@ -189,3 +189,14 @@ public enum Queries {
         )
     }
 }
+
+extension Queries {
+    /// The calls `sender` made into its room `room`, as this gateway received them (usually one; more
+    /// when the caller rang again into the same room).
+    public static func incomingCalls(from sender: String, room: String, in db: Database) throws -> [IncomingCallRecord] {
+        try IncomingCallRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM incoming_calls WHERE sender_pubkey = ? AND room_code = ? ORDER BY position"),
+            arguments: [sender, room]
+        )
+    }
+}

@@ -1,3 +1,4 @@
+import CrowSecurity
 import Ledger
 import Projections
 import Testing

@@ -1,6 +1,7 @@
 import CallSimulation
 import Foundation
 import Ledger
+@testable import Signaling
 import Testing
 
 @testable import Gateway

@@ -1,4 +1,5 @@
 import CallStore
+@testable import CrowSecurity
 import Decisions
 import Foundation
 import OwnerStore

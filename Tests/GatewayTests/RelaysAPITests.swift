@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import HummingbirdTesting
+@testable import Invites
 import Testing
 
 @testable import Gateway

@@ -1,4 +1,5 @@
 import CallStore
+@testable import CrowSecurity
 import Decisions
 import Foundation
 @testable import Gateway
@@ -6,6 +7,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Ledger
 import NIOCore
+@testable import Signaling
 import TestSupport
 import Testing
 

@@ -1,3 +1,5 @@
+@testable import CrowSecurity
+@testable import Signaling
 import Testing
 
 @testable import Gateway

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CallStore
+import CrowSecurity
 import Decisions
 import Foundation
 import Ledger

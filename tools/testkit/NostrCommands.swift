@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Gateway
+import Invites
 import Nostr
 
 /// `crow-testkit nostr-invite`: an invite event from this key to a recipient, as the gateway's outbox

@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import Invites
 import Logging
 import Nostr
+import Signaling
 
 /// `/nostr`: the gateway's own inbox, speaking the NIP-01 relay protocol for publishing. Another gateway
 /// (or any Nostr client) can deliver an invite straight here, with no third-party relay: it connects,

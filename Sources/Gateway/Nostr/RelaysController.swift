@@ -1,4 +1,5 @@
 import Hummingbird
+import Invites
 import OwnerStore
 
 /// `GET/PUT /api/nostr/relays` (owner only): the gateway's own relays as the panel's settings show them.

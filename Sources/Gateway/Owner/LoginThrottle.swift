@@ -1,3 +1,4 @@
+import CrowSecurity
 import OwnerStore
 import Synchronization
 

@@ -1,4 +1,5 @@
 import CallStore
+import CrowSecurity
 import Decisions
 import Hummingbird
 import OwnerStore

@@ -1,3 +1,5 @@
+import CrowSecurity
+import Invites
 import OwnerStore
 import CallStore
 import Decisions

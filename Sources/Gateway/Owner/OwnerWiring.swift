@@ -1,3 +1,4 @@
+import Invites
 import OwnerStore
 import CallStore
 import Hummingbird

@@ -1,4 +1,5 @@
 import Hummingbird
+import Invites
 import OwnerStore
 
 /// `GET/PUT /api/settings/address` (owner only): the public address that invites and guest links

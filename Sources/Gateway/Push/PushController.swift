@@ -1,8 +1,11 @@
+import CrowSecurity
 import Decisions
 import Hummingbird
+import Invites
 import Logging
 import Notify
 import OwnerStore
+import PushDelivery
 
 /// The owner's Web Push settings (docs/API.md): the VAPID public key browsers subscribe with, the
 /// subscriptions themselves, and a test send to every browser and to ntfy.

@@ -1,4 +1,5 @@
 import CallStore
+import CrowSecurity
 import Decisions
 import Foundation
 import Hummingbird
@@ -7,6 +8,7 @@ import Ledger
 import Logging
 import NIOCore
 import NIOWebSocket
+import Signaling
 
 /// `/calls/ws` (docs/SIGNALING.md): the upgrade check that admits a participant before the socket exists, and the
 /// handler that runs one socket. The handler reads in its own task and is the socket's only task: the

@@ -1,9 +1,11 @@
 import CallStore
+import CrowSecurity
 import Decisions
 import Foundation
 import Hummingbird
 import OwnerStore
 import Projections
+import Signaling
 
 /// The owner's part of the self-test page `/calls/check` (docs/WEB.md), under `/api` (owner only):
 ///

@@ -1,8 +1,10 @@
 import CallStore
+import CrowSecurity
 import Decisions
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Signaling
 import WebAssets
 
 /// The web client's routes (docs/WEB.md): the call page, the Calls panel, the self-test page, their

@@ -1,0 +1,39 @@
+import Invites
+import PushDelivery
+import ServiceLifecycle
+import Signaling
+
+extension GatewayComponents {
+    /// The long-running parts, in the order the service group starts them (and the reverse of the
+    /// order it stops them): the ledger first and last, its feed, then everything that follows it.
+    func services() -> [any Service] {
+        let panel = self.panel
+        return [
+            LedgerService(store: store, logger: logger),
+            LedgerFeedService(store: store, interval: .milliseconds(250), logger: logger),
+            SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
+            InviteOutbox(store: store, owners: owners, directory: relays, publisher: RelayPublisher(logger: logger), logger: logger),
+            AnswerSender(
+                queue: answers,
+                identity: identity,
+                owners: owners,
+                directory: relays,
+                publisher: RelayPublisher(logger: logger),
+                logger: logger,
+                allowTailnet: { panel.isOnTailnet }
+            ),
+            RoomEndNotifier(store: store, answers: answers, logger: logger),
+            NotificationDispatcher(
+                store: store, owners: owners, sender: notifier, panelURL: { panel.panelURL }, metrics: metrics, logger: logger
+            ),
+            RelaySubscriber(
+                directory: relays,
+                identity: identity.publicKey,
+                inbox: inbox,
+                owners: owners,
+                health: relayHealth,
+                logger: logger
+            ),
+        ]
+    }
+}
