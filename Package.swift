@@ -190,7 +190,6 @@ let package = Package(
             dependencies: [
                 "CrowSecurity",
                 "Ledger",
-                "Projections",
                 "Decisions",
                 "CallStore",
             ],
@@ -226,9 +225,7 @@ let package = Package(
                 "OwnerStore",
                 "Nostr",
                 "CrowSecurity",
-                "TextCoding",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -286,9 +283,7 @@ let package = Package(
                 "Invites",
                 "PushDelivery",
                 "WebAssets",
-                "TextCoding",
                 "CrowSecurity",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -389,7 +384,7 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "Projections", "Decisions", "CallStore", "CallSimulation", "TestSupport",
+                "Ledger", "Projections", "Decisions", "CallStore", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -404,13 +399,13 @@ let package = Package(
         ),
         .testTarget(
             name: "NostrTests",
-            dependencies: ["Nostr", "TestSupport"],
+            dependencies: ["Nostr", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Vectors"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NotifyTests",
-            dependencies: ["Notify"],
+            dependencies: ["Notify", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Vectors"],
             swiftSettings: swiftSettings
         ),
@@ -427,7 +422,7 @@ let package = Package(
         .testTarget(
             name: "SignalingTests",
             dependencies: [
-                "Signaling", "CallStore", "CallSimulation", "Ledger", "Projections", "Decisions", "CrowSecurity", "TestSupport",
+                "Signaling", "CallStore", "CallSimulation", "Ledger", "Projections", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -436,7 +431,7 @@ let package = Package(
         .testTarget(
             name: "InvitesTests",
             dependencies: [
-                "Invites", "CallStore", "CallSimulation", "OwnerStore", "Nostr", "Ledger", "Projections", "Decisions", "TestSupport",
+                "Invites", "CallStore", "CallSimulation", "OwnerStore", "Nostr", "Ledger", "Projections", "Decisions", "CrowSecurity", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -444,13 +439,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CallsMCPTests",
-            dependencies: ["CallsMCP", "OwnerStore", "Nostr"],
+            dependencies: ["CallsMCP", "OwnerStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Signaling", "Invites", "PushDelivery", "CallsMCP", "CrowSecurity",
+                "Gateway", "Signaling", "Invites", "CrowSecurity",
                 "CallStore", "OwnerStore", "CallSimulation", "Ledger", "Projections", "Decisions", "Nostr", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -458,6 +453,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
