@@ -1,19 +1,19 @@
-public import NIOCore
-public import NIOWebSocket
+import NIOCore
+import NIOWebSocket
 
 /// Tells a signaling socket that its peer sent something (any frame: a message, a ping, a pong), for
 /// the hub's keep-alive. It sits right after the WebSocket decoder and passes every frame on unchanged.
-public final class InboundFrameWatcher: ChannelInboundHandler, RemovableChannelHandler {
-    public typealias InboundIn = WebSocketFrame
-    public typealias InboundOut = WebSocketFrame
+final class InboundFrameWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias InboundOut = WebSocketFrame
 
     private let socket: ChannelSocket
 
-    public init(socket: ChannelSocket) {
+    init(socket: ChannelSocket) {
         self.socket = socket
     }
 
-    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         socket.heard()
         context.fireChannelRead(data)
     }

@@ -1,6 +1,6 @@
 import CrowSecurity
-public import Decisions
-public import Ledger
+import Decisions
+import Ledger
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 public typealias ConnectionID = UInt64
@@ -13,25 +13,25 @@ public typealias ConnectionID = UInt64
 /// up. When the socket drops, the seat waits `grace` milliseconds for a resume before the peer is
 /// recorded as gone (`peer.left(timeout)`), so a brief network loss does not make everyone else tear
 /// down their media. A seat that was admitted but whose socket never came up is not announced.
-public struct RoomMachine: Sendable {
-    public struct Seat: Sendable, Hashable {
-        public var peerId: String
-        public var name: String
-        public var media: MediaState
-        public var connection: ConnectionID?
+struct RoomMachine: Sendable {
+    struct Seat: Sendable, Hashable {
+        var peerId: String
+        var name: String
+        var media: MediaState
+        var connection: ConnectionID?
         /// When the seat is released if nobody resumes it (unix ms); nil while connected.
-        public var releaseAt: Int64?
+        var releaseAt: Int64?
         /// Whether the others were told about this peer.
-        public var announced: Bool
+        var announced: Bool
         /// The page said it is going away (`away`): when the socket drops, the short grace applies.
-        public var away = false
+        var away = false
 
         var info: PeerInfo {
             PeerInfo(peerId: peerId, name: name, audio: media.audio, video: media.video, screen: media.screen)
         }
     }
 
-    public enum Action: Sendable, Hashable {
+    enum Action: Sendable, Hashable {
         case send(ConnectionID, ServerMessage)
         /// Close a socket with a WebSocket close code.
         case close(ConnectionID, code: UInt16, reason: String)
@@ -41,19 +41,19 @@ public struct RoomMachine: Sendable {
         case endRoom
     }
 
-    public let code: String
-    public let maxPeers: Int
-    public let grace: Int64
+    let code: String
+    let maxPeers: Int
+    let grace: Int64
     /// The grace of a seat whose page said it was going away: enough for a reload to resume.
-    public let awayGrace: Int64
-    public let emptyGrace: Int64
+    let awayGrace: Int64
+    let emptyGrace: Int64
     /// Seats in join order.
-    public private(set) var seats: [Seat] = []
+    private(set) var seats: [Seat] = []
     /// Since when nobody has held a seat (unix ms), for ending empty rooms.
-    public private(set) var emptySince: Int64?
-    public private(set) var closed = false
+    private(set) var emptySince: Int64?
+    private(set) var closed = false
 
-    public init(code: String, maxPeers: Int, grace: Int64, awayGrace: Int64 = 8_000, emptyGrace: Int64, now: Int64) {
+    init(code: String, maxPeers: Int, grace: Int64, awayGrace: Int64 = 8_000, emptyGrace: Int64, now: Int64) {
         self.code = code
         self.maxPeers = maxPeers
         self.grace = grace
@@ -62,18 +62,18 @@ public struct RoomMachine: Sendable {
         self.emptySince = now
     }
 
-    public var isEmpty: Bool { seats.isEmpty }
+    var isEmpty: Bool { seats.isEmpty }
 
-    public func seat(_ peerId: String) -> Seat? { seats.first { $0.peerId == peerId } }
+    func seat(_ peerId: String) -> Seat? { seats.first { $0.peerId == peerId } }
 
-    public func peer(on connection: ConnectionID) -> String? {
+    func peer(on connection: ConnectionID) -> String? {
         seats.first { $0.connection == connection }?.peerId
     }
 
     // MARK: - Inputs
 
     /// The ledger admitted a peer; its socket is about to come up. Until it does the seat is pending.
-    public mutating func admitted(peerId: String, name: String, now: Int64) -> [Action] {
+    mutating func admitted(peerId: String, name: String, now: Int64) -> [Action] {
         guard !closed, seat(peerId) == nil else { return [] }
         seats.append(Seat(peerId: peerId, name: name, media: MediaState(), connection: nil, releaseAt: now + grace, announced: false))
         emptySince = nil
@@ -81,7 +81,7 @@ public struct RoomMachine: Sendable {
     }
 
     /// A socket came up for an admitted or resuming peer. `resume` is the secret for the next resume.
-    public mutating func attach(
+    mutating func attach(
         peerId: String,
         connection: ConnectionID,
         resume: String,
@@ -118,7 +118,7 @@ public struct RoomMachine: Sendable {
     }
 
     /// A message from the participant on `connection`.
-    public mutating func receive(_ message: ClientMessage, on connection: ConnectionID, now: Int64) -> [Action] {
+    mutating func receive(_ message: ClientMessage, on connection: ConnectionID, now: Int64) -> [Action] {
         guard let index = seats.firstIndex(where: { $0.connection == connection }) else { return [] }
         let sender = seats[index].peerId
         switch message {
@@ -156,7 +156,7 @@ public struct RoomMachine: Sendable {
     }
 
     /// The socket of `connection` went away (dropped, or closed by the client without `leave`).
-    public mutating func detached(_ connection: ConnectionID, now: Int64) -> [Action] {
+    mutating func detached(_ connection: ConnectionID, now: Int64) -> [Action] {
         guard let index = seats.firstIndex(where: { $0.connection == connection }) else { return [] }
         seats[index].connection = nil
         seats[index].releaseAt = now + (seats[index].away ? awayGrace : grace)
@@ -164,7 +164,7 @@ public struct RoomMachine: Sendable {
     }
 
     /// Releases seats whose grace ran out and ends the room once it has been empty long enough.
-    public mutating func tick(now: Int64) -> [Action] {
+    mutating func tick(now: Int64) -> [Action] {
         var actions: [Action] = []
         let expired = seats.filter { ($0.releaseAt ?? .max) <= now }
         for seat in expired {
@@ -184,13 +184,13 @@ public struct RoomMachine: Sendable {
 
     /// The room stayed empty and its end was ordered (`endRoom`), but the ledger admitted a join first:
     /// the room goes on.
-    public mutating func reopen() {
+    mutating func reopen() {
         closed = false
     }
 
     /// The room was ended in the ledger (closed by the owner, or expired). The ledger already holds
     /// everyone's `peer.left(kicked)`; tell them and close their sockets.
-    public mutating func roomEnded(reason: String) -> [Action] {
+    mutating func roomEnded(reason: String) -> [Action] {
         closed = true
         var actions: [Action] = []
         for seat in seats {
@@ -203,7 +203,7 @@ public struct RoomMachine: Sendable {
     }
 
     /// The gateway is stopping: record everyone as left for `shutdown`. Sockets are closed by the server.
-    public mutating func shutdown() -> [Action] {
+    mutating func shutdown() -> [Action] {
         let actions = seats.map { Action.recordLeave(peerId: $0.peerId, reason: .shutdown) }
         seats.removeAll()
         closed = true
