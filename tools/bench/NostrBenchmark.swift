@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarnessKit
 import Nostr
 
 /// `crow-bench nostr`: the Nostr module's operations per second beside nostr-sdk's (rust-nostr through
@@ -97,16 +98,9 @@ struct NostrBenchmark: AsyncParsableCommand {
     }
 
     static func runPython(_ python: String, _ script: String, seconds: Double) throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--seconds", "\(seconds)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let figures = try? JSONDecoder().decode([String: Double].self, from: data)
+        let run = try runToolBlocking(python, [script, "--seconds", "\(seconds)"], errors: .passedThrough)
+        guard run.status == 0,
+            let figures = try? JSONDecoder().decode([String: Double].self, from: Data(run.stdout.utf8))
         else { throw BenchError("nostr_sdk_bench.py failed") }
         return figures
     }

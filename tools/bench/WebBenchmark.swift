@@ -2,6 +2,7 @@ import ArgumentParser
 import CallStore
 import Decisions
 import Foundation
+import HarnessKit
 import Ledger
 import OwnerStore
 
@@ -31,7 +32,7 @@ struct WebBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         SignalingProcStats.raiseOpenFileLimit(to: subscribers + 512)
-        let directory = try TemporaryDirectory(under: nil)
+        let directory = try TemporaryDirectory(prefix: "crow-bench", under: nil)
         defer { directory.remove() }
         let bin = SignalingProcStats.executableDirectory().path
         let dataDir = directory.path + "/gateway"
@@ -222,19 +223,14 @@ struct WebBenchmark: AsyncParsableCommand {
             return
         }
         log("running \(script) (\(joins) joins, \(toasts) toasts)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pythonPath)
-        process.arguments = [
-            script, "--base", "http://127.0.0.1:\(port)", "--bearer", bearer, "--setup-url", setup,
-            "--data-dir", dataDir, "--testkit", bin + "/crow-testkit", "--joins", "\(joins)", "--toasts", "\(toasts)",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("web_bench.py exited with \(process.terminationStatus)") }
+        let run = try runToolBlocking(
+            pythonPath,
+            [
+                script, "--base", "http://127.0.0.1:\(port)", "--bearer", bearer, "--setup-url", setup,
+                "--data-dir", dataDir, "--testkit", bin + "/crow-testkit", "--joins", "\(joins)", "--toasts", "\(toasts)",
+            ],
+            errors: .passedThrough)
+        guard run.status == 0 else { throw BenchError("web_bench.py exited with \(run.status)") }
         struct Figures: Decodable {
             var join_ms: [Double]
             var toast_ms: [Double]
@@ -243,7 +239,7 @@ struct WebBenchmark: AsyncParsableCommand {
             var sent_kbps_limited: [Double]
             var sent_kbps_unlimited: [Double]
         }
-        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+        guard let line = run.stdout.split(separator: "\n").last,
             let figures = try? JSONDecoder().decode(Figures.self, from: Data(line.utf8))
         else { throw BenchError("web_bench.py printed no figures") }
         report.addLatency("click on Join → connected (loopback, \(figures.join_ms.count) joins), ms", figures.join_ms, targetP50: 500, targetP95: nil)
