@@ -46,16 +46,14 @@ struct NostrBenchmark: AsyncParsableCommand {
             log("  round \(round) done")
         }
         if case .failure(let error) = located { log("nostr-sdk figures skipped: \(error)") }
-        var lines = ["operation        ours/s (median)  nostr-sdk/s (median)  ratio"]
+        var table = TextTable(["operation", "ours/s (median)", "nostr-sdk/s (median)", "ratio"])
         for (name, _) in operations {
             let mine = Statistics.median(ours[name] ?? [])
             let other = Statistics.median(theirs[name] ?? [])
             let ratio = other > 0 ? String(format: "%.2f×", mine / other) : "—"
-            lines.append(
-                name.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: "%15.0f", mine)
-                    + String(format: "%22.0f", other) + "  " + ratio
-            )
+            table.add([name, String(format: "%.0f", mine), String(format: "%.0f", other), ratio])
         }
+        var lines = [table.render()]
         if invites > 0, case .success(let (pythonPath, _)) = located,
             case .success(let (_, script)) = PythonScript.locate("tools/bench/python/invite_latency.py", python: python, venvHint: "")
         {

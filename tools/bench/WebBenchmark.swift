@@ -257,13 +257,13 @@ struct WebBenchmark: AsyncParsableCommand {
 
 /// The table `crow-bench web` prints.
 struct WebReport {
-    private var rows: [(String, String, String, String, String, String)] = []
+    private var table = TextTable(["figure", "min", "median", "max", "target", "result"])
 
     mutating func add(_ name: String, _ values: [Double], unit: String, decimals: Int = 0, target: String = "", pass: Bool? = nil) {
         guard !values.isEmpty else { return }
         let format = unit == "×" ? "%.2f×" : "%.\(decimals)f"
         func show(_ value: Double) -> String { String(format: format, value) }
-        rows.append((name, show(values.min()!), show(Statistics.median(values)), show(values.max()!), target, pass.map { $0 ? "PASS" : "MISS" } ?? ""))
+        table.add([name, show(values.min()!), show(Statistics.median(values)), show(values.max()!), target, Self.result(pass)])
     }
 
     /// Median and p95 of latency samples, with a target on either.
@@ -275,20 +275,13 @@ struct WebReport {
         var pass: Bool?
         if let targetP50 { target = "p50 ≤ \(Int(targetP50))"; pass = p50 <= targetP50 }
         if let targetP95 { target = "p95 < \(Int(targetP95))"; pass = p95 < targetP95 }
-        rows.append((name + " p50 / p95", String(format: "%.0f", values.min()!), String(format: "%.0f / %.0f", p50, p95), String(format: "%.0f", values.max()!), target, pass.map { $0 ? "PASS" : "MISS" } ?? ""))
+        table.add([
+            name + " p50 / p95", String(format: "%.0f", values.min()!), String(format: "%.0f / %.0f", p50, p95),
+            String(format: "%.0f", values.max()!), target, Self.result(pass),
+        ])
     }
 
-    func render() -> String {
-        let header = ("figure", "min", "median", "max", "target", "result")
-        let all = [header] + rows
-        let widths = [
-            all.map(\.0.count).max()!, all.map(\.1.count).max()!, all.map(\.2.count).max()!,
-            all.map(\.3.count).max()!, all.map(\.4.count).max()!, all.map(\.5.count).max()!,
-        ]
-        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
-        return all.map { row in
-            [pad(row.0, widths[0]), pad(row.1, widths[1]), pad(row.2, widths[2]), pad(row.3, widths[3]), pad(row.4, widths[4]), row.5]
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
+    private static func result(_ pass: Bool?) -> String { pass.map { $0 ? "PASS" : "MISS" } ?? "" }
+
+    func render() -> String { table.render() }
 }
