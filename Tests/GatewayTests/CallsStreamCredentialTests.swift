@@ -9,6 +9,7 @@ import Testing
 /// The live stream of incoming calls carries join links, so it lasts only as long as the credential
 /// that opened it: a revoked API token or a signed-out session ends it at the next check, and no call
 /// that arrives afterwards is sent.
+/// `.live`: the stream is read over a real connection (`EventStreamClient`) that must stay open.
 @Suite struct CallsStreamCredentialTests {
     /// Reads the stream until it ends; returns the names of the events it sent on the way.
     static func eventsUntilTheEnd(_ stream: EventStreamClient, within limit: Duration = .seconds(30)) async throws -> [String]? {

@@ -103,6 +103,7 @@ struct LiveRoom {
 
 /// Runs `body` against a live gateway (configured by `adjust` on top of `signalingConfiguration`)
 /// with one room ready.
+/// `.live`: its callers connect WebSockets (or raw sockets) to the port.
 func withLiveRoom(
     grace: Int64 = 20_000,
     _ adjust: (inout GatewayConfiguration) -> Void = { _ in },

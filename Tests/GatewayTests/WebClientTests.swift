@@ -10,6 +10,7 @@ import Testing
 /// The web client's routes on the real application: pages with their security headers, embedded
 /// assets with revalidation, the client settings, call modes, and the link preview (which never uses a
 /// token and is throttled like a join).
+/// `.live` through `withLiveRoom`, whose room setup the WebSocket tests share (the preview throttle joins over one); the rest go through the router.
 @Suite struct WebClientTests {
     typealias H = OwnerHarness
 
@@ -46,7 +47,7 @@ import Testing
         let harness = try H()
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/calls", method: .get) { response in
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/login")
@@ -72,7 +73,7 @@ import Testing
     @Test func assetsAreRevalidatedByETagAndOnlyListedFilesAreServed() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let etag = try await client.execute(uri: "/calls/assets/call.js", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/javascript; charset=utf-8")
@@ -125,7 +126,7 @@ import Testing
             $0.stunURLs = ["stun:stun.example.net:3478"]
         }
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/calls/client.json", method: .get) { response in
                 let body = H.object(response)
                 #expect(body["bellPollSeconds"] as? Int == 7)
