@@ -26,7 +26,7 @@ struct NotificationBenchmark: AsyncParsableCommand {
             throw BenchError("the notification latency run failed")
         }
         let baseline = Statistics.median(figures["post_ms"] ?? [])
-        var table = TextTable(["figure", "p50 ms", "p95 ms", "max ms", "p50 / plain POST", "target"])
+        var table = TextTable(["figure", "p50 ms", "p95 ms", "max ms", "p50 / plain POST", "target"], leftAligned: [0, 5])
         for (key, label) in [("push_ms", "invite.received → Web Push request at receiver"), ("ntfy_ms", "invite.received → ntfy request at receiver"), ("post_ms", "plain POST round trip (baseline)")] {
             let samples = figures[key] ?? []
             guard !samples.isEmpty else { continue }

@@ -30,7 +30,7 @@ enum ReportPrinter {
     /// The targets with what was measured, the threshold and the result; under each, the range over the
     /// rounds and, for a MISS, why.
     static func targets(_ targets: [TargetCheck]) -> TextTable {
-        var table = TextTable(["target", "measured", "target", "result", "note"])
+        var table = TextTable(["target", "measured", "target", "result", "note"], leftAligned: [0, 4])
         for target in targets {
             let measured = target.measured.map { number($0) + " " + target.unit } ?? "-"
             let threshold = "\(target.comparison.rawValue) \(number(target.threshold)) \(target.unit)"

@@ -1,5 +1,6 @@
-/// Columns of text lined up for a terminal, the one layout of every table crow-bench prints: the first
-/// column left-aligned, the others right-aligned, two spaces apart, a rule under the header. A row may
+/// Columns of text lined up for a terminal, the one layout of every table crow-bench prints: figures
+/// right-aligned, text columns (`leftAligned`, the first by default) left-aligned, two spaces apart, a
+/// rule under the header. A row may
 /// carry notes, printed indented under it outside the columns (a figure's details, why a target missed).
 struct TextTable {
     private enum Line {
@@ -8,9 +9,13 @@ struct TextTable {
     }
 
     let header: [String]
+    private let leftAligned: Set<Int>
     private var lines: [Line] = []
 
-    init(_ header: [String]) { self.header = header }
+    init(_ header: [String], leftAligned: Set<Int> = [0]) {
+        self.header = header
+        self.leftAligned = leftAligned
+    }
 
     mutating func add(_ cells: [String], notes: [String] = []) {
         lines.append(.cells(cells))
@@ -27,7 +32,7 @@ struct TextTable {
         func row(_ cells: [String]) -> String {
             var line = cells.enumerated().map { index, cell in
                 let fill = String(repeating: " ", count: widths[index] - cell.count)
-                return index == 0 ? cell + fill : fill + cell
+                return leftAligned.contains(index) ? cell + fill : fill + cell
             }.joined(separator: "  ")
             while line.last == " " { line.removeLast() }
             return line

@@ -257,7 +257,7 @@ struct WebBenchmark: AsyncParsableCommand {
 
 /// The table `crow-bench web` prints.
 struct WebReport {
-    private var table = TextTable(["figure", "min", "median", "max", "target", "result"])
+    private var table = TextTable(["figure", "min", "median", "max", "target", "result"], leftAligned: [0, 4, 5])
 
     mutating func add(_ name: String, _ values: [Double], unit: String, decimals: Int = 0, target: String = "", pass: Bool? = nil) {
         guard !values.isEmpty else { return }
