@@ -10,12 +10,12 @@ import Testing
 /// The web client's routes on the real application: pages with their security headers, embedded
 /// assets with revalidation, the client settings, call modes, and the link preview (which never uses a
 /// token and is throttled like a join).
-/// `.live` through `withLiveRoom`, whose room setup the WebSocket tests share (the preview throttle joins over one); the rest go through the router.
+/// `.live` only for the link preview tests: a peer joins, or is refused, on a real WebSocket; the rest go through the router.
 @Suite struct WebClientTests {
     typealias H = OwnerHarness
 
     @Test func theCallPageIsStaticWithAStrictPolicyAndLoadingItSpendsNothing() async throws {
-        try await withLiveRoom { live in
+        try await withLiveRoom(overSocket: false) { live in
             let token = live.room.hostToken.secret
             for _ in 0..<2 {
                 try await live.client.execute(uri: "/calls?room=\(live.room.code)&token=\(token)", method: .get) { response in
