@@ -343,6 +343,7 @@ let package = Package(
                 "OwnerStore",
                 "Gateway",
                 "Nostr",
+                "HarnessKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -372,19 +373,27 @@ let package = Package(
             path: "tools/testkit",
             swiftSettings: swiftSettings
         ),
-        // Helpers shared by the test targets: temporary directories, the built binaries, running a tool,
-        // `crow-calls serve` as a child process, waiting on a condition; and the seeded generator of
-        // hostile Nostr input (`IntakeFuzzer`) that the Nostr and gateway fuzz tests share.
+        // The harness helpers that the tests and crow-bench share: temporary directories, waiting on a
+        // condition, running a tool to completion, a raw loopback socket. It lives under Tests/ because
+        // no shipped binary links it (crow-bench is a harness too), and it depends on nothing of ours.
+        .target(
+            name: "HarnessKit",
+            path: "Tests/HarnessKit",
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by the test targets (and HarnessKit, re-exported): the built binaries,
+        // `crow-calls serve` as a child process; and the seeded generator of hostile Nostr input
+        // (`IntakeFuzzer`) that the Nostr and gateway fuzz tests share.
         .target(
             name: "TestSupport",
-            dependencies: ["Nostr", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["HarnessKit", "Nostr", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "Projections", "Decisions", "CallStore", "TestSupport",
+                "Ledger", "Projections", "Decisions", "CallStore", "CallSimulation", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

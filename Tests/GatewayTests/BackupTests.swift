@@ -34,7 +34,7 @@ import TestSupport
         let ledgerTool = try productBinary("crow-ledger")
 
         let app = try await buildApplication(configuration)
-        let (before, contacts, npub) = try await app.liveTest { client in
+        let (before, contacts, npub) = try await app.test(.router) { client in
             for name in ["Grace", "Linus"] {
                 let key = String(repeating: name == "Grace" ? "1" : "2", count: 63) + "a"
                 let added = try await client.execute(
@@ -82,7 +82,7 @@ import TestSupport
         var restored = signalingConfiguration(try TemporaryDirectory())
         restored.dataDirectory = destination
         let copy = try await buildApplication(restored)
-        try await copy.liveTest { client in
+        try await copy.test(.router) { client in
             // The API token lives in the copied file too.
             let rooms = try await Self.rooms(client, auth)
             #expect(rooms.isSuperset(of: before))

@@ -8,6 +8,7 @@ import Ledger
 import Testing
 
 /// `CROW_CALLS_ENABLED=0` takes the calls routes away; what the owner needs otherwise stays.
+/// `.live` in the first test only: it tries a WebSocket upgrade on a real socket; the second goes through the router.
 @Suite struct CallsSwitchTests {
     @Test func switchedOffTheCallsRoutesAreNotMounted() async throws {
         let harness = try OwnerHarness { $0.enabled = false }
@@ -46,7 +47,7 @@ import Testing
         let harness = try OwnerHarness()
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/api/rooms", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
                 #expect(response.status == .ok)
             }

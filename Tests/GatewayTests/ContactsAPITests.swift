@@ -16,7 +16,7 @@ import Testing
     @Test func createListUpdateAndDelete() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let auth = H.json(bearer: try await harness.apiToken())
             try await client.execute(uri: "/api/contacts", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)
@@ -110,7 +110,7 @@ import Testing
     @Test func badInputIsRefusedWithInvalidRequest() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let auth = H.json(bearer: try await harness.apiToken())
             let key = String(repeating: "ab", count: 32)
             let cases: [(String, [String: Any])] = [
@@ -154,7 +154,7 @@ import Testing
     @Test func hostileNamesComeBackAsPlainJSONStrings() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let auth = H.json(bearer: try await harness.apiToken())
             let hostile = "<img src=x onerror=alert(1)>"
             try await client.execute(

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A client for `text/event-stream` over a bare socket: it sends one GET, decodes the chunked body
 /// and hands out the events one by one, so a test can read a stream that never ends.
@@ -22,13 +23,12 @@ final class EventStreamClient {
         var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         try socket.send(request + "\r\n")
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !raw.containsSubsequence([13, 10, 13, 10]) {
-            guard ContinuousClock.now < deadline, let bytes = socket.receiveNow() else {
-                throw RawSocketError.failed("no response head")
+        try await waitUntil("a response head for GET \(path) (\(raw.count) bytes so far)") {
+            guard let bytes = socket.receiveNow() else {
+                throw RawSocketError.failed("the server closed before a response head for GET \(path)")
             }
             raw += bytes
-            if bytes.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            return raw.containsSubsequence([13, 10, 13, 10])
         }
         let end = raw.firstRange(of: [13, 10, 13, 10])!
         head = String(decoding: raw[..<end.lowerBound], as: UTF8.self)
@@ -38,7 +38,33 @@ final class EventStreamClient {
 
     /// The next event (or comment block) within `timeout`, or nil.
     func next(timeout: Duration = .seconds(30)) async throws -> Event? {
-        let deadline = ContinuousClock.now + timeout
+        try await first(within: timeout) { _ in true }
+    }
+
+    /// The next event that is not only comments.
+    func nextEvent(timeout: Duration = .seconds(30)) async throws -> Event? {
+        try await first(within: timeout) { $0.event != nil || $0.data != nil }
+    }
+
+    /// The first arriving event that is `wanted` (the ones before it are dropped), or nil when the
+    /// stream ends or `timeout` passes first.
+    private func first(within timeout: Duration, _ wanted: (Event) -> Bool) async throws -> Event? {
+        var found: Event?
+        _ = try await firstWithin(timeout) { () -> Bool? in
+            while let event = arrived() {
+                if wanted(event) {
+                    found = event
+                    return true
+                }
+            }
+            return closed ? true : nil
+        }
+        return found
+    }
+
+    /// The next whole event that has arrived, reading what the socket holds without waiting; nil when
+    /// none has (yet), or the stream has ended (`closed`).
+    private func arrived() -> Event? {
         while true {
             decodeChunks()
             if let end = body.firstRange(of: [10, 10]) {
@@ -46,24 +72,14 @@ final class EventStreamClient {
                 body.removeSubrange(..<end.upperBound)
                 return Self.parse(block)
             }
-            guard !closed, ContinuousClock.now < deadline else { return nil }
-            if let bytes = socket.receiveNow() {
-                raw += bytes
-                if bytes.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
-            } else {
+            guard !closed else { return nil }
+            guard let bytes = socket.receiveNow() else {
                 closed = true
+                return nil
             }
+            if bytes.isEmpty { return nil }
+            raw += bytes
         }
-    }
-
-    /// The next event that is not only comments.
-    func nextEvent(timeout: Duration = .seconds(30)) async throws -> Event? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            guard let event = try await next(timeout: deadline - ContinuousClock.now) else { return nil }
-            if event.event != nil || event.data != nil { return event }
-        }
-        return nil
     }
 
     func close() { socket.close() }

@@ -7,7 +7,8 @@ import Projections
 import Testing
 import TestSupport
 
-/// The real application on a real port, through the one composition root.
+/// The real application through the one composition root (`buildApplication`), its router called
+/// directly (`.router`): the services run, no port is opened.
 @Suite struct HealthTests {
     static func configuration(_ dir: TemporaryDirectory) -> GatewayConfiguration {
         var configuration = GatewayConfiguration()
@@ -19,7 +20,7 @@ import TestSupport
     @Test func healthReadinessAndMetricsAnswer() async throws {
         let dir = try TemporaryDirectory()
         let app = try await buildApplication(Self.configuration(dir))
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == "ok\n")
@@ -58,7 +59,7 @@ import TestSupport
             try store.close()
         }
         let app = try await buildApplication(configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains("crow_peers_present 0"))

@@ -21,7 +21,7 @@ import Testing
         defer { try? side.close() }
         for n in 1...3 { try await side.receiveInvite(NotificationsTests.invite(n, now: clock.now)) }
         let app = try await buildApplication(configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
             func calls() async throws -> [String: [String: Any]] {
                 try await client.execute(uri: "/api/calls/incoming", method: .get, headers: bearer) { response in

@@ -3,6 +3,8 @@ import HummingbirdTesting
 
 extension ApplicationProtocol {
     /// `test(.live)`, with the test client's connection known to be open before `body` runs.
+    /// For tests that need a real socket (WebSockets, a held-open stream, TLS, a client address); plain
+    /// request/response tests use `test(.router)`, which calls `buildApplication`'s router directly.
     ///
     /// HummingbirdTesting opens its client's connection in the background, and its shutdown gives up on a
     /// connection still being made. When that connection completes afterwards (a busy machine is slow to

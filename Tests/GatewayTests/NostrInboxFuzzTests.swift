@@ -25,6 +25,7 @@ import WSClient
 /// `IntakeFuzzer(seed:now:clockSlack:me:contact:).frameCase(index, maxBytes:)` rebuilds the frame (the times in it
 /// follow `now`). Frames known to stop the process (`KnownTraps`) are not sent: the gateway runs in
 /// this process, and their regression tests cover them.
+/// `.live`: `/nostr` is a WebSocket, so the frames need a real socket.
 @Suite struct NostrInboxFuzzTests {
     static let defaultSeed: UInt64 = 20_260_602
     static let defaultFrames = 300

@@ -13,6 +13,7 @@ import Testing
 import WSClient
 
 /// `/nostr` on a live gateway, with the events a contact could send.
+/// `.live`: `/nostr` is a WebSocket, so the frames need a real socket.
 @Suite struct NostrInboxTests {
     /// Publishes each event on one `/nostr` socket and returns the relay's answer to each, in order.
     static func publish(_ events: [NostrEvent], port: Int) async throws -> [RelayMessage] {

@@ -10,8 +10,9 @@ import NIOCore
 import TestSupport
 import Testing
 
-/// The bell (`/api/notifications/poll`) and the live stream (`/api/calls/stream`) on a live server,
+/// The bell (`/api/notifications/poll`) and the live stream (`/api/calls/stream`) on the application,
 /// with incoming calls recorded by another writer on the same ledger, as the Nostr inbox will.
+/// `.live` for the stream tests (a real connection held open); the bell goes through the router.
 @Suite struct NotificationsTests {
     static func invite(_ n: Int, caller: String = "Grace", now: Int64 = LedgerClock.systemMilliseconds()) -> InviteDecisions.Received {
         InviteDecisions.Received(
@@ -42,7 +43,7 @@ import Testing
         let side = try sideStore(configuration)
         defer { try? side.close() }
         let app = try await buildApplication(configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
             try await client.execute(uri: "/api/notifications/poll", method: .get) { #expect($0.status == .unauthorized) }
             let (first, etag) = try await client.execute(uri: "/api/notifications/poll", method: .get, headers: bearer) { response in

@@ -17,7 +17,7 @@ import Testing
     @Test func theSetupURLWorksOnceAndSignsTheOwnerIn() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let secret = try await harness.setupSecret()
             // The page shows a form that carries the secret back.
             try await client.execute(uri: "/setup?token=\(secret)", method: .get) { response in
@@ -70,7 +70,7 @@ import Testing
     @Test func eachStartReplacesTheSetupSecret() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let first = try await harness.setupSecret()
             let second = try await harness.setupSecret()
             #expect(first != second)
@@ -86,7 +86,7 @@ import Testing
     @Test func loginSucceedsWithThePasswordAndFailsWithoutIt() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             // Before setup nobody can log in, and the page says why.
             try await client.execute(uri: "/login", method: .get) { response in
                 #expect(response.status == .ok)
@@ -143,7 +143,7 @@ import Testing
     @Test func logoutEndsTheSessionOnTheServer() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let cookie = try await harness.setUpOwner(client)
             let other = try await client.execute(uri: "/login", method: .post, headers: H.form(), body: H.formBody(["password": H.password])) {
                 try #require(H.sessionCookie($0))
@@ -174,7 +174,7 @@ import Testing
     @Test func ownerEndpointsRefuseMissingInvalidAndCrossOriginCredentials() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let cookie = try await harness.setUpOwner(client)
             let token = try await harness.apiToken(label: "tests")
             let contact = try H.jsonBody(["name": "Ada", "pubkey": String(repeating: "ab", count: 32)])
@@ -236,7 +236,7 @@ import Testing
     @Test func theConfiguredGatewayURLIsTheOriginAndMakesTheCookieSecure() async throws {
         let harness = try H { $0.gatewayURL = "https://calls.example.net/" }
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let secret = try await harness.setupSecret()
             let body = H.formBody(["token": secret, "password": H.password, "confirm": H.password])
             let cookie = try await client.execute(uri: "/setup", method: .post, headers: H.form(origin: "https://calls.example.net"), body: body) {
@@ -261,7 +261,7 @@ import Testing
     @Test func secretsAreStoredOnlyAsHashes() async throws {
         let harness = try H { $0.ownerPasswordCost = .standard }
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let setupSecret = try await harness.setupSecret()
             let setupTable = try await harness.dump("owner_setup")
             #expect(!setupTable.contains(setupSecret))
@@ -301,7 +301,7 @@ import Testing
     @Test func hostileTextInTheSetupLinkIsInert() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             _ = try await harness.setupSecret()
             let hostile = "<img src=x onerror=alert(1)>"
             let query = hostile.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -334,7 +334,7 @@ import Testing
             _ = try await store.completeOwnerSetup(secret: secret, password: older, sessionLifetime: 60_000)
         }
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/login", method: .post, headers: H.form(), body: H.formBody(["password": H.password])) {
                 #expect($0.status == .seeOther)
             }

@@ -15,7 +15,7 @@ import Testing
     @Test func anAPITokenFromTheCommandLineWorksAsBearerWhileTheGatewayRuns() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let created = try await Self.run(["api-token", "create", "--label", "ci <script>", "--data-dir", harness.dir.path])
             #expect(created.status == 0, "\(created.stderr)")
             let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -73,7 +73,7 @@ import Testing
         #expect(object?["contacts"]?.map { $0["name"] as? String } == ["Ada", "Grace"])
 
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let token = try await Self.run(["api-token", "create"] + data).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             try await client.execute(uri: "/api/contacts", method: .get, headers: H.json(bearer: token)) { response in
                 let contacts = try #require(H.object(response)["contacts"] as? [[String: Any]])
@@ -124,7 +124,7 @@ import Testing
         #expect(again.stdout == first.stdout && again.stderr.isEmpty)
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/api/owner", method: .get, headers: H.json(bearer: token)) { response in
                 #expect(H.object(response)["npub"] as? String == String(npub))
                 #expect(H.object(response)["pubkey"] as? String == String(hex))

@@ -56,7 +56,7 @@ import Testing
             if Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) > nanoseconds { return }
             usleep(200)
         }
-        throw TestSupportError.timedOut("the coarse clock did not move")
+        throw HarnessError.timedOut("the coarse clock did not move")
     }
 
     @Test func aFullCacheStaysBounded() throws {

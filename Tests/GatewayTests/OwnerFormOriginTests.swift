@@ -20,7 +20,7 @@ import TestSupport
 
     @Test func sameOriginFormPostsAreAcceptedAndCrossSiteOnesRefused() async throws {
         let harness = try H()
-        try await buildApplication(harness.configuration).liveTest { client in
+        try await buildApplication(harness.configuration).test(.router) { client in
             // The owner's pages ask browsers to send their origin on their own posts.
             try await client.execute(uri: "/login", method: .get) { response in
                 #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")

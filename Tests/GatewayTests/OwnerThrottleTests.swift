@@ -96,7 +96,7 @@ import Testing
     @Test func theServerAnswers429AfterTheLimit() async throws {
         let harness = try OwnerHarness { $0.loginAttempts = 3 }
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             _ = try await harness.setUpOwner(client)
             let wrong = OwnerHarness.formBody(["password": "definitely wrong"])
             for _ in 0..<3 {

@@ -57,7 +57,7 @@ import TestSupport
         let auth = Self.auth(token)
         let grace = NostrSecretKey.generate()
         let app = try await buildApplication(configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let added = try await client.execute(
                 uri: "/api/contacts", method: .post, headers: auth,
                 body: try OwnerHarness.jsonBody(["name": "Grace", "pubkey": grace.publicKey.hex]))
@@ -117,7 +117,7 @@ import TestSupport
 
         // Kept across a restart; a blank address forgets it, and links stop again.
         let again = try await buildApplication(configuration)
-        try await again.liveTest { client in
+        try await again.test(.router) { client in
             let kept = OwnerHarness.object(try await client.execute(uri: "/api/settings/address", method: .get, headers: auth))
             #expect(kept["address"] as? String == "https://calls.example.net")
             let cleared = OwnerHarness.object(
@@ -139,7 +139,7 @@ import TestSupport
         let token = try await ownerAPIToken(configuration)
         let auth = Self.auth(token)
         let app = try await buildApplication(configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let answer = OwnerHarness.object(
                 try await client.execute(
                     uri: "/api/settings/address", method: .put, headers: auth,
@@ -159,7 +159,7 @@ import TestSupport
     @Test func setupAsksForTheAddressAndKeepsIt() async throws {
         let harness = try OwnerHarness()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let secret = try await harness.setupSecret()
             let page = try await client.execute(uri: "/setup?token=\(secret)", method: .get)
             #expect(String(buffer: page.body).contains("name=\"address\""))
@@ -190,7 +190,7 @@ import TestSupport
     @Test func setupShowsTheConfiguredAddressInsteadOfAsking() async throws {
         let harness = try OwnerHarness { $0.gatewayURL = "https://calls.example.net" }
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let secret = try await harness.setupSecret()
             let page = String(buffer: try await client.execute(uri: "/setup?token=\(secret)", method: .get).body)
             #expect(!page.contains("name=\"address\""))

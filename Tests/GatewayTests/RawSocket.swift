@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -6,27 +7,13 @@ import Glibc
 
 /// A bare TCP client, for a peer that does the WebSocket upgrade and then misbehaves.
 final class RawSocket: @unchecked Sendable {
-    private let fd: Int32
+    private let connection: LoopbackSocket
+    private var fd: Int32 { connection.fd }
 
     init(port: Int, receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawSocketError.failed("socket") }
-        if var size = receiveBuffer {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            Glibc.close(fd)
-            throw RawSocketError.failed("connect")
-        }
+        connection = try LoopbackSocket(port: port, receiveBuffer: receiveBuffer)
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Sends a WebSocket upgrade request and returns the response head (up to the blank line). It polls
@@ -34,35 +21,31 @@ final class RawSocket: @unchecked Sendable {
     func upgrade(path: String) async throws -> String {
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        let bytes = Array(request.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else {
-            throw RawSocketError.failed("send")
-        }
+        try connection.send(request)
         var head: [UInt8] = []
         var byte: UInt8 = 0
-        let deadline = ContinuousClock.now + .seconds(30)
-        // One byte at a time, so nothing after the head is consumed.
-        while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
-            let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
-            if count == 1 {
-                head.append(byte)
-                if head.count > 8192 { throw RawSocketError.failed("head too long") }
-                continue
+        try await waitUntil("the upgrade response to \(path) (\(head.count) bytes of its head so far)") {
+            // One byte at a time, so nothing after the head is consumed.
+            while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
+                let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+                if count == 1 {
+                    head.append(byte)
+                    if head.count > 8192 { throw RawSocketError.failed("head too long") }
+                    continue
+                }
+                guard count < 0, errno == EAGAIN || errno == EWOULDBLOCK else {
+                    throw RawSocketError.failed("recv after \(head.count) bytes of the head")
+                }
+                return false
             }
-            guard count < 0, errno == EAGAIN || errno == EWOULDBLOCK, ContinuousClock.now < deadline else {
-                throw RawSocketError.failed("recv")
-            }
-            try await Task.sleep(for: .milliseconds(2))
+            return true
         }
         return String(decoding: head, as: UTF8.self)
     }
 
     /// Sends `text` and returns every byte the server sends back until it closes the connection.
     func exchange(_ text: String) throws -> [UInt8] {
-        let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else {
-            throw RawSocketError.failed("send")
-        }
+        try connection.send(text)
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while reply.count < 65_536 {
@@ -76,28 +59,21 @@ final class RawSocket: @unchecked Sendable {
     /// Reads whatever is left until the server's end of the connection (true), or gives up. Polls
     /// without blocking, as `upgrade` does.
     func drainsToEnd(within limit: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while ContinuousClock.now < deadline {
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if count == 0 { return true }
-            if count > 0 { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK {
-                try await Task.sleep(for: .milliseconds(5))
-                continue
+        let ended = try await firstWithin(limit) { () -> Bool? in
+            while true {
+                let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if count == 0 { return true }
+                if count > 0 { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+                return errno == ECONNRESET
             }
-            return errno == ECONNRESET
         }
-        return false
+        return ended ?? false
     }
 
     /// Sends raw bytes.
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else {
-            throw RawSocketError.failed("send")
-        }
-    }
+    func send(_ text: String) throws { try connection.send(text) }
 
     /// Whatever has arrived, without waiting: empty when nothing has, nil once the server closed.
     func receiveNow() -> [UInt8]? {
@@ -114,34 +90,33 @@ final class RawSocket: @unchecked Sendable {
         precondition(payload.count < 126)
         let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
         let bytes = [0x81, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
-        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
-            throw RawSocketError.failed("send")
-        }
+        try connection.send(bytes)
     }
 
     /// Everything the server sends until it ends the connection; throws if the connection is reset
     /// (whatever had not been read is then lost) or `limit` passes. It polls without blocking, so a
     /// long wait does not hold one of the few threads the other tests share.
     func readToEnd(within limit: Duration) async throws -> [UInt8] {
-        let deadline = ContinuousClock.now + limit
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while ContinuousClock.now < deadline {
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if count == 0 { return received }
-            if count > 0 {
-                received += buffer[0..<count]
-                continue
+        try await waitUntil("the server to end the connection within \(limit) (\(received.count) bytes read)", timeout: limit) {
+            while true {
+                let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if count == 0 { return true }
+                if count > 0 {
+                    received += buffer[0..<count]
+                    continue
+                }
+                guard errno == EAGAIN || errno == EWOULDBLOCK else {
+                    throw RawSocketError.failed("recv: errno \(errno) after \(received.count) bytes")
+                }
+                return false
             }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else {
-                throw RawSocketError.failed("recv: errno \(errno) after \(received.count) bytes")
-            }
-            try await Task.sleep(for: .milliseconds(5))
         }
-        throw RawSocketError.failed("the server did not end the connection within \(limit)")
+        return received
     }
 
-    func close() { Glibc.close(fd) }
+    func close() { connection.close() }
 }
 
 /// Server-to-client WebSocket frames (unmasked), parsed from raw bytes.

@@ -16,7 +16,7 @@ import TestSupport
     @Test func readinessCountsRelaysWithoutNamingThem() async throws {
         let harness = try H { $0.nostrRelays = ["ws://127.0.0.1:9/configured"] }
         let token = try await harness.apiToken()
-        try await buildApplication(harness.configuration).liveTest { client in
+        try await buildApplication(harness.configuration).test(.router) { client in
             try await client.execute(
                 uri: "/api/nostr/relays", method: .put, headers: H.json(bearer: token),
                 body: try H.jsonBody(["relays": ["ws://127.0.0.1:9/?auth=sekrit-relay-password"]])
@@ -42,7 +42,7 @@ import TestSupport
         let harness = try H { $0.nostrRelays = ["ws://127.0.0.1:9/configured"] }
         let token = try await harness.apiToken()
         let auth = H.json(bearer: token)
-        try await buildApplication(harness.configuration).liveTest { client in
+        try await buildApplication(harness.configuration).test(.router) { client in
             try await client.execute(uri: "/api/nostr/relays", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)
                 let body = H.object(response)
@@ -101,7 +101,7 @@ import TestSupport
         // A restart keeps the panel's relays; the configured ones come from the configuration again.
         var changed = harness.configuration
         changed.nostrRelays = []
-        try await buildApplication(changed).liveTest { client in
+        try await buildApplication(changed).test(.router) { client in
             try await client.execute(uri: "/api/nostr/relays", method: .get, headers: auth) { response in
                 let body = H.object(response)
                 #expect((body["configured"] as? [String])?.isEmpty == true)

@@ -14,13 +14,14 @@ import Testing
 /// The self-test page `/calls/check` on the real application: the page with the strict policy, the
 /// self-test socket (`/calls/ws?check=1`: one answer, a clean close, nothing in the ledger, throttled per
 /// client), and the owner's routes (the ICE servers with issued TURN credentials, the last invites).
+/// `.live` (through `withLiveRoom`) for the self-test socket, a WebSocket; the page and the owner routes go through the router.
 @Suite struct SelfCheckTests {
     typealias H = OwnerHarness
 
     @Test func thePageIsStaticWithTheStrictPolicyAndNoInlineScriptOrStyle() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             // For anyone: a guest is sent here by an error on the call page.
             try await client.execute(uri: "/calls/check", method: .get) { response in
                 #expect(response.status == .ok)
@@ -122,7 +123,7 @@ import Testing
         }
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/api/calls/check/ice", method: .get) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate] == "Bearer")
@@ -166,7 +167,7 @@ import Testing
         let harness = try H { $0.gatewayURL = "http://localhost" }
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
             try await client.execute(uri: "/api/calls/check/ice", method: .get, headers: auth) { response in
                 let body = H.object(response)

@@ -103,8 +103,11 @@ struct LiveRoom {
 
 /// Runs `body` against a live gateway (configured by `adjust` on top of `signalingConfiguration`)
 /// with one room ready.
+/// `.live`: its callers connect WebSockets (or raw sockets) to the port. With `overSocket: false` the
+/// requests go to the router instead (`.router`: no port, `port` is 0), for a test of plain requests.
 func withLiveRoom(
     grace: Int64 = 20_000,
+    overSocket: Bool = true,
     _ adjust: (inout GatewayConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (LiveRoom) async throws -> Void
 ) async throws {
@@ -115,6 +118,9 @@ func withLiveRoom(
     defer { try? side.close() }
     let room = try await side.createRoom(hostName: "Ada", createdBy: .api, guest: CallStore.GuestRequest(label: "Bob"))
     let app = try await buildApplication(configuration)
+    guard overSocket else {
+        return try await app.test(.router) { client in try await body(LiveRoom(client: client, port: 0, room: room, side: side)) }
+    }
     try await app.liveTest { client in
         guard let port = client.port else { throw TestPeerError.timeout("the live test client has no port") }
         try await body(LiveRoom(client: client, port: port, room: room, side: side))

@@ -11,6 +11,7 @@ import Testing
 import TestSupport
 
 /// Signaling on the real server with real WebSocket clients (docs/SIGNALING.md).
+/// `.live`: signaling is WebSockets between real clients.
 @Suite struct SignalingTests {
     @Test func twoPeersExchangeOfferAnswerAndCandidatesAndFromCannotBeSpoofed() async throws {
         let dir = try TemporaryDirectory()

@@ -7,6 +7,7 @@ import Testing
 import TestSupport
 
 /// With a certificate and key, the gateway serves HTTPS (and so WSS) itself.
+/// `.live`: TLS needs a real listening socket.
 @Suite struct TLSTests {
     /// A throwaway self-signed certificate for localhost, made with the openssl command.
     static func selfSigned(in dir: TemporaryDirectory) throws -> (certificate: String, key: String) {

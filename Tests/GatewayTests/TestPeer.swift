@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import Synchronization
+import TestSupport
 import WSClient
 
 /// A real WebSocket client for tests: it connects, collects every text message, sends on request and
@@ -75,19 +76,23 @@ final class TestPeer: Sendable {
 
     /// The next message of `type` (earlier messages of other types stay queued), within `timeout`.
     func next(_ type: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let found: String? = inbox.withLock { messages in
-                guard let index = messages.firstIndex(where: { Self.type(of: $0) == type }) else { return nil }
-                return messages.remove(at: index)
-            }
-            if let found {
-                return try JSONSerialization.jsonObject(with: Data(found.utf8)) as? [String: Any] ?? [:]
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        try await waitFor(missing(type, timeout: timeout), timeout: timeout) { take(type) }
+    }
+
+    /// The first queued message of `type`, taken out of the queue; nil when none has arrived.
+    private func take(_ type: String) -> [String: Any]? {
+        let found: String? = inbox.withLock { messages in
+            guard let index = messages.firstIndex(where: { Self.type(of: $0) == type }) else { return nil }
+            return messages.remove(at: index)
         }
+        return found.map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
+    }
+
+    /// Why a wait for `type` failed: the peer, whether its socket has ended, and the last messages it has.
+    private func missing(_ type: String, timeout: Duration) -> String {
         let have = inbox.withLock { $0 }
-        throw TestPeerError.timeout("no \(type) message within \(timeout) on \(url.split(separator: "?").last ?? "") (finished: \(isFinished)); have \(have.count) others, the last: \(have.suffix(3).map { String($0.prefix(300)) })")
+        return "no \(type) message within \(timeout) on \(url.split(separator: "?").last ?? "") (finished: \(isFinished)); "
+            + "have \(have.count) others, the last: \(have.suffix(3).map { String($0.prefix(300)) })"
     }
 
     /// Whether a message of `type` arrives within `window` (for asserting that one does not).
@@ -100,23 +105,19 @@ final class TestPeer: Sendable {
 
     /// Waits until the server welcomes this peer (true) or the connection ends without it (false).
     func welcomed(timeout: Duration = .seconds(30)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? await next("welcome", timeout: .milliseconds(20))) != nil { return true }
-            if isFinished { return (try? await next("welcome", timeout: .milliseconds(1))) != nil }
-        }
-        return false
+        try await firstWithin(timeout) { () -> Bool? in
+            if take("welcome") != nil { return true }
+            // A welcome may have come in just before the end.
+            return isFinished ? take("welcome") != nil : nil
+        } ?? false
     }
 
     /// Waits for the socket to end and returns the server's close code.
     func closed(timeout: Duration = .seconds(30)) async throws -> WebSocketErrorCode? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let state = closeCode.withLock { $0 }
-            if state.done { return state.code }
-            try await Task.sleep(for: .milliseconds(5))
+        try await waitUntil("the socket on \(url.split(separator: "?").last ?? "") to close within \(timeout)", timeout: timeout) {
+            isFinished
         }
-        throw TestPeerError.timeout("the socket did not close within \(timeout)")
+        return closeCode.withLock { $0.code }
     }
 
     static func type(of text: String) -> String? {

@@ -10,11 +10,12 @@ import Testing
 /// The web client's routes on the real application: pages with their security headers, embedded
 /// assets with revalidation, the client settings, call modes, and the link preview (which never uses a
 /// token and is throttled like a join).
+/// `.live` only for the link preview tests: a peer joins, or is refused, on a real WebSocket; the rest go through the router.
 @Suite struct WebClientTests {
     typealias H = OwnerHarness
 
     @Test func theCallPageIsStaticWithAStrictPolicyAndLoadingItSpendsNothing() async throws {
-        try await withLiveRoom { live in
+        try await withLiveRoom(overSocket: false) { live in
             let token = live.room.hostToken.secret
             for _ in 0..<2 {
                 try await live.client.execute(uri: "/calls?room=\(live.room.code)&token=\(token)", method: .get) { response in
@@ -46,7 +47,7 @@ import Testing
         let harness = try H()
         let token = try await harness.apiToken()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/calls", method: .get) { response in
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/login")
@@ -72,7 +73,7 @@ import Testing
     @Test func assetsAreRevalidatedByETagAndOnlyListedFilesAreServed() async throws {
         let harness = try H()
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             let etag = try await client.execute(uri: "/calls/assets/call.js", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/javascript; charset=utf-8")
@@ -125,7 +126,7 @@ import Testing
             $0.stunURLs = ["stun:stun.example.net:3478"]
         }
         let app = try await buildApplication(harness.configuration)
-        try await app.liveTest { client in
+        try await app.test(.router) { client in
             try await client.execute(uri: "/calls/client.json", method: .get) { response in
                 let body = H.object(response)
                 #expect(body["bellPollSeconds"] as? Int == 7)

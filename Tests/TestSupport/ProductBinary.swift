@@ -24,14 +24,11 @@ public func productBinary(_ name: String) throws -> String {
 
 public enum TestSupportError: Error, CustomStringConvertible {
     case missingBinary(String, searched: [String])
-    case timedOut(String)
 
     public var description: String {
         switch self {
         case .missingBinary(let name, let searched):
             return "\(name) is not built (run swift build --build-tests); searched \(searched.joined(separator: ", "))"
-        case .timedOut(let what):
-            return "timed out: \(what)"
         }
     }
 }

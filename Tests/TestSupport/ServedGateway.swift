@@ -1,5 +1,6 @@
 import Dispatch
 public import Foundation
+import HarnessKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -61,17 +62,11 @@ public final class ServedGateway: Sendable {
     /// Waits until standard output contains `marker` and returns the output. Throws when it does not
     /// within `timeout`, or when the process ends first.
     public func waitFor(_ marker: String, timeout: Duration = .seconds(30)) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while true {
+        try await HarnessKit.waitFor("crow-calls to print \(marker) within \(timeout): \(output)", timeout: timeout) {
             let text = output
             if text.contains(marker) { return text }
-            guard process.isRunning else {
-                throw TestSupportError.timedOut("crow-calls ended before printing \(marker): \(text) \(errors)")
-            }
-            guard ContinuousClock.now < deadline else {
-                throw TestSupportError.timedOut("crow-calls did not print \(marker) within \(timeout): \(text)")
-            }
-            try await Task.sleep(for: .milliseconds(10))
+            guard process.isRunning else { throw HarnessError.failed("crow-calls ended before printing \(marker): \(text) \(errors)") }
+            return nil
         }
     }
 
@@ -92,17 +87,9 @@ public final class ServedGateway: Sendable {
     /// Sends `signal`, waits (bounded) for the process to end and for both streams to close.
     public func stop(_ signal: Int32 = SIGTERM, timeout: Duration = .seconds(20)) async throws {
         kill(process.processIdentifier, signal)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else { throw TestSupportError.timedOut("crow-calls did not stop") }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await waitUntil("crow-calls to stop within \(timeout)", timeout: timeout) { !process.isRunning }
         // Both streams close when the process ends; polled, so the wait holds no thread of the pool.
-        let closedBy = ContinuousClock.now + .seconds(5)
-        while finished.wait(timeout: .now()) != .success {
-            guard ContinuousClock.now < closedBy else { throw TestSupportError.timedOut("output did not close") }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await waitUntil("its output to close", timeout: .seconds(5)) { finished.wait(timeout: .now()) == .success }
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

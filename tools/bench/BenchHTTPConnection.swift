@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 
 #if canImport(Glibc)
 import Glibc
@@ -10,42 +11,17 @@ import Darwin
 /// whatever the server sends. Raw sockets keep the client's own cost out of the figures and let one
 /// thread hold a thousand live streams with `poll`.
 final class BenchHTTPConnection {
-    let fd: Int32
+    private let socket: LoopbackSocket
+    var fd: Int32 { socket.fd }
     private(set) var received: [UInt8] = []
 
     init(port: Int) throws {
-        #if os(Linux)
-        let kind = Int32(SOCK_STREAM.rawValue)
-        #else
-        let kind = SOCK_STREAM
-        #endif
-        fd = socket(AF_INET, kind, 0)
-        guard fd >= 0 else { throw BenchError("socket() failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(fd)
-            throw BenchError("connect() to port \(port) failed: errno \(code)")
-        }
+        socket = try LoopbackSocket(port: port)
     }
 
-    deinit { close(fd) }
+    deinit { socket.close() }
 
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw BenchError("write() failed: errno \(errno)") }
-            sent += n
-        }
-    }
+    func send(_ text: String) throws { try socket.send(text) }
 
     /// Reads what is there (the socket must be readable, or this blocks). False at end of stream.
     @discardableResult

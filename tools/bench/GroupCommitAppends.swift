@@ -1,3 +1,4 @@
+import HarnessKit
 import Ledger
 import Projections
 
@@ -9,7 +10,7 @@ struct GroupCommitAppends: Sendable {
     let directory: TemporaryDirectory
 
     func run(round: Int) async throws -> Sample {
-        let path = directory.file("ledger-group-\(round).sqlite")
+        let path = directory.freshDatabase("ledger-group-\(round).sqlite")
         defer { directory.removeDatabase(at: path) }
         let store = try EventStore(configuration: LedgerConfiguration(path: path), projector: CallProjector())
         defer { try? store.close() }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HarnessKit
 
 /// Removes the temporary directory if the run is interrupted (SIGINT/SIGTERM), then exits.
 final class InterruptCleanup {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarnessKit
 import Ledger
 import Projections
 
@@ -74,7 +75,7 @@ struct LedgerBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let loadStart = BenchReport.loadAverage()
-        let directory = try TemporaryDirectory(under: dir)
+        let directory = try TemporaryDirectory(prefix: "crow-bench", under: dir)
         defer { directory.remove() }
         let interrupt = InterruptCleanup(directory: directory)
         defer { interrupt.cancel() }

@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 import Ledger
 import Projections
 
@@ -21,7 +22,7 @@ struct LedgerFiller: Sendable {
     var batchSize = 1000
 
     func fill(progress: (String) -> Void) async throws -> Filled {
-        let path = directory.file("ledger-\(events).sqlite")
+        let path = directory.freshDatabase("ledger-\(events).sqlite")
         let end = Stopwatch.unixMilliseconds()
         let span = Int64(days) * 86_400_000
         let start = end - span

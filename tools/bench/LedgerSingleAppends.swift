@@ -1,3 +1,4 @@
+import HarnessKit
 import Ledger
 import Projections
 
@@ -12,7 +13,7 @@ struct LedgerSingleAppends: Sendable {
     let directory: TemporaryDirectory
 
     func run(round: Int) async throws -> Sample {
-        let path = directory.file("ledger-single-\(synchronous.rawValue.lowercased())-\(projected)-\(round).sqlite")
+        let path = directory.freshDatabase("ledger-single-\(synchronous.rawValue.lowercased())-\(projected)-\(round).sqlite")
         defer { directory.removeDatabase(at: path) }
         let store = try EventStore(
             configuration: LedgerConfiguration(path: path, synchronous: synchronous),

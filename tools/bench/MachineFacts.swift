@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 import GRDB
 
 /// What a benchmark report says about where it ran: CPU, memory, system, SQLite, and the commit of the
@@ -49,16 +50,7 @@ struct MachineFacts: Sendable {
     }
 
     private static func git(_ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let run = try? runToolBlocking("/usr/bin/env", ["git"] + arguments, errors: .discarded), run.status == 0 else { return nil }
+        return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarnessKit
 import Nostr
 
 /// `crow-bench nostr`: the Nostr module's operations per second beside nostr-sdk's (rust-nostr through
@@ -45,16 +46,14 @@ struct NostrBenchmark: AsyncParsableCommand {
             log("  round \(round) done")
         }
         if case .failure(let error) = located { log("nostr-sdk figures skipped: \(error)") }
-        var lines = ["operation        ours/s (median)  nostr-sdk/s (median)  ratio"]
+        var table = TextTable(["operation", "ours/s (median)", "nostr-sdk/s (median)", "ratio"])
         for (name, _) in operations {
             let mine = Statistics.median(ours[name] ?? [])
             let other = Statistics.median(theirs[name] ?? [])
             let ratio = other > 0 ? String(format: "%.2f×", mine / other) : "—"
-            lines.append(
-                name.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: "%15.0f", mine)
-                    + String(format: "%22.0f", other) + "  " + ratio
-            )
+            table.add([name, String(format: "%.0f", mine), String(format: "%.0f", other), ratio])
         }
+        var lines = [table.render()]
         if invites > 0, case .success(let (pythonPath, _)) = located,
             case .success(let (_, script)) = PythonScript.locate("tools/bench/python/invite_latency.py", python: python, venvHint: "")
         {
@@ -97,16 +96,9 @@ struct NostrBenchmark: AsyncParsableCommand {
     }
 
     static func runPython(_ python: String, _ script: String, seconds: Double) throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--seconds", "\(seconds)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let figures = try? JSONDecoder().decode([String: Double].self, from: data)
+        let run = try runToolBlocking(python, [script, "--seconds", "\(seconds)"], errors: .passedThrough)
+        guard run.status == 0,
+            let figures = try? JSONDecoder().decode([String: Double].self, from: Data(run.stdout.utf8))
         else { throw BenchError("nostr_sdk_bench.py failed") }
         return figures
     }

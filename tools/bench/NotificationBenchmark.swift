@@ -26,7 +26,7 @@ struct NotificationBenchmark: AsyncParsableCommand {
             throw BenchError("the notification latency run failed")
         }
         let baseline = Statistics.median(figures["post_ms"] ?? [])
-        var lines = ["figure                                              p50 ms   p95 ms   max ms   p50 / plain POST   target"]
+        var table = TextTable(["figure", "p50 ms", "p95 ms", "max ms", "p50 / plain POST", "target"], leftAligned: [0, 5])
         for (key, label) in [("push_ms", "invite.received → Web Push request at receiver"), ("ntfy_ms", "invite.received → ntfy request at receiver"), ("post_ms", "plain POST round trip (baseline)")] {
             let samples = figures[key] ?? []
             guard !samples.isEmpty else { continue }
@@ -34,12 +34,8 @@ struct NotificationBenchmark: AsyncParsableCommand {
             let p95 = Statistics.percentile(samples, 0.95)
             let ratio = key == "post_ms" ? "1.00×" : String(format: "%.1f×", p50 / max(baseline, 0.001))
             let target = key == "post_ms" ? "" : (p95 < 500 ? "< 500 ms PASS" : "< 500 ms MISS")
-            lines.append(
-                label.padding(toLength: 50, withPad: " ", startingAt: 0)
-                    + String(format: "%8.1f %8.1f %8.1f", p50, p95, samples.max() ?? 0)
-                    + "   " + ratio.padding(toLength: 18, withPad: " ", startingAt: 0) + target
-            )
+            table.add([label] + [p50, p95, samples.max() ?? 0].map { String(format: "%.1f", $0) } + [ratio, target])
         }
-        print(lines.joined(separator: "\n"))
+        print(table.render())
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 
 /// The Python `eventsourcing` 9.5.6 baseline (tools/bench/python/eventsourcing_bench.py): one
 /// aggregate, one event per `app.save`, each save one SQLite transaction (WAL, the library's default
@@ -19,21 +20,14 @@ struct PythonBaseline: Sendable {
     }
 
     func run(round: Int) async throws -> Sample {
-        let path = directory.file("eventsourcing-\(round).sqlite")
+        let path = directory.freshDatabase("eventsourcing-\(round).sqlite")
         defer { directory.removeDatabase(at: path) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--db", path, "--count", String(appends), "--warmup", String(warmup)]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("python baseline exited with status \(process.terminationStatus)")
+        let run = try runToolBlocking(
+            python, [script, "--db", path, "--count", String(appends), "--warmup", String(warmup)], errors: .passedThrough)
+        guard run.status == 0 else {
+            throw BenchError("python baseline exited with status \(run.status)")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        let text = run.stdout
         guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
             throw BenchError("python baseline printed no JSON line: \(text)")
         }

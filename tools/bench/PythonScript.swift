@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 
 /// Finds a Python baseline script of this repository and the venv interpreter that runs it, looking
 /// from the working directory and from the executable's directory upwards (so both `swift run` and a
@@ -28,17 +29,8 @@ enum PythonScript {
     /// Runs `script` with `arguments` (stderr passes through for progress lines) and decodes the last
     /// line of its output: one JSON object of named sample lists. Nil when it fails.
     static func runFigures(python: String, script: String, arguments: [String]) throws -> [String: [Double]]? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
-            return nil
-        }
+        let run = try runToolBlocking(python, [script] + arguments, errors: .passedThrough)
+        guard run.status == 0, let line = run.stdout.split(separator: "\n").last else { return nil }
         return try? JSONDecoder().decode([String: [Double]].self, from: Data(line.utf8))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 import GRDB
 import Ledger
 
@@ -79,7 +80,7 @@ struct RawSQLiteAppends: Sendable {
     }
 
     private func open(_ name: String) throws -> (DatabasePool, String) {
-        let path = directory.file(name)
+        let path = directory.freshDatabase(name)
         let pool = try DatabasePool(path: path)
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")

@@ -12,43 +12,34 @@ enum ReportPrinter {
         }
         out.append("")
         let rounds = report.figures.map(\.samples.count).max() ?? 0
-        out.append(row(["figure (median of \(rounds) round\(rounds == 1 ? "" : "s"))", "median", "min", "max", "unit"]))
-        out.append(String(repeating: "-", count: 110))
+        var figures = TextTable(["figure (median of \(rounds) round\(rounds == 1 ? "" : "s"))", "median", "min", "max", "unit"])
         for figure in report.figures {
-            out.append(row([figure.label, number(figure.median), number(figure.min), number(figure.max), figure.unit]))
             let details = figure.details.sorted { $0.key < $1.key }.map { "\($0.key)=\(number($0.value))" }
-            if !details.isEmpty { out.append("    " + details.joined(separator: "  ")) }
+            figures.add(
+                [figure.label, number(figure.median), number(figure.min), number(figure.max), figure.unit],
+                notes: details.isEmpty ? [] : [details.joined(separator: "  ")])
         }
+        out.append(figures.render())
         out.append("")
-        out.append(row(["target", "measured", "target", "result", ""]))
-        out.append(String(repeating: "-", count: 110))
-        for target in report.targets {
-            let measured = target.measured.map { number($0) + " " + target.unit } ?? "-"
-            let threshold = "\(target.comparison.rawValue) \(number(target.threshold)) \(target.unit)"
-            out.append(row([target.name, measured, threshold, target.status, target.note ?? ""]))
-            if let low = target.low, let high = target.high, low != high {
-                out.append("    rounds: \(number(low))-\(number(high)) \(target.unit)")
-            }
-            if target.status == "MISS", let reason = target.reason { out.append("    why: \(reason)") }
-        }
+        out.append(targets(report.targets).render())
         for skipped in report.skipped { out.append("skipped: \(skipped)") }
         if report.build == "debug" { out.append("note: debug build; use `swift build -c release` for real figures") }
         return out.joined(separator: "\n")
     }
 
-    private static func row(_ cells: [String]) -> String {
-        let widths = [56, 18, 22, 8]
-        var line = ""
-        for (index, cell) in cells.enumerated() {
-            if index < widths.count {
-                let width = widths[index]
-                line += index == 0 ? cell.padding(toLength: max(width, cell.count + 1), withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: max(1, width - cell.count)) + cell
-            } else {
-                line += "  " + cell
-            }
+    /// The targets with what was measured, the threshold and the result; under each, the range over the
+    /// rounds and, for a MISS, why.
+    static func targets(_ targets: [TargetCheck]) -> TextTable {
+        var table = TextTable(["target", "measured", "target", "result", "note"], leftAligned: [0, 4])
+        for target in targets {
+            let measured = target.measured.map { number($0) + " " + target.unit } ?? "-"
+            let threshold = "\(target.comparison.rawValue) \(number(target.threshold)) \(target.unit)"
+            var notes: [String] = []
+            if let low = target.low, let high = target.high, low != high { notes.append("rounds: \(number(low))-\(number(high)) \(target.unit)") }
+            if target.status == "MISS", let reason = target.reason { notes.append("why: \(reason)") }
+            table.add([target.name, measured, threshold, target.status, target.note ?? ""], notes: notes)
         }
-        return line
+        return table
     }
 
     /// 1,234,567 for large values, 3 significant digits for small ones.

@@ -1,3 +1,4 @@
+import HarnessKit
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -188,11 +189,10 @@ final class SignalingClient: Sendable {
     /// Returns the final counters; `sent - received` is what never arrived.
     func stopAndDrain(limit: Duration) async throws -> SignalingLoopDriver.Snapshot {
         _ = try await onEveryLoop { $0.stopSending() }
-        let deadline = ContinuousClock.now + limit
         var last = try await snapshot()
-        while last.sent > last.received, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+        _ = try await firstWithin(limit, every: .milliseconds(20)) { () -> Bool? in
             last = try await snapshot()
+            return last.sent > last.received ? nil : true
         }
         return last
     }

@@ -129,25 +129,13 @@ struct SignalingReport: Sendable {
     var text: String {
         var out = header
         out.append("")
-        let width = 26
-        out.append(cell("figure (median of rounds, [min-max])", 44) + contenders.map { pad($0.label, width) }.joined())
-        out.append(String(repeating: "-", count: 44 + width * contenders.count))
+        var figures = TextTable(["figure (median of rounds, [min-max])"] + contenders.map(\.label))
         for row in Self.rows where contenders.contains(where: { samples[$0]?[row.key]?.isEmpty == false }) {
-            var line = cell(row.label, 44)
-            for contender in contenders {
-                line += pad(value(contender, row.key, spread: row.spread), width)
-            }
-            out.append(line)
+            figures.add([row.label] + contenders.map { value($0, row.key, spread: row.spread) })
         }
+        out.append(figures.render())
         out.append("")
-        out.append(cell("target", 56) + pad("measured", 14) + pad("target", 14) + pad("result", 8))
-        out.append(String(repeating: "-", count: 92))
-        for target in targets {
-            let measured = target.measured.map { "\(ReportPrinter.number($0)) \(target.unit)" } ?? "-"
-            let threshold = "\(target.comparison.rawValue) \(ReportPrinter.number(target.threshold)) \(target.unit)"
-            out.append(cell(target.name, 56) + pad(measured, 14) + pad(threshold, 14) + pad(target.status, 8))
-            if target.status == "MISS", let reason = target.reason { out.append("    why: \(reason)") }
-        }
+        out.append(ReportPrinter.targets(targets).render())
         out += notes.map { "note: \($0)" }
         return out.joined(separator: "\n")
     }
@@ -159,13 +147,5 @@ struct SignalingReport: Sendable {
             text += " [\(ReportPrinter.number(low))-\(ReportPrinter.number(high))]"
         }
         return text
-    }
-
-    private func cell(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
-    }
-
-    private func pad(_ text: String, _ width: Int) -> String {
-        String(repeating: " ", count: max(1, width - text.count)) + text
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarnessKit
 
 /// `crow-bench signaling [run]`: the gateway's signaling relay against a Python `websockets` relay and
 /// a Swift echo, in alternating rounds (each round runs every contender once, the starting contender
@@ -82,7 +83,7 @@ struct SignalingRun: AsyncParsableCommand {
         guard fileLimit >= sockets + 256 else {
             throw BenchError("open-file limit \(fileLimit) is too low for \(sockets) sockets; raise `ulimit -n`")
         }
-        let directory = try TemporaryDirectory(under: dir)
+        let directory = try TemporaryDirectory(prefix: "crow-bench", under: dir)
         defer { directory.remove() }
         let interrupt = InterruptCleanup(directory: directory)
         defer { interrupt.cancel() }

@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 
 /// A server under test, run as a child process so its memory (RSS) and CPU time are its own.
 ///
@@ -46,16 +47,21 @@ final class SignalingServerProcess: @unchecked Sendable {
             }
         }
         try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let port = server.listeningPort() { return (server, port) }
-            guard process.isRunning else {
-                throw BenchError("\(name) exited with status \(process.terminationStatus) before listening: \(server.recentOutput)")
+        do {
+            let port = try await waitFor(
+                "\(name) to print \"listening on port\" within \(timeout): \(server.recentOutput)", timeout: timeout, every: .milliseconds(20)
+            ) { () -> Int? in
+                if let port = server.listeningPort() { return port }
+                guard process.isRunning else {
+                    throw BenchError("\(name) exited with status \(process.terminationStatus) before listening: \(server.recentOutput)")
+                }
+                return nil
             }
-            try await Task.sleep(for: .milliseconds(20))
+            return (server, port)
+        } catch {
+            await server.stop()
+            throw error
         }
-        await server.stop()
-        throw BenchError("\(name) did not print \"listening on port\" within \(timeout): \(server.recentOutput)")
     }
 
     private func append(_ text: String) {
@@ -93,18 +99,12 @@ final class SignalingServerProcess: @unchecked Sendable {
     func stop(grace: Duration = .seconds(20)) async {
         if process.isRunning {
             process.terminate()
-            let deadline = ContinuousClock.now + grace
-            while process.isRunning, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+            try? await waitUntil(timeout: grace, every: .milliseconds(20)) { !process.isRunning }
             if process.isRunning {
                 log("  \(name) did not stop within \(grace) of SIGTERM; sending SIGKILL")
                 kill(process.processIdentifier, SIGKILL)
             }
         }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        try? await waitUntil(timeout: .seconds(5), every: .milliseconds(20)) { !process.isRunning }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 
 /// One contender, once: start its server as a child process, connect every socket, then measure
 /// idle memory, paced latency and closed-loop throughput, and stop everything again.

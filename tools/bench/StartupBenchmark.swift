@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarnessKit
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ struct StartupBenchmark: AsyncParsableCommand {
         let loadStart = BenchReport.loadAverage()
         let binary = SignalingProcStats.executableDirectory().appendingPathComponent("crow-calls").path
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("\(binary) missing: swift build -c release") }
-        let directory = try TemporaryDirectory(under: dir)
+        let directory = try TemporaryDirectory(prefix: "crow-bench", under: dir)
         defer { directory.remove() }
         let emptyData = (directory.path as NSString).appendingPathComponent("empty")
         let largeData = (directory.path as NSString).appendingPathComponent("large")
@@ -93,6 +94,7 @@ struct StartupBenchmark: AsyncParsableCommand {
             process.terminate()
             process.waitUntilExit()
         }
+        // Polled by hand, every millisecond and on this thread: the wait is the figure itself.
         let deadline = started + .seconds(60)
         while ContinuousClock.now < deadline {
             if (try? BenchHTTPConnection.request(port: port, "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) == 200 {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarnessKit
 
 /// `crow-bench all`: every benchmark that has a target, one after another, and one table of every target
 /// and figure at the end (the table docs/BENCHMARKS.md opens with).
@@ -47,7 +48,7 @@ struct SuiteBenchmark: AsyncParsableCommand {
     func run() async throws {
         let started = ContinuousClock.now
         let loadStart = BenchReport.loadAverage()
-        let directory = try TemporaryDirectory(under: dir)
+        let directory = try TemporaryDirectory(prefix: "crow-bench", under: dir)
         defer { directory.remove() }
         // Ctrl-C reaches the parts too (one process group); each removes its own files.
         let interrupt = InterruptCleanup(directory: directory)
@@ -126,17 +127,11 @@ struct SuiteBenchmark: AsyncParsableCommand {
         ]
     }
 
-    /// Runs this binary with `arguments`; its table goes to stderr beside its progress.
+    /// Runs this binary with `arguments`; its table goes to stderr after its progress.
     private func runChild(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = SignalingProcStats.executableDirectory().appendingPathComponent("crow-bench")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw BenchError("exited with status \(process.terminationStatus)")
-        }
+        let binary = SignalingProcStats.executableDirectory().appendingPathComponent("crow-bench").path
+        let run = try runToolBlocking(binary, arguments, errors: .passedThrough)
+        FileHandle.standardError.write(Data(run.stdout.utf8))
+        guard run.status == 0 else { throw BenchError("exited with status \(run.status)") }
     }
 }

@@ -3,6 +3,7 @@ import CallStore
 import CrowSecurity
 import Decisions
 import Foundation
+import HarnessKit
 import Ledger
 import OwnerStore
 
@@ -32,7 +33,7 @@ struct WebBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         SignalingProcStats.raiseOpenFileLimit(to: subscribers + 512)
-        let directory = try TemporaryDirectory(under: nil)
+        let directory = try TemporaryDirectory(prefix: "crow-bench", under: nil)
         defer { directory.remove() }
         let bin = SignalingProcStats.executableDirectory().path
         let dataDir = directory.path + "/gateway"
@@ -223,19 +224,14 @@ struct WebBenchmark: AsyncParsableCommand {
             return
         }
         log("running \(script) (\(joins) joins, \(toasts) toasts)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pythonPath)
-        process.arguments = [
-            script, "--base", "http://127.0.0.1:\(port)", "--bearer", bearer, "--setup-url", setup,
-            "--data-dir", dataDir, "--testkit", bin + "/crow-testkit", "--joins", "\(joins)", "--toasts", "\(toasts)",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("web_bench.py exited with \(process.terminationStatus)") }
+        let run = try runToolBlocking(
+            pythonPath,
+            [
+                script, "--base", "http://127.0.0.1:\(port)", "--bearer", bearer, "--setup-url", setup,
+                "--data-dir", dataDir, "--testkit", bin + "/crow-testkit", "--joins", "\(joins)", "--toasts", "\(toasts)",
+            ],
+            errors: .passedThrough)
+        guard run.status == 0 else { throw BenchError("web_bench.py exited with \(run.status)") }
         struct Figures: Decodable {
             var join_ms: [Double]
             var toast_ms: [Double]
@@ -244,7 +240,7 @@ struct WebBenchmark: AsyncParsableCommand {
             var sent_kbps_limited: [Double]
             var sent_kbps_unlimited: [Double]
         }
-        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+        guard let line = run.stdout.split(separator: "\n").last,
             let figures = try? JSONDecoder().decode(Figures.self, from: Data(line.utf8))
         else { throw BenchError("web_bench.py printed no figures") }
         report.addLatency("click on Join → connected (loopback, \(figures.join_ms.count) joins), ms", figures.join_ms, targetP50: 500, targetP95: nil)
@@ -262,13 +258,13 @@ struct WebBenchmark: AsyncParsableCommand {
 
 /// The table `crow-bench web` prints.
 struct WebReport {
-    private var rows: [(String, String, String, String, String, String)] = []
+    private var table = TextTable(["figure", "min", "median", "max", "target", "result"], leftAligned: [0, 4, 5])
 
     mutating func add(_ name: String, _ values: [Double], unit: String, decimals: Int = 0, target: String = "", pass: Bool? = nil) {
         guard !values.isEmpty else { return }
         let format = unit == "×" ? "%.2f×" : "%.\(decimals)f"
         func show(_ value: Double) -> String { String(format: format, value) }
-        rows.append((name, show(values.min()!), show(Statistics.median(values)), show(values.max()!), target, pass.map { $0 ? "PASS" : "MISS" } ?? ""))
+        table.add([name, show(values.min()!), show(Statistics.median(values)), show(values.max()!), target, Self.result(pass)])
     }
 
     /// Median and p95 of latency samples, with a target on either.
@@ -280,20 +276,13 @@ struct WebReport {
         var pass: Bool?
         if let targetP50 { target = "p50 ≤ \(Int(targetP50))"; pass = p50 <= targetP50 }
         if let targetP95 { target = "p95 < \(Int(targetP95))"; pass = p95 < targetP95 }
-        rows.append((name + " p50 / p95", String(format: "%.0f", values.min()!), String(format: "%.0f / %.0f", p50, p95), String(format: "%.0f", values.max()!), target, pass.map { $0 ? "PASS" : "MISS" } ?? ""))
+        table.add([
+            name + " p50 / p95", String(format: "%.0f", values.min()!), String(format: "%.0f / %.0f", p50, p95),
+            String(format: "%.0f", values.max()!), target, Self.result(pass),
+        ])
     }
 
-    func render() -> String {
-        let header = ("figure", "min", "median", "max", "target", "result")
-        let all = [header] + rows
-        let widths = [
-            all.map(\.0.count).max()!, all.map(\.1.count).max()!, all.map(\.2.count).max()!,
-            all.map(\.3.count).max()!, all.map(\.4.count).max()!, all.map(\.5.count).max()!,
-        ]
-        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
-        return all.map { row in
-            [pad(row.0, widths[0]), pad(row.1, widths[1]), pad(row.2, widths[2]), pad(row.3, widths[3]), pad(row.4, widths[4]), row.5]
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
+    private static func result(_ pass: Bool?) -> String { pass.map { $0 ? "PASS" : "MISS" } ?? "" }
+
+    func render() -> String { table.render() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HarnessKit
 
 /// Runs `wrk` (a separate process, so the load generator does not share the server's threads) and
 /// reads its "Requests/sec" line.
@@ -8,17 +9,9 @@ enum WrkRun {
     }
 
     static func requestsPerSecond(wrk: String, arguments: [String]) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0,
+        let run = try runToolBlocking(wrk, arguments, errors: .mergedIntoOutput)
+        let text = run.stdout
+        guard run.status == 0,
             let line = text.split(separator: "\n").first(where: { $0.contains("Requests/sec:") }),
             let rate = line.split(separator: " ").last.flatMap({ Double($0) })
         else { throw BenchError("wrk failed: \(text.prefix(500))") }
