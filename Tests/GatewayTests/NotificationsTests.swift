@@ -13,8 +13,8 @@ import Testing
 /// The bell (`/api/notifications/poll`) and the live stream (`/api/calls/stream`) on a live server,
 /// with incoming calls recorded by another writer on the same ledger, as the Nostr inbox will.
 @Suite struct NotificationsTests {
-    static func invite(_ n: Int, caller: String = "Grace", now: Int64 = LedgerClock.systemMilliseconds()) -> InviteDecisions.Received {
-        InviteDecisions.Received(
+    static func invite(_ n: Int, caller: String = "Grace", now: Int64 = LedgerClock.systemMilliseconds()) -> InviteReceived {
+        InviteReceived(
             inviteId: "invite-\(n)-" + String(repeating: "a", count: 8),
             nostrEventId: String(repeating: String(n % 10), count: 64),
             senderPubkey: String(repeating: "ab", count: 32),
