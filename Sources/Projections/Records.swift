@@ -139,9 +139,10 @@ public struct IncomingCallRecord: Codable, Sendable, Hashable {
     public var statusChangedAt: Int64
     public var position: Int64
 
-    /// The status with the ring window applied: a ringing call nobody answered in time is `missed`.
+    /// The status with the ring window applied (`RingWindow`): a ringing call nobody answered in time
+    /// is `missed`.
     public func status(now: Int64, ringWindow: Int64) -> IncomingCallStatus {
-        status == .ringing && now - receivedAt >= ringWindow ? .missed : status
+        RingWindow(ringWindow).status(status, receivedAt: receivedAt, now: now)
     }
 
     public init(
@@ -227,9 +228,9 @@ public struct CallHistoryRecord: Codable, Sendable, Hashable {
     public var outcome: CallOutcome
     public var position: Int64
 
-    /// The outcome with the ring window applied.
+    /// The outcome with the ring window applied (`RingWindow`; an incoming call starts when received).
     public func outcome(now: Int64, ringWindow: Int64) -> CallOutcome {
-        outcome == .ringing && now - startedAt >= ringWindow ? .missed : outcome
+        outcome == .ringing && !RingWindow(ringWindow).rings(receivedAt: startedAt, now: now) ? .missed : outcome
     }
 
     public init(

@@ -11,7 +11,7 @@ struct RingingCall: Encodable, Sendable, Equatable {
     var joinUrl: String
     /// Unix milliseconds.
     var receivedAt: Int64
-    /// When it stops ringing (unix milliseconds): `receivedAt` plus the ring window.
+    /// When it stops ringing (unix milliseconds): `RingWindow.expiry`, `receivedAt` plus the ring window.
     var expiresAt: Int64
 
     init(_ record: IncomingCallRecord, ringWindow: Int64) {
@@ -21,7 +21,7 @@ struct RingingCall: Encodable, Sendable, Equatable {
         roomCode = record.roomCode
         joinUrl = record.joinUrl
         receivedAt = record.receivedAt
-        expiresAt = record.receivedAt + ringWindow
+        expiresAt = RingWindow(ringWindow).expiry(receivedAt: record.receivedAt)
     }
 
     /// The call as its `invite.received` describes it (the stream does not read the projection for a
@@ -33,6 +33,6 @@ struct RingingCall: Encodable, Sendable, Equatable {
         roomCode = event.room
         joinUrl = event.joinUrl
         receivedAt = event.receivedAt
-        expiresAt = event.receivedAt + ringWindow
+        expiresAt = RingWindow(ringWindow).expiry(receivedAt: event.receivedAt)
     }
 }
