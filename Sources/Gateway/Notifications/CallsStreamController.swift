@@ -168,8 +168,8 @@ struct CallsStreamController: Sendable {
                     guard await authorized() else { break loop }
                     for recorded in events {
                         guard
-                            let change = try await IncomingChange.from(recorded, ringWindow: ringWindow, isIncoming: { id in
-                                try await store.read { db in try Queries.incomingCall(id: id, in: db) != nil }
+                            let change = try await IncomingChange.from(recorded, ringWindow: ringWindow, endedInvite: { event in
+                                try await store.read { db in try Queries.endedInvite(by: event, in: db) }
                             })
                         else { continue }
                         if case .inviteReceived(let e) = recorded.event {
