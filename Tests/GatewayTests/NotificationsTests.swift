@@ -82,7 +82,11 @@ import Testing
             #expect(newCursor != cursor)
             #expect(ringing.count == 1)
             let call = try #require(ringing.first)
-            #expect(call["caller"] as? String == hostile)
+            #expect(call["senderName"] as? String == hostile)
+            #expect(call["senderPubkey"] as? String == String(repeating: "ab", count: 32))
+            // The former names, kept for one release (docs/DECISIONS.md): present and equal.
+            #expect(call["caller"] as? String == call["senderName"] as? String)
+            #expect(call["callerPubkey"] as? String == call["senderPubkey"] as? String)
             #expect(call["roomCode"] as? String == "their-room-1")
             let receivedAt = try #require(call["receivedAt"] as? Int64)
             #expect(call["expiresAt"] as? Int64 == receivedAt + 6_000)
@@ -131,6 +135,11 @@ import Testing
             #expect(received.event == "received")
             let firstID = try #require(received.id.flatMap { Int64($0) })
             #expect(received.data?.contains("invite-1-aaaaaaaa") == true)
+            // The call under its settled names and, for one release, the former ones, equal.
+            let data = try #require(received.data.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            #expect(data["senderName"] as? String == "Grace" && data["caller"] as? String == "Grace")
+            #expect(data["senderPubkey"] as? String == String(repeating: "ab", count: 32))
+            #expect(data["callerPubkey"] as? String == data["senderPubkey"] as? String)
             let position = try await side.read { db in try EventReader.headPosition(in: db) }
             #expect(firstID == position)
 
