@@ -292,7 +292,7 @@
     node.className = 'crow-toast';
     node.setAttribute('role', 'alertdialog');
     node.dataset.invite = call.id;
-    const caller = typeof call.caller === 'string' && call.caller.trim() ? call.caller : 'Someone';
+    const caller = typeof call.senderName === 'string' && call.senderName.trim() ? call.senderName : 'Someone';
     const text = document.createElement('p');
     text.className = 'crow-toast-text';
     const name = document.createElement('strong');

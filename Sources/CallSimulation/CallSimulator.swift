@@ -28,7 +28,7 @@ public struct CallSimulator {
     private var rooms: [String] = []
     private var peers: [(room: String, peer: String)] = []
     private var secrets: [(room: String, secret: String, id: String)] = []
-    private var incoming: [InviteDecisions.Received] = []
+    private var incoming: [InviteReceived] = []
     private var outgoing: [String] = []
 
     private static let names = ["Ada", "Grace", "Linus", "Margaret", "Alan", "Barbara", "Ken", "Radia", "Edsger", "Frances"]
@@ -116,7 +116,7 @@ public struct CallSimulator {
 
     private mutating func incomingCall() async throws(CallError) {
         let room = hex(6)
-        let invite = InviteDecisions.Received(
+        let invite = InviteReceived(
             inviteId: hex(8),
             nostrEventId: hex(32),
             senderPubkey: hex(32),

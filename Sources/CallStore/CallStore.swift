@@ -1,5 +1,5 @@
 import CrowSecurity
-public import Decisions
+import Decisions
 public import GRDB
 public import Ledger
 public import Projections
@@ -365,7 +365,7 @@ public final class CallStore: Sendable {
     }
 
     /// Records a verified invite from a contact. The same Nostr event twice is a `duplicateInvite`.
-    public func receiveInvite(_ invite: InviteDecisions.Received) async throws(CallError) {
+    public func receiveInvite(_ invite: InviteReceived) async throws(CallError) {
         try await execute { db in
             let seen = try Queries.incomingCall(nostrEventId: invite.nostrEventId, in: db) != nil
             return (try InviteDecisions.receive(invite, alreadyReceived: seen), ())

@@ -4,38 +4,6 @@ public import Projections
 
 /// Decisions about call invites, outgoing (we call a contact) and incoming (a contact calls us).
 public enum InviteDecisions {
-
-    public struct Received: Sendable, Hashable {
-        public var inviteId: String
-        public var nostrEventId: String
-        public var senderPubkey: String
-        public var senderName: String
-        public var room: String
-        public var joinUrl: String
-        public var sentAt: Int64
-        public var receivedAt: Int64
-
-        public init(
-            inviteId: String,
-            nostrEventId: String,
-            senderPubkey: String,
-            senderName: String,
-            room: String,
-            joinUrl: String,
-            sentAt: Int64,
-            receivedAt: Int64
-        ) {
-            self.inviteId = inviteId
-            self.nostrEventId = nostrEventId
-            self.senderPubkey = senderPubkey
-            self.senderName = senderName
-            self.room = room
-            self.joinUrl = joinUrl
-            self.sentAt = sentAt
-            self.receivedAt = receivedAt
-        }
-    }
-
     /// Queues an invite to a contact for the outbox. `nostrEvents` are signed and encrypted already.
     public static func request(
         room: RoomState?,
@@ -126,8 +94,9 @@ public enum InviteDecisions {
     /// A verified, decrypted invite from a contact. Everything in it came from another machine, so it
     /// is checked and capped here: ids, the room code, the join URL (never javascript: or data:), the
     /// caller's name (cleaned and capped), and duplicates (the same Nostr event twice rings once).
+    /// `invite` is the ledger's own payload, filled from the wire; what is appended is a checked copy.
     public static func receive(
-        _ invite: Received,
+        _ invite: InviteReceived,
         alreadyReceived: Bool
     ) throws(Rejection) -> [StreamAppend] {
         try checkInviteId(invite.inviteId)

@@ -134,7 +134,7 @@ public final class InviteInbox: Sendable {
                 guard senders.withLock({ $0.take(sender, now: now) }) else { return .dropped("sender_rate_limited") }
                 let sentAt = min(NostrTime.milliseconds(opened.sentAt), now)
                 try await store.receiveInvite(
-                    InviteDecisions.Received(
+                    InviteReceived(
                         inviteId: Secrets.identifier(),
                         nostrEventId: event.id,
                         senderPubkey: sender,

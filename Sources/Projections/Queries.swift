@@ -99,18 +99,19 @@ public enum Queries {
         )
     }
 
-    /// Incoming calls still ringing at `now`: received within the ring window and not acted on. Newest
-    /// first. What the bell and the toast show.
+    /// Incoming calls still ringing at `now` (`RingWindow`): received within the ring window and not
+    /// acted on. Newest first. What the bell and the toast show.
     public static func ringing(now: Int64, ringWindow: Int64, limit: Int = 20, in db: Database) throws -> [IncomingCallRecord] {
-        try IncomingCallRecord.fetchAll(
+        guard let earliest = RingWindow(ringWindow).earliestRinging(now: now) else { return [] }
+        return try IncomingCallRecord.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT * FROM incoming_calls
-                    WHERE received_at > ? AND status = 'ringing'
+                    WHERE received_at >= ? AND status = 'ringing'
                     ORDER BY received_at DESC, invite_id LIMIT ?
                     """
             ),
-            arguments: [now - ringWindow, limit]
+            arguments: [earliest, limit]
         )
     }
 

@@ -1,10 +1,14 @@
 public import GRDB
 
+// Everything that ties the record types (Records.swift) and their states (RecordStates.swift) to
+// GRDB: reading a record from a row, and storing a state as its raw value. Records.swift and
+// RecordStates.swift stay free of GRDB, so the pure rules in Decisions that take them do not see it.
+//
 // Rows are read by column name, without `Decodable`: the synthesized decoder with
 // `convertFromSnakeCase` costs about 20 µs a row, which alone put "incoming calls in the last hour"
 // over its 1 ms budget (docs/BENCHMARKS.md). The `Codable` conformances stay for JSON.
 
-extension RoomRecord {
+extension RoomRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(
             code: row["code"],
@@ -21,7 +25,7 @@ extension RoomRecord {
     }
 }
 
-extension RoomPeerRecord {
+extension RoomPeerRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(
             roomCode: row["room_code"],
@@ -33,7 +37,7 @@ extension RoomPeerRecord {
     }
 }
 
-extension TokenRecord {
+extension TokenRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(
             tokenId: row["token_id"],
@@ -53,7 +57,7 @@ extension TokenRecord {
     }
 }
 
-extension IncomingCallRecord {
+extension IncomingCallRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(
             inviteId: row["invite_id"],
@@ -71,7 +75,7 @@ extension IncomingCallRecord {
     }
 }
 
-extension OutgoingInviteRecord {
+extension OutgoingInviteRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(
             inviteId: row["invite_id"],
@@ -89,7 +93,7 @@ extension OutgoingInviteRecord {
     }
 }
 
-extension CallHistoryRecord {
+extension CallHistoryRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(
             callId: row["call_id"],
@@ -107,8 +111,16 @@ extension CallHistoryRecord {
     }
 }
 
-extension BellRecord {
+extension BellRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(unread: row["unread"], position: row["position"])
     }
 }
+
+// The stored states, each as its raw value (the text the projections write).
+extension RoomLifecycle: DatabaseValueConvertible {}
+extension TokenState: DatabaseValueConvertible {}
+extension IncomingCallStatus: DatabaseValueConvertible {}
+extension OutgoingInviteState: DatabaseValueConvertible {}
+extension CallDirection: DatabaseValueConvertible {}
+extension CallOutcome: DatabaseValueConvertible {}

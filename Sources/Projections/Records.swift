@@ -1,8 +1,11 @@
-public import GRDB
 public import Ledger
 
+// The record types are plain values: reading them from a row (and their `FetchableRecord`
+// conformances) lives in Records+Row.swift, the one place here that sees GRDB, so the rules in
+// Decisions that take these types compile without it.
+
 /// A row of `rooms`.
-public struct RoomRecord: Codable, Sendable, Hashable, FetchableRecord {
+public struct RoomRecord: Codable, Sendable, Hashable {
     public var code: String
     public var hostName: String
     public var maxPeers: Int
@@ -42,7 +45,7 @@ public struct RoomRecord: Codable, Sendable, Hashable, FetchableRecord {
 }
 
 /// A row of `room_peers`: someone present in a room.
-public struct RoomPeerRecord: Codable, Sendable, Hashable, FetchableRecord {
+public struct RoomPeerRecord: Codable, Sendable, Hashable {
     public var roomCode: String
     public var peerId: String
     public var displayName: String
@@ -65,7 +68,7 @@ public struct RoomPeerRecord: Codable, Sendable, Hashable, FetchableRecord {
 }
 
 /// A row of `tokens`. `tokenHash` is the SHA-256 of the secret, never the secret.
-public struct TokenRecord: Codable, Sendable, Hashable, FetchableRecord {
+public struct TokenRecord: Codable, Sendable, Hashable {
     public var tokenId: String
     public var roomCode: String
     public var tokenHash: String
@@ -122,7 +125,7 @@ public struct TokenRecord: Codable, Sendable, Hashable, FetchableRecord {
 }
 
 /// A row of `incoming_calls`.
-public struct IncomingCallRecord: Codable, Sendable, Hashable, FetchableRecord {
+public struct IncomingCallRecord: Codable, Sendable, Hashable {
     public var inviteId: String
     public var nostrEventId: String
     public var senderPubkey: String
@@ -136,9 +139,10 @@ public struct IncomingCallRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var statusChangedAt: Int64
     public var position: Int64
 
-    /// The status with the ring window applied: a ringing call nobody answered in time is `missed`.
+    /// The status with the ring window applied (`RingWindow`): a ringing call nobody answered in time
+    /// is `missed`.
     public func status(now: Int64, ringWindow: Int64) -> IncomingCallStatus {
-        status == .ringing && now - receivedAt >= ringWindow ? .missed : status
+        RingWindow(ringWindow).status(status, receivedAt: receivedAt, now: now)
     }
 
     public init(
@@ -169,7 +173,7 @@ public struct IncomingCallRecord: Codable, Sendable, Hashable, FetchableRecord {
 }
 
 /// A row of `outgoing_invites`.
-public struct OutgoingInviteRecord: Codable, Sendable, Hashable, FetchableRecord {
+public struct OutgoingInviteRecord: Codable, Sendable, Hashable {
     public var inviteId: String
     public var roomCode: String
     public var contactPubkey: String
@@ -210,7 +214,7 @@ public struct OutgoingInviteRecord: Codable, Sendable, Hashable, FetchableRecord
 }
 
 /// A row of `call_history`.
-public struct CallHistoryRecord: Codable, Sendable, Hashable, FetchableRecord {
+public struct CallHistoryRecord: Codable, Sendable, Hashable {
     public var callId: String
     public var direction: CallDirection
     public var roomCode: String
@@ -224,9 +228,9 @@ public struct CallHistoryRecord: Codable, Sendable, Hashable, FetchableRecord {
     public var outcome: CallOutcome
     public var position: Int64
 
-    /// The outcome with the ring window applied.
+    /// The outcome with the ring window applied (`RingWindow`; an incoming call starts when received).
     public func outcome(now: Int64, ringWindow: Int64) -> CallOutcome {
-        outcome == .ringing && now - startedAt >= ringWindow ? .missed : outcome
+        outcome == .ringing && !RingWindow(ringWindow).rings(receivedAt: startedAt, now: now) ? .missed : outcome
     }
 
     public init(
@@ -257,7 +261,7 @@ public struct CallHistoryRecord: Codable, Sendable, Hashable, FetchableRecord {
 }
 
 /// The bell: unread incoming calls and the ledger position it reflects.
-public struct BellRecord: Codable, Sendable, Hashable, FetchableRecord {
+public struct BellRecord: Codable, Sendable, Hashable {
     public var unread: Int
     public var position: Int64
 

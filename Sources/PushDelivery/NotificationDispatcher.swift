@@ -84,10 +84,10 @@ public struct NotificationDispatcher: Service {
             let call = try await store.read { db in try Queries.incomingCall(id: received.inviteId, in: db) }
             guard let call, call.status(now: now, ringWindow: ringWindow) == .ringing else { return nil }
             return CallNotice(kind: .ringing, callId: call.inviteId, callerName: call.senderName, joinURL: call.joinUrl, panelURL: panelURL())
-        case .inviteCancelled(let cancelled):
+        case .inviteCancelled:
             // Outgoing invites are cancelled too (a room ended before delivery): only incoming calls count.
-            let call = try await store.read { db in try Queries.incomingCall(id: cancelled.inviteId, in: db) }
-            guard let call else { return nil }
+            let ended = try await store.read { db in try Queries.endedInvite(by: event.event, in: db) }
+            guard case .incoming(let call) = ended else { return nil }
             return CallNotice(kind: .missed, callId: call.inviteId, callerName: call.senderName, panelURL: panelURL())
         default:
             return nil

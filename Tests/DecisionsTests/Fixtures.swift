@@ -149,8 +149,8 @@ enum Fixture {
         senderName: String = "Grace",
         room: String = "their-room",
         joinUrl: String = "https://grace.example/calls?room=their-room&token=t"
-    ) -> InviteDecisions.Received {
-        InviteDecisions.Received(
+    ) -> InviteReceived {
+        InviteReceived(
             inviteId: inviteId,
             nostrEventId: nostrEventId,
             senderPubkey: senderPubkey,

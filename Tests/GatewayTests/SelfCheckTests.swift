@@ -197,7 +197,7 @@ import Testing
             for (offset, caller) in ["Barbara", "Linus"].enumerated() {
                 let id = Secrets.identifier()
                 try await side.receiveInvite(
-                    InviteDecisions.Received(
+                    InviteReceived(
                         inviteId: id, nostrEventId: String(repeating: id, count: 4), senderPubkey: String(repeating: "ab", count: 32),
                         senderName: caller, room: "their-room-\(offset)", joinUrl: "https://caller.example/calls?room=r&token=t",
                         sentAt: now - 200, receivedAt: now + Int64(offset)

@@ -9,9 +9,9 @@ import TestSupport
 
 /// The incoming-calls read model behind the toast, the Calls panel and the bell.
 @Suite struct IncomingCallsTests {
-    static func invite(_ n: Int, at time: Int64) -> InviteDecisions.Received {
+    static func invite(_ n: Int, at time: Int64) -> InviteReceived {
         let hex = String(repeating: String(n % 10), count: 64)
-        return InviteDecisions.Received(
+        return InviteReceived(
             inviteId: "invite\(n)abcd",
             nostrEventId: hex,
             senderPubkey: String(repeating: "a", count: 64),

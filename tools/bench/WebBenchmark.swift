@@ -169,7 +169,7 @@ struct WebBenchmark: AsyncParsableCommand {
             let now = LedgerClock.systemMilliseconds()
             let appended = ContinuousClock.now
             try await store.receiveInvite(
-                InviteDecisions.Received(
+                InviteReceived(
                     inviteId: id,
                     nostrEventId: String(repeating: Secrets.identifier(), count: 4),
                     senderPubkey: String(repeating: "ab", count: 32),

@@ -52,7 +52,7 @@ struct IncomingCommand: AsyncParsableCommand {
         let id = Secrets.identifier()
         let room = self.room ?? "their-\(id.prefix(8))"
         try await store.receiveInvite(
-            InviteDecisions.Received(
+            InviteReceived(
                 inviteId: id,
                 nostrEventId: Secrets.identifier() + Secrets.identifier() + Secrets.identifier() + Secrets.identifier(),
                 senderPubkey: senderPubkey,

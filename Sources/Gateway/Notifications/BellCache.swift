@@ -13,7 +13,8 @@ final class BellCache: Sendable {
     struct Entry: Sendable {
         /// The feed head read before the answer's database read.
         var head: Int64
-        /// Unix ms at which a ringing call rings out; the answer is stale from then on.
+        /// Unix ms at which a ringing call rings out (`RingWindow.firstExpiry`); the answer is stale
+        /// from then on, as the call is by `RingWindow.rings`.
         var validUntil: Int64
         var cursor: String
         /// `"<cursor>"`, the answer's `ETag`.

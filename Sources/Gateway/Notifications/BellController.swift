@@ -63,7 +63,7 @@ struct BellController: Sendable {
         headers[.cacheControl] = "private, no-cache"
         let entry = BellCache.Entry(
             head: head,
-            validUntil: calls.map(\.expiresAt).min() ?? Int64.max,
+            validUntil: RingWindow(ringWindow).firstExpiry(receivedAt: ringing.map(\.receivedAt)),
             cursor: cursor,
             etag: etag,
             body: ByteBuffer(bytes: body),

@@ -139,7 +139,10 @@ struct CallsStreamController: Sendable {
         }
         try send("retry: 3000\n: connected\n\n")
         if reset { try send("event: reset\ndata: {}\n\n") }
-        var expiries = Dictionary(initial.map { ($0.inviteId, $0.receivedAt + ringWindow) }, uniquingKeysWith: max)
+        // The calls that ring by the stream's count, by when they were received: each gets `expired`
+        // once the ring window (`RingWindow`) says it no longer rings.
+        let window = RingWindow(ringWindow)
+        var ringingSince = Dictionary(initial.map { ($0.inviteId, $0.receivedAt) }, uniquingKeysWith: max)
         let (inputs, input) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .bufferingOldest(64))
         let feed = store.feed
         let store = self.store
@@ -165,14 +168,14 @@ struct CallsStreamController: Sendable {
                     guard await authorized() else { break loop }
                     for recorded in events {
                         guard
-                            let change = try await IncomingChange.from(recorded, ringWindow: ringWindow, isIncoming: { id in
-                                try await store.read { db in try Queries.incomingCall(id: id, in: db) != nil }
+                            let change = try await IncomingChange.from(recorded, ringWindow: ringWindow, endedInvite: { event in
+                                try await store.read { db in try Queries.endedInvite(by: event, in: db) }
                             })
                         else { continue }
                         if case .inviteReceived(let e) = recorded.event {
-                            expiries[e.inviteId] = e.receivedAt + ringWindow
+                            ringingSince[e.inviteId] = e.receivedAt
                         } else {
-                            expiries[change.inviteId] = nil
+                            ringingSince[change.inviteId] = nil
                         }
                         try send(change.text)
                         quietSince = .now
@@ -180,8 +183,8 @@ struct CallsStreamController: Sendable {
                 case .tick:
                     guard await authorized() else { break loop }
                     let now = store.settings.clock()
-                    for (id, expiresAt) in expiries where expiresAt <= now {
-                        expiries[id] = nil
+                    for (id, receivedAt) in ringingSince where !window.rings(receivedAt: receivedAt, now: now) {
+                        ringingSince[id] = nil
                         try send(IncomingChange.expired(id).text)
                         quietSince = .now
                     }

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Projections
 
 /// One change to the owner's incoming calls, as the live stream sends it: a Server-Sent Event whose
 /// `id` is the ledger position of the change (absent for `expired`, which no event records).
@@ -14,12 +15,13 @@ struct IncomingChange: Sendable, Equatable {
     /// JSON text on one line.
     var data: String
 
-    /// The change an event makes to the incoming calls, if any. `isIncoming` tells whether an invite id
-    /// belongs to an incoming call (cancellations and declines exist for outgoing invites too).
+    /// The change an event makes to the incoming calls, if any. `endedInvite` is the projections'
+    /// classifier (`Queries.endedInvite(by:in:)`): cancellations and declines exist for outgoing invites
+    /// too, and only those of incoming calls are changes here.
     static func from(
         _ recorded: RecordedEvent,
         ringWindow: Int64,
-        isIncoming: (String) async throws -> Bool
+        endedInvite: (LedgerEvent) async throws -> EndedInvite?
     ) async throws -> IncomingChange? {
         switch recorded.event {
         case .inviteReceived(let e):
@@ -30,10 +32,10 @@ struct IncomingChange: Sendable, Equatable {
         case .inviteDismissed(let e):
             return simple(.dismissed, e.inviteId, recorded)
         case .inviteDeclined(let e):
-            guard try await isIncoming(e.inviteId) else { return nil }
+            guard case .incoming = try await endedInvite(recorded.event) else { return nil }
             return simple(.declined, e.inviteId, recorded)
         case .inviteCancelled(let e):
-            guard try await isIncoming(e.inviteId) else { return nil }
+            guard case .incoming = try await endedInvite(recorded.event) else { return nil }
             return simple(.missed, e.inviteId, recorded)
         default:
             return nil
