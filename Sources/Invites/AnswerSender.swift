@@ -77,7 +77,7 @@ public struct AnswerSender: Service {
 
     public func run() async throws {
         let queue = self.queue
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await answer in queue.stream {
                 await send(answer)
             }

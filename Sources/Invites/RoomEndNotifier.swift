@@ -1,8 +1,8 @@
 public import CallStore
-public import Ledger
+import Ledger
 public import Logging
-public import Nostr
-public import Projections
+import Nostr
+import Projections
 public import ServiceLifecycle
 
 /// Tells invitees when one of the owner's rooms ends: for every `room.ended` in the ledger (closed by
@@ -32,8 +32,8 @@ public struct RoomEndNotifier: Service {
         let follower = FeedFollower(feed: feed, start: .position(start)) { error, _ in
             logger.error("reading the ledger for ended rooms failed; retrying", metadata: ["error": "\(error)"])
         }
-        try? await cancelWhenGracefulShutdown {
-            await follower.run { events, position in
+        await cancelWhenGracefulShutdown {
+            _ = await follower.run { events, position in
                 try await Self.handle(events, position: &position, announce: announce)
             }
         }

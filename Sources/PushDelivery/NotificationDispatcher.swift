@@ -2,9 +2,9 @@ public import CallStore
 import Foundation
 public import Ledger
 public import Logging
-public import Notify
+import Notify
 public import OwnerStore
-public import Projections
+import Projections
 public import ServiceLifecycle
 import Synchronization
 
@@ -59,8 +59,8 @@ public struct NotificationDispatcher: Service {
         let follower = FeedFollower(feed: store.feed, start: .persisted(NotificationCursor(owners: owners))) { error, _ in
             logger.error("the notification dispatcher failed to read the ledger or its cursor; retrying", metadata: ["error": "\(error)"])
         }
-        try? await cancelWhenGracefulShutdown {
-            await follower.run { events, position in
+        await cancelWhenGracefulShutdown {
+            _ = await follower.run { events, position in
                 for event in events {
                     if let notice = try await notice(for: event) {
                         logger.debug("notifying the owner", metadata: ["position": "\(event.position)", "kind": "\(notice.kind.rawValue)"])

@@ -109,7 +109,7 @@ import TestSupport
         let (store, hub) = (harness.store, harness.hub)
         let room = try await store.createRoom(hostName: "Ada", createdBy: .api)
         try await harness.following {
-            let admission = try await harness.seat(room.code, secret: room.hostToken.secret, name: "Ada")
+            _ = try await harness.seat(room.code, secret: room.hostToken.secret, name: "Ada")
             let lock = try LedgerWriteLock(path: harness.dir.file("ledger.sqlite"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
