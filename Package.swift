@@ -447,6 +447,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PushDeliveryTests",
+            dependencies: [
+                "PushDelivery", "CallStore", "CallSimulation", "Decisions", "Ledger", "Notify", "OwnerStore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CallsMCPTests",
             dependencies: ["CallsMCP", "OwnerStore"],
             swiftSettings: swiftSettings

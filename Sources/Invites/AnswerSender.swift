@@ -47,7 +47,7 @@ public struct AnswerSender: Service {
     let owners: OwnerStore
     /// The gateway's own relays (configured and saved in the panel).
     let directory: RelayDirectory
-    let publisher: RelayPublisher
+    let publisher: any InvitePublishing
     let logger: Logger
     /// Whether the gateway is on a tailnet (its public address is), so a caller's inbox may be there
     /// too. Asked per answer: the owner may change the address while the gateway runs.
@@ -60,7 +60,7 @@ public struct AnswerSender: Service {
         identity: NostrSecretKey,
         owners: OwnerStore,
         directory: RelayDirectory,
-        publisher: RelayPublisher,
+        publisher: any InvitePublishing,
         logger: Logger,
         allowTailnet: @escaping @Sendable () -> Bool = { false },
         retry: Backoff = Backoff(base: .seconds(2), cap: .seconds(4))

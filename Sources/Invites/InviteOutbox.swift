@@ -20,7 +20,7 @@ public struct InviteOutbox: Service {
     let owners: OwnerStore
     /// The gateway's own relays (configured and saved in the panel), read for every round.
     let directory: RelayDirectory
-    let publisher: RelayPublisher
+    let publisher: any InvitePublishing
     let logger: Logger
     /// Publish rounds before an invite is given up (about a minute with the backoff below).
     var maxAttempts = 6
@@ -41,8 +41,9 @@ public struct InviteOutbox: Service {
         store: CallStore,
         owners: OwnerStore,
         directory: RelayDirectory,
-        publisher: RelayPublisher,
+        publisher: any InvitePublishing,
         logger: Logger,
+        maxAttempts: Int = 6,
         idle: Duration = .seconds(1),
         retry: Backoff = Backoff(base: .seconds(1), cap: .seconds(16), jitter: 0.25)
     ) {
@@ -51,6 +52,7 @@ public struct InviteOutbox: Service {
         self.directory = directory
         self.publisher = publisher
         self.logger = logger
+        self.maxAttempts = maxAttempts
         self.idle = idle
         self.retry = retry
     }

@@ -25,7 +25,7 @@ import Synchronization
 public struct NotificationDispatcher: Service {
     let store: CallStore
     let owners: OwnerStore
-    let sender: NotificationSender
+    let sender: any NotificationSending
     /// The panel's address as notifications link it (the public address when known, else where the
     /// gateway listens); read per notice, since the owner can change it.
     let panelURL: @Sendable () -> String
@@ -38,7 +38,7 @@ public struct NotificationDispatcher: Service {
     public init(
         store: CallStore,
         owners: OwnerStore,
-        sender: NotificationSender,
+        sender: any NotificationSending,
         panelURL: @escaping @Sendable () -> String,
         metrics: any DeliveryMetrics,
         logger: Logger,
