@@ -2,9 +2,9 @@ public import CallStore
 import Foundation
 public import Ledger
 public import Logging
-public import Nostr
+import Nostr
 public import OwnerStore
-public import Projections
+import Projections
 public import ServiceLifecycle
 
 /// Delivers queued invites (`invite.requested`): publishes each invite's signed events to the contact's

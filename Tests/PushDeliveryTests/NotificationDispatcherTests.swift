@@ -52,7 +52,7 @@ import Testing
         func call(_ n: Int) async throws -> (id: String, position: Int64) {
             let id = "invite-\(n)-" + String(repeating: "a", count: 8)
             try await store.receiveInvite(
-                InviteDecisions.Received(
+                InviteReceived(
                     inviteId: id,
                     nostrEventId: String(repeating: String(n % 10), count: 64),
                     senderPubkey: String(repeating: "ab", count: 32),
