@@ -27,9 +27,8 @@ public struct RoomEndNotifier: Service {
     }
 
     public func run() async throws {
-        let feed = store.feed
-        let start = feed.head
-        let follower = FeedFollower(feed: feed, start: .position(start)) { error, _ in
+        // From the head (see above: a room that ended while the gateway was down is not announced).
+        let follower = FeedFollower(feed: store.feed, start: .head) { error, _ in
             logger.error("reading the ledger for ended rooms failed; retrying", metadata: ["error": "\(error)"])
         }
         await cancelWhenGracefulShutdown {
