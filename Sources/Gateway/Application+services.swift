@@ -8,9 +8,11 @@ extension GatewayComponents {
     /// order it stops them): the ledger first and last, its feed, then everything that follows it.
     func services() -> [any Service] {
         let panel = self.panel
-        // One set of kept-open relay connections for invites and answers; stopped after both.
+        // One set of kept-open relay connections for invites and answers (those to the gateway's own
+        // relays open from the start); stopped after both.
         let links =
-            configuration.relayKeepOpenSeconds > 0 ? RelayLinks(keepOpen: .seconds(configuration.relayKeepOpenSeconds), logger: logger) : nil
+            configuration.relayKeepOpenSeconds > 0
+            ? RelayLinks(keepOpen: .seconds(configuration.relayKeepOpenSeconds), directory: relays, logger: logger) : nil
         let publisher = RelayPublisher(logger: logger, links: links)
         return [
             LedgerService(store: store, logger: logger),

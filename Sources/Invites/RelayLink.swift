@@ -7,8 +7,9 @@ import Synchronization
 /// One open connection to one relay that publishes share, so an invite costs half a round trip to the
 /// relay instead of a TCP (and TLS) handshake, a WebSocket upgrade and then the `EVENT`.
 ///
-/// It is opened by the first publish that asks for it and closes itself once it has carried nothing for
-/// `keepOpen` (or when the relay, the network or `close()` ends it). Every publish waits for its own `OK`
+/// It is opened by the first publish that asks for it (or, for the gateway's own relays, by `RelayLinks`
+/// at start) and closes itself once it has carried nothing for `keepOpen`, unless it is `pinned` (or
+/// when the relay, the network or `close()` ends it). Every publish waits for its own `OK`
 /// (matched by event id; an answer with an empty id, as nostr-relay gives a refusal, goes to the oldest
 /// publish still waiting, since a relay answers a connection's events in order). When the connection
 /// ends before an answer came, the publish is told `nil`, and the caller publishes again on a fresh
@@ -22,6 +23,7 @@ final class RelayLink: Sendable {
 
     private struct State {
         var closed = false
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var waiters: [UInt64: Waiter] = [:]
         var nextWaiter: UInt64 = 0
         var lastUsed = ContinuousClock.now
@@ -29,14 +31,17 @@ final class RelayLink: Sendable {
 
     let relay: String
     private let keepOpen: Duration
+    /// True while the link is to be kept open however long it is idle (one of the gateway's own relays).
+    private let pinned: @Sendable () -> Bool
     private let logger: Logger
     private let state = Mutex(State())
     private let outgoing: AsyncStream<String>.Continuation
     private let messages: AsyncStream<String>
 
-    init(relay: String, keepOpen: Duration, logger: Logger) {
+    init(relay: String, keepOpen: Duration, logger: Logger, pinned: @escaping @Sendable () -> Bool = { false }) {
         self.relay = relay
         self.keepOpen = keepOpen
+        self.pinned = pinned
         self.logger = logger
         (messages, outgoing) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(256))
     }
@@ -52,6 +57,7 @@ final class RelayLink: Sendable {
         configuration.autoPing = .enabled(timePeriod: .seconds(30))
         let messages = self.messages
         let keepOpen = self.keepOpen
+        let pinned = self.pinned
         do {
             _ = try await WebSocketClient.connect(url: relay, configuration: configuration, logger: logger) { inbound, outbound, _ in
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -61,7 +67,7 @@ final class RelayLink: Sendable {
                     group.addTask {
                         // Closes the link once it has been idle for `keepOpen` with nothing in flight.
                         while true {
-                            let idleSince = self.state.withLock { $0.waiters.isEmpty ? $0.lastUsed : ContinuousClock.now }
+                            let idleSince = self.state.withLock { $0.waiters.isEmpty && !pinned() ? $0.lastUsed : ContinuousClock.now }
                             let left = keepOpen - (ContinuousClock.now - idleSince)
                             if left <= .zero { return }
                             try await Task.sleep(for: left)
@@ -141,13 +147,29 @@ final class RelayLink: Sendable {
 
     /// Ends the link: no new publish is taken, and those waiting are told to publish again elsewhere.
     func close() {
-        let waiters = state.withLock { state -> [Waiter] in
+        let (waiters, closeWaiters) = state.withLock { state -> ([Waiter], [CheckedContinuation<Void, Never>]) in
             state.closed = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters.removeAll()
+                state.closeWaiters.removeAll()
+            }
+            return (Array(state.waiters.values), state.closeWaiters)
         }
         outgoing.finish()
         for waiter in waiters { waiter.continuation.resume(returning: nil) }
+        for waiter in closeWaiters { waiter.resume() }
+    }
+
+    /// Returns once the link is closed.
+    func waitUntilClosed() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let closed = state.withLock { state -> Bool in
+                if state.closed { return true }
+                state.closeWaiters.append(continuation)
+                return false
+            }
+            if closed { continuation.resume() }
+        }
     }
 
     private func answer(id: String, accepted: Bool, note: String) {

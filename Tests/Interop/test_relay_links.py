@@ -93,3 +93,30 @@ def test_a_kept_connection_the_relay_dropped_is_replaced_and_the_invite_delivere
         proxy.stop()
         if second:
             second.stop()
+
+
+
+def test_the_gateways_own_relay_is_linked_from_the_start_and_idling_does_not_close_it(relay):
+    own = HoldingProxy(relay.url, holding=False)
+    contacts_relay = HoldingProxy(relay.url, holding=False)
+    # A publishing connection is kept 1 s after its last publish, unless it goes to the gateway's own relay.
+    gateway = Gateway(env={"CROW_NOSTR_RELAY_KEEP_OPEN": "1"})
+    try:
+        gateway.api("PUT", "/api/nostr/relays", {"relays": [own.url]}, expect=200)
+        # The subscription and the publishing connection, both before any call.
+        until(lambda: own.connections == 2, 30, "the subscription and the publishing connection")
+        grace, contact = grace_behind(gateway, contacts_relay)
+        for n_calls in (1, 2):
+            call(gateway, contact)
+            assert contacts_relay.accepted == n_calls
+            # The contact's relay was idle for the keep-open time: its connection closed; the own one did not.
+            until(lambda: contacts_relay.connections == 0, 30, "the contact relay's idle connection to close")
+            assert own.connections == 2
+        assert len(own.published) == 2 and own.accepted == 2, (own.published, own.accepted)
+        # Removed from the panel's list: the subscription and the publishing connection close.
+        gateway.api("PUT", "/api/nostr/relays", {"relays": []}, expect=200)
+        until(lambda: own.connections == 0, 30, "both connections to the removed relay to close")
+    finally:
+        gateway.stop()
+        own.stop()
+        contacts_relay.stop()

@@ -28,17 +28,16 @@ class DelayProxy:
         self.loop.run_forever()
 
     async def _handle(self, client_reader, client_writer):
-        await asyncio.sleep(2 * self.half)  # the handshake's round trip
         try:
+            await asyncio.sleep(2 * self.half)  # the handshake's round trip
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
-        except OSError:
-            client_writer.close()
-            return
-        await asyncio.gather(
-            self._pipe(client_reader, upstream_writer),
-            self._pipe(upstream_reader, client_writer),
-            return_exceptions=True,
-        )
+            await asyncio.gather(
+                self._pipe(client_reader, upstream_writer),
+                self._pipe(upstream_reader, client_writer),
+                return_exceptions=True,
+            )
+        except (OSError, asyncio.CancelledError):
+            client_writer.close()  # the relay is gone, or the proxy stops
 
     async def _pipe(self, reader, writer):
         """Copies bytes, each chunk delivered half a round trip after it was read (a queue keeps order
@@ -66,5 +65,14 @@ class DelayProxy:
             await sender
 
     def stop(self):
-        self.loop.call_soon_threadsafe(self.server.close)
+        """Closes the port and every connection through it, and ends the proxy's thread."""
+        async def shutdown():
+            self.server.close()
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

@@ -38,6 +38,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--rtt-ms", type=float, default=0,
                         help="put the relay behind a proxy that adds this round trip (connections and bytes)")
+    parser.add_argument("--pause", type=float, default=0,
+                        help="seconds between calls (past CROW_NOSTR_RELAY_KEEP_OPEN: every call starts on an idle gateway)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for both gateways")
     args = parser.parse_args()
     os.environ["CROW_BIN_DIR"] = args.bin_dir
@@ -71,6 +73,7 @@ def main():
         watcher = RelayWatcher(relay_url, b_owner["pubkey"] if "pubkey" in b_owner else npub_hex(b_owner["npub"]))
         figures = {key: [] for key in ("stream_ms", "post_ms", "sent_ms", "relay_ms", "intake_ms", "ledger_ms")}
         for n in range(args.invites + args.warmup):
+            time.sleep(args.pause)
             sample = time_call(a, b, contact, stream, watcher)
             if n >= args.warmup:
                 for key, value in sample.items():
