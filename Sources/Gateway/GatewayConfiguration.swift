@@ -87,8 +87,9 @@ public struct GatewayConfiguration: Sendable {
     /// 6); more are dropped as `sender_rate_limited`.
     public var contactInvitesPerMinute = 6
     /// How long a connection to a relay that carried an invite or an answer stays open for the next one
-    /// (`CROW_NOSTR_RELAY_KEEP_OPEN`, seconds, 300); 0 connects for every publish, as before. A kept
-    /// connection saves the connect, TLS and upgrade round trips in front of every later publish.
+    /// (`CROW_NOSTR_RELAY_KEEP_OPEN`, seconds, 300; the gateway's own relays keep theirs while listed);
+    /// 0 connects for every publish, as before. A kept connection saves the connect, TLS and upgrade
+    /// round trips in front of every later publish.
     public var relayKeepOpenSeconds = 300
     /// How often signaling checks grace periods; shorter in tests.
     public var signalingTick: Duration = .seconds(1)
