@@ -86,6 +86,11 @@ public struct GatewayConfiguration: Sendable {
     /// Invites each contact may ring the owner with per minute, and at once (`CROW_NOSTR_CONTACT_INVITES`,
     /// 6); more are dropped as `sender_rate_limited`.
     public var contactInvitesPerMinute = 6
+    /// How long a connection to a relay that carried an invite or an answer stays open for the next one
+    /// (`CROW_NOSTR_RELAY_KEEP_OPEN`, seconds, 300; the gateway's own relays keep theirs while listed);
+    /// 0 connects for every publish, as before. A kept connection saves the connect, TLS and upgrade
+    /// round trips in front of every later publish.
+    public var relayKeepOpenSeconds = 300
     /// How often signaling checks grace periods; shorter in tests.
     public var signalingTick: Duration = .seconds(1)
     /// The wall clock, in unix milliseconds, for everything the gateway decides by time: token and
@@ -221,6 +226,9 @@ public struct GatewayConfiguration: Sendable {
         configuration.vapidSubject = value("CROW_VAPID_SUBJECT") ?? value("VAPID_SUBJECT")
         if let raw = value("CROW_NOSTR_CONTACT_INVITES") {
             configuration.contactInvitesPerMinute = try parseInt(raw, setting: "CROW_NOSTR_CONTACT_INVITES", range: 1...6000)
+        }
+        if let raw = value("CROW_NOSTR_RELAY_KEEP_OPEN") {
+            configuration.relayKeepOpenSeconds = try parseInt(raw, setting: "CROW_NOSTR_RELAY_KEEP_OPEN", range: 0...3600)
         }
         if let raw = value("CROW_CALLS_BELL_INTERVAL") {
             configuration.bellPollInterval = try parseInt(raw, setting: "CROW_CALLS_BELL_INTERVAL", range: 1...3600)

@@ -5,8 +5,10 @@ public import Logging
 public import Nostr
 import Synchronization
 
-/// Publishes one event to one relay: connect, send `EVENT`, wait for the relay's `OK`, close. Every step
-/// is bounded by `timeout`, and a relay that sends garbage, too much, or nothing costs only its own
+/// Publishes one event to one relay: send `EVENT`, wait for the relay's `OK`. With `links`, over the
+/// connection kept open to that relay (`RelayLink`), opened by the first publish; without, or when that
+/// connection ends before the answer, on a connection of its own (connect, send, wait, close). Every
+/// step is bounded by `timeout`, and a relay that sends garbage, too much, or nothing costs only its own
 /// connection. The answer is a `RelayOutcome`-shaped result, never an error.
 public struct RelayPublisher: Sendable {
     public struct Outcome: Sendable, Hashable {
@@ -17,10 +19,13 @@ public struct RelayPublisher: Sendable {
 
     public var timeout: Duration
     public var logger: Logger
+    /// The connections kept open between publishes; nil connects for every publish.
+    public var links: RelayLinks?
 
-    public init(timeout: Duration = .seconds(10), logger: Logger = Logger(label: "crow-calls.nostr")) {
+    public init(timeout: Duration = .seconds(10), logger: Logger = Logger(label: "crow-calls.nostr"), links: RelayLinks? = nil) {
         self.timeout = timeout
         self.logger = logger
+        self.links = links
     }
 
     /// Relay URLs this gateway will talk to: `ws://` or `wss://` with a host, no user info, at most 512
@@ -34,6 +39,12 @@ public struct RelayPublisher: Sendable {
 
     public func publish(_ event: NostrEvent, to relay: String) async -> Outcome {
         guard Self.isRelayURL(relay) else { return Outcome(relay: relay, accepted: false, message: "not a ws:// or wss:// URL") }
+        if let link = links?.link(to: relay), let outcome = await link.publish(event, timeout: timeout) { return outcome }
+        return await publishOnce(event, to: relay)
+    }
+
+    /// Connect, send, wait for the answer, close: one connection for one event.
+    func publishOnce(_ event: NostrEvent, to relay: String) async -> Outcome {
         let answer = AnswerBox()
         let logger = self.logger
         let timeout = self.timeout

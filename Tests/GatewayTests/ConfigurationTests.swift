@@ -12,6 +12,7 @@ import Testing
         #expect(configuration.ledgerPath == "./data/ledger.sqlite")
         #expect(configuration.synchronous == .full)
         #expect(configuration.maxPeers == 4)
+        #expect(configuration.relayKeepOpenSeconds == 300)
         try configuration.validate()
     }
 
@@ -26,7 +27,9 @@ import Testing
             "CROW_GATEWAY_URL": "https://calls.example.net",
             "CROW_CALLS_DEBUG": "yes",
             "CROW_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
+            "CROW_NOSTR_RELAY_KEEP_OPEN": "0",
         ])
+        #expect(configuration.relayKeepOpenSeconds == 0)
         #expect(configuration.debugHooks)
         #expect(configuration.trustedProxies.contains("10.1.2.3") && !configuration.trustedProxies.contains("192.0.2.1"))
         #expect(!GatewayConfiguration().debugHooks && GatewayConfiguration().trustedProxies.isEmpty)
@@ -53,6 +56,8 @@ import Testing
         ("CROW_CALLS_RING_WINDOW", "999999"),
         ("CROW_NOSTR_CONTACT_INVITES", "0"),
         ("CROW_NOSTR_CONTACT_INVITES", "99999999999999999999999"),
+        ("CROW_NOSTR_RELAY_KEEP_OPEN", "-1"),
+        ("CROW_NOSTR_RELAY_KEEP_OPEN", "3601"),
     ])
     func badEnvironmentValuesNameTheSetting(setting: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) {

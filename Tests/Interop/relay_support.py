@@ -145,7 +145,8 @@ class HoldingProxy:
     """A WebSocket proxy in front of a relay that counts every `EVENT` a client publishes and, while
     `holding`, passes the events on but keeps the relay's `OK` answers back: the publisher is left
     waiting in the middle of a delivery, as if the relay had stored the event and the answer was lost.
-    It also counts the client connections open through it (`connections`), so a test sees one close."""
+    It also counts the client connections open through it (`connections`), so a test sees one close,
+    and those it ever accepted (`accepted`)."""
 
     def __init__(self, upstream, holding=True):
         self.upstream = upstream
@@ -153,6 +154,7 @@ class HoldingProxy:
         self.answers = []  # OK messages passed back to clients
         self.holding = holding
         self.connections = 0  # client connections open now
+        self.accepted = 0  # client connections ever opened
         self.lock = threading.Lock()
         self.server = serve(self._handle, "127.0.0.1", 0, max_size=2**20)
         self.port = self.server.socket.getsockname()[1]
@@ -163,6 +165,7 @@ class HoldingProxy:
     def _handle(self, client):
         with self.lock:
             self.connections += 1
+            self.accepted += 1
         try:
             self._relay(client)
         finally:

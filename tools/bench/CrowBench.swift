@@ -7,7 +7,7 @@ struct CrowBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crow-bench",
         abstract: "Benchmarks of the Crow Calls ledger.",
-        subcommands: [SuiteBenchmark.self, LedgerBenchmark.self, AppendLoop.self, SignalingBenchmark.self, WebBenchmark.self, NostrBenchmark.self, NotificationBenchmark.self, StartupBenchmark.self],
+        subcommands: [SuiteBenchmark.self, LedgerBenchmark.self, AppendLoop.self, SignalingBenchmark.self, WebBenchmark.self, NostrBenchmark.self, NotificationBenchmark.self, StartupBenchmark.self, InviteBenchmark.self],
         defaultSubcommand: LedgerBenchmark.self
     )
 }
