@@ -22,6 +22,10 @@ public final class RelayLinks: Service, Sendable {
     }
 
     private let state = Mutex(State())
+    /// Links a publish opened, handed to `run`, which runs each in its own task group: no link
+    /// outlives the service.
+    private let opened: AsyncStream<RelayLink>
+    private let openedLinks: AsyncStream<RelayLink>.Continuation
 
     public init(
         keepOpen: Duration,
@@ -33,6 +37,7 @@ public final class RelayLinks: Service, Sendable {
         self.directory = directory
         self.logger = logger
         self.reconnect = reconnect
+        (opened, openedLinks) = AsyncStream.makeStream(of: RelayLink.self)
     }
 
     /// The open link to `relay`, opened now when there is none (nil once the service has stopped).
@@ -46,14 +51,7 @@ public final class RelayLinks: Service, Sendable {
             state.links[relay] = link
             return (link, true)
         }
-        if let link, opened {
-            Task {
-                await link.run()
-                self.state.withLock { state in
-                    if state.links[relay] === link { state.links[relay] = nil }
-                }
-            }
-        }
+        if let link, opened { openedLinks.yield(link) }
         return link
     }
 
@@ -62,23 +60,16 @@ public final class RelayLinks: Service, Sendable {
 
     public func run() async throws {
         await withTaskCancellationHandler {
-            try? await cancelWhenGracefulShutdown {
-                guard let directory = self.directory else { return try await gracefulShutdown() }
-                await withDiscardingTaskGroup { group in
-                    var pinned = Set<String>()
-                    for await relays in directory.changes() {
-                        pinned.formIntersection(relays)
-                        for relay in relays where !pinned.contains(relay) {
-                            pinned.insert(relay)
-                            group.addTask {
-                                await withTaskGroup(of: Void.self) { inner in
-                                    inner.addTask { await self.keepLinked(relay) }
-                                    inner.addTask { await directory.waitUntilRemoved(relay) }
-                                    await inner.next()
-                                    inner.cancelAll()
-                                    self.unpin(relay)
-                                }
-                            }
+            await withDiscardingTaskGroup { links in
+                links.addTask {
+                    try? await cancelWhenGracefulShutdown { try await self.keepOwnRelaysLinked() }
+                    self.closeAll()
+                }
+                for await link in opened {
+                    links.addTask {
+                        await link.run()
+                        self.state.withLock { state in
+                            if state.links[link.relay] === link { state.links[link.relay] = nil }
                         }
                     }
                 }
@@ -87,6 +78,30 @@ public final class RelayLinks: Service, Sendable {
             closeAll()
         }
         closeAll()
+    }
+
+    /// Keeps a link open to each of the gateway's own relays for as long as it is listed; without a
+    /// directory, waits for the graceful shutdown.
+    private func keepOwnRelaysLinked() async throws {
+        guard let directory else { return try await gracefulShutdown() }
+        await withDiscardingTaskGroup { group in
+            var pinned = Set<String>()
+            for await relays in directory.changes() {
+                pinned.formIntersection(relays)
+                for relay in relays where !pinned.contains(relay) {
+                    pinned.insert(relay)
+                    group.addTask {
+                        await withTaskGroup(of: Void.self) { inner in
+                            inner.addTask { await self.keepLinked(relay) }
+                            inner.addTask { await directory.waitUntilRemoved(relay) }
+                            await inner.next()
+                            inner.cancelAll()
+                            self.unpin(relay)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Keeps a link to one of the gateway's own relays open until the task is cancelled.
@@ -113,7 +128,7 @@ public final class RelayLinks: Service, Sendable {
         link?.close()
     }
 
-    /// Closes every link and takes no new one.
+    /// Closes every link and takes no new one; `run` then returns once every link has ended.
     public func closeAll() {
         let all = state.withLock { state -> [RelayLink] in
             state.stopped = true
@@ -121,5 +136,6 @@ public final class RelayLinks: Service, Sendable {
             return Array(state.links.values)
         }
         for link in all { link.close() }
+        openedLinks.finish()
     }
 }
