@@ -1,3 +1,4 @@
+import CrowSecurity
 import Foundation
 
 /// The reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` the gateway believes
@@ -97,11 +98,8 @@ public struct TrustedProxies: Sendable, Equatable {
     }
 
     static func bytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4.s_addr) { Array($0) } }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        if let v4 = IPAddressBytes.ipv4(text) { return v4 }
+        guard let bytes = IPAddressBytes.ipv6(text) else { return nil }
         if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff { return Array(bytes[12..<16]) }
         return bytes
     }

@@ -1,3 +1,4 @@
+import CrowSecurity
 import Foundation
 import NIOPosix
 
@@ -66,17 +67,9 @@ enum InboxAddressRule {
         return b[0] & 0xe0 == 0x20  // 2000::/3, global unicast
     }
 
-    static func ipv4(_ text: String) -> [UInt8]? {
-        var address = in_addr()
-        guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
-        return withUnsafeBytes(of: address.s_addr) { Array($0) }
-    }
+    static func ipv4(_ text: String) -> [UInt8]? { IPAddressBytes.ipv4(text) }
 
-    static func ipv6(_ text: String) -> [UInt8]? {
-        var address = in6_addr()
-        guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
-        return withUnsafeBytes(of: address) { Array($0) }
-    }
+    static func ipv6(_ text: String) -> [UInt8]? { IPAddressBytes.ipv6(text) }
 
     /// The addresses `host` resolves to (getaddrinfo, on NIO's blocking-I/O pool), as text.
     static func resolve(_ host: String) async -> [String] {

@@ -1,3 +1,4 @@
+import CrowSecurity
 import Foundation
 
 /// Which base URL may be the gateway's public address: the address other people's browsers and
@@ -83,15 +84,7 @@ public enum PublicAddressRule {
         return v4[0] == 100 && (64...127).contains(v4[1])
     }
 
-    static func ipv4(_ text: String) -> [UInt8]? {
-        var address = in_addr()
-        guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
-        return withUnsafeBytes(of: address.s_addr) { Array($0) }
-    }
+    static func ipv4(_ text: String) -> [UInt8]? { IPAddressBytes.ipv4(text) }
 
-    static func ipv6(_ text: String) -> [UInt8]? {
-        var address = in6_addr()
-        guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
-        return withUnsafeBytes(of: address) { Array($0) }
-    }
+    static func ipv6(_ text: String) -> [UInt8]? { IPAddressBytes.ipv6(text) }
 }
