@@ -14,18 +14,9 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import McpError
 
-from relay_support import Relay
-
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "PythonSupport"))
 from crow_gateway import BIN, Gateway  # noqa: E402
 from waiting import until  # noqa: E402
-
-
-@pytest.fixture
-def relay():
-    served = Relay()
-    yield served
-    served.stop()
 
 
 async def with_tools(gateway, body):

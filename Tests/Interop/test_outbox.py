@@ -6,20 +6,12 @@ import sys
 import urllib.parse
 
 import nostr_sdk as n
-import pytest
 
 from relay_support import DownRelay, Relay, free_port
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "PythonSupport"))
 from crow_gateway import Gateway  # noqa: E402
 from waiting import until  # noqa: E402
-
-
-@pytest.fixture
-def relay():
-    served = Relay()
-    yield served
-    served.stop()
 
 
 def invite_state(gateway, code):

@@ -3,17 +3,8 @@ import json
 import subprocess
 
 import nostr_sdk as n
-import pytest
 
-from relay_support import Relay
 from test_nostr_sdk import TESTKIT, gateway_key, invite_event  # noqa: F401 (fixture)
-
-
-@pytest.fixture
-def relay():
-    served = Relay()
-    yield served
-    served.stop()
 
 
 def publish(event_json, *relays, timeout=5):

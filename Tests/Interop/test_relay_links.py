@@ -6,20 +6,12 @@ import pathlib
 import sys
 
 import nostr_sdk as n
-import pytest
 
 from relay_support import HoldingProxy, Relay
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "PythonSupport"))
 from crow_gateway import Gateway  # noqa: E402
 from waiting import until  # noqa: E402
-
-
-@pytest.fixture
-def relay():
-    served = Relay()
-    yield served
-    served.stop()
 
 
 def call(gateway, contact):
@@ -93,7 +85,6 @@ def test_a_kept_connection_the_relay_dropped_is_replaced_and_the_invite_delivere
         proxy.stop()
         if second:
             second.stop()
-
 
 
 def test_the_gateways_own_relay_is_linked_from_the_start_and_idling_does_not_close_it(relay):

@@ -8,7 +8,6 @@ import sys
 import time
 
 import nostr_sdk as n
-import pytest
 
 from relay_support import HoldingProxy, Relay, publish
 
@@ -30,13 +29,6 @@ def crow_invite(sender, to, room, created_at=None):
     if created_at:
         builder = builder.custom_created_at(n.Timestamp.from_secs(created_at))
     return builder.finalize(sender)
-
-
-@pytest.fixture
-def relay():
-    served = Relay()
-    yield served
-    served.stop()
 
 
 def incoming_rooms(gateway):
