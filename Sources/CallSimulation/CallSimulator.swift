@@ -1,7 +1,7 @@
 public import CallStore
 import CrowSecurity
-public import Decisions
-public import Ledger
+import Decisions
+import Ledger
 
 /// Realistic call traffic driven through the real decisions and the real append path: outgoing invites
 /// that are answered, declined or cancelled, incoming calls that are accepted, declined, dismissed,

@@ -1,6 +1,6 @@
 import TextCoding
 import Crypto
-public import Foundation
+import Foundation
 
 /// Random identifiers and secrets, all from the system CSPRNG.
 public enum Secrets {

@@ -1,8 +1,8 @@
 public import CallStore
 import CrowSecurity
-public import Decisions
+import Decisions
 import Foundation
-public import Ledger
+import Ledger
 public import Nostr
 public import OwnerStore
 

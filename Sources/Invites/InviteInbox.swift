@@ -1,12 +1,12 @@
 public import CallStore
 import CrowSecurity
-public import Decisions
+import Decisions
 import Foundation
-public import Ledger
+import Ledger
 public import Logging
 public import Nostr
 public import OwnerStore
-public import Projections
+import Projections
 import Synchronization
 
 /// Where incoming Nostr events end: the `/nostr` endpoint and the relay subscriptions hand each event

@@ -1,5 +1,5 @@
 import Foundation
-public import OwnerStore
+import OwnerStore
 import Synchronization
 
 /// The address other people reach this gateway at, which every invite and guest link carries.

@@ -1,5 +1,5 @@
-public import Ledger
-public import OwnerStore
+import Ledger
+import OwnerStore
 
 /// The dispatcher's place in the ledger, kept in `notification_cursor` so that a restart never
 /// announces an old call again and never skips a pending one.

@@ -1,7 +1,7 @@
 import CrowSecurity
-public import Decisions
+import Decisions
 public import NIOCore
-public import NIOWebSocket
+import NIOWebSocket
 import Synchronization
 
 /// A signaling socket's way out, with no task and no queue of its own: the hub's messages are written

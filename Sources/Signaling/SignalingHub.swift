@@ -1,10 +1,10 @@
 public import CallStore
 import CrowSecurity
-public import Decisions
+import Decisions
 import Foundation
 public import Ledger
 public import Logging
-public import Projections
+import Projections
 
 /// A join the upgrade check admitted, handed to the socket's handler.
 public struct SignalingAdmission: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-public import Ledger
+import Ledger
 
 /// What a participant announces about their media. A new seat starts as the call page starts a call:
 /// microphone on, camera off, no screen, so a late joiner never shows a camera tile that has no video.

@@ -1,7 +1,7 @@
 public import CallStore
-public import Ledger
+import Ledger
 public import Logging
-public import Projections
+import Projections
 public import ServiceLifecycle
 
 /// Runs signaling: the hub follows the ledger's feed (joins seat people, room ends close sockets,

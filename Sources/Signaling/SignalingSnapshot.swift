@@ -1,6 +1,6 @@
 public import CallStore
-public import Ledger
-public import Projections
+import Ledger
+import Projections
 
 /// What the hub starts from: the live rooms at one ledger position.
 public struct SignalingSnapshot: Sendable {
