@@ -1,3 +1,4 @@
+import CrowSecurity
 import Decisions
 import Projections
 
@@ -56,13 +57,5 @@ extension CallStore {
             do { try await recordRemoteDeclined(invite.inviteId, busy: busy) } catch .rejected { continue }
         }
         return .applied
-    }
-}
-
-extension Int64 {
-    /// `self + other` for `other >= 0`, stopping at `Int64.max`: a time from a sender must never trap.
-    func saturatingAdd(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? .max : sum
     }
 }

@@ -187,10 +187,7 @@ public final class InviteInbox: Sendable {
     }
 
     /// `a + b` for `b >= 0`, stopping at `Int64.max` (a time from a sender must never trap).
-    public static func saturating(_ a: Int64, plus b: Int64) -> Int64 {
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? .max : sum
-    }
+    public static func saturating(_ a: Int64, plus b: Int64) -> Int64 { a.saturatingAdd(b) }
 
     /// Event ids seen lately, each with a note (the drop reason, or empty), oldest forgotten first.
     struct RecentIDs {
