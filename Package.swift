@@ -73,31 +73,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The web client (pages, styles, ES modules), embedded in the binary. No build step.
+        // The build tool and plugin that embed the web client's files as string literals (tools/embed).
+        .executableTarget(name: "CrowEmbed", path: "tools/embed", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["CrowEmbed"]),
+        // The web client (pages, styles, ES modules), embedded in the binary by the EmbedFiles plugin. No build step of its own.
         .target(
             name: "WebAssets",
             path: "Web",
             exclude: ["README.md"],
-            resources: [
-                .embedInCode("call.html"),
-                .embedInCode("panel.html"),
-                .embedInCode("check.html"),
-                .embedInCode("calls.css"),
-                .embedInCode("toast.css"),
-                .embedInCode("common.js"),
-                .embedInCode("safe-url.js"),
-                .embedInCode("call.js"),
-                .embedInCode("mesh.js"),
-                .embedInCode("quality.js"),
-                .embedInCode("media.js"),
-                .embedInCode("panel.js"),
-                .embedInCode("check.js"),
-                .embedInCode("toast.js"),
-                .embedInCode("sw.js"),
-                .embedInCode("icon.svg"),
-                .embedInCode("mode-test-canvas.js"),
-            ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedFiles"]
         ),
         .target(
             name: "Ledger",
@@ -462,7 +447,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Signaling", "Invites", "CrowSecurity",
+                "Gateway", "Signaling", "Invites", "CrowSecurity", "WebAssets",
                 "CallStore", "OwnerStore", "CallSimulation", "Ledger", "Projections", "Decisions", "Nostr", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
