@@ -37,13 +37,17 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 # --- apt packages ------------------------------------------------------------
-APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev pkg-config ca-certificates openssl)
+# libcurl: the statically linked Foundation's URLSession (FoundationNetworking, which the MCP SDK
+# imports) links it; binutils: readelf, for tools/package.sh.
+APT_PKGS=(libsqlite3-dev sqlite3 libsecp256k1-dev libssl-dev libcurl4-openssl-dev binutils pkg-config ca-certificates openssl)
 # The browsers are for the end-to-end tests (Firefox is driven over Marionette); wrk drives `crow-bench web`.
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(chromium chromium-driver firefox-esr wrk gdb systemd)
 # The two-host suite: network namespaces (iproute2, and sysctl from procps), a home router's NAT (nftables), a TURN server (coturn).
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(iproute2 procps nftables coturn)
 # Reverse proxies in front of the gateway, run by the two-host suite with the files in deploy/.
 [ "$WANT_VENV" = 1 ] && APT_PKGS+=(nginx-light caddy curl)
+# The release tarball's test unpacks it into a plain Debian 12 root made by debootstrap.
+[ "$WANT_VENV" = 1 ] && APT_PKGS+=(debootstrap)
 
 # python3-venv is only needed when the chosen python has no ensurepip
 # (Debian's /usr/bin/python3); pyenv / python.org builds ship it.

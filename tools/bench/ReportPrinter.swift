@@ -23,7 +23,7 @@ enum ReportPrinter {
         out.append("")
         out.append(targets(report.targets).render())
         for skipped in report.skipped { out.append("skipped: \(skipped)") }
-        if report.build == "debug" { out.append("note: debug build; use `swift build -c release` for real figures") }
+        if report.build == "debug" { out.append("note: debug build; use `bash tools/release-build.sh crow-calls crow-bench` for real figures") }
         return out.joined(separator: "\n")
     }
 

@@ -126,7 +126,7 @@ struct SignalingRun: AsyncParsableCommand {
             samples: samples,
             latencyRate: settings.latencyRate,
             sockets: sockets,
-            notes: notes + (BenchReport.buildKind == "debug" ? ["debug build; use `swift build -c release` for real figures"] : [])
+            notes: notes + (BenchReport.buildKind == "debug" ? ["debug build; use `bash tools/release-build.sh crow-calls crow-bench` for real figures"] : [])
         )
         if let jsonFile {
             try report.benchReport(
