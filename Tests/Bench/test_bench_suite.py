@@ -1,7 +1,7 @@
 """`crow-bench all --quick`: every benchmark part runs, and the one report holds every target.
 
 A smoke test of the tool, not of performance: the sizes are tiny and the figures mean nothing. It
-checks that each part (ledger, startup, signaling at two sizes, invites) ran to the end, that every target of
+checks that each part (ledger, startup with the idle memory, signaling at two sizes, invites, the bell) ran to the end, that every target of
 the performance table has a row with a result, and that each MISS says why from the run's figures.
 """
 
@@ -30,6 +30,11 @@ TARGETS = [
     "memory per idle socket",
     "Call → the other gateway's toast (stream `received`), local relay, p50",
     "Call → the other gateway's toast (stream `received`), local relay, p95",
+    "resident memory, idle after start",
+    "resident memory, 10 live rooms",
+    "resident memory, idle after start at",
+    "bell 304 path vs a bare route",
+    "bell 200 path vs a bare route",
 ]
 
 
@@ -48,7 +53,7 @@ def test_quick_suite_reports_every_target(tmp_path):
         matching = [row for row in rows if row.startswith("| " + target)]
         assert matching, f"no row for {target!r} in\n{text}"
     # Every part reported its figures, with min and max beside the median.
-    for part in ["ledger", "startup", "signaling", "invites"]:
+    for part in ["ledger", "startup", "signaling", "invites", "bell"]:
         assert f"#### Figures: {part}" in text
     assert re.search(r"\| ledger single-event appends, FULL \| [\d,.]+ \| [\d,.]+ \| [\d,.]+ \| events/s \|", text)
     # Each MISS is explained from the same run's figures.

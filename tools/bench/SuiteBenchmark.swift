@@ -6,7 +6,7 @@ import HarnessKit
 /// and figure at the end (the table docs/BENCHMARKS.md opens with).
 ///
 /// Each part runs as a child process of this same binary (`ledger`, `startup`, `signaling run` with 1,000
-/// and with 10,000 sockets, `invites`) and hands its figures back as JSON, so every part starts on a fresh heap and
+/// and with 10,000 sockets, `invites`, and `web --bell-only`) and hands its figures back as JSON, so every part starts on a fresh heap and
 /// the parts measure exactly what their own commands measure. A part that fails is reported as failed;
 /// the others still run.
 struct SuiteBenchmark: AsyncParsableCommand {
@@ -105,6 +105,7 @@ struct SuiteBenchmark: AsyncParsableCommand {
         let small: [String]
         let large: [String]
         let invites: [String]
+        let bell: [String]
         if quick {
             ledger = ["ledger", "--rounds", "1", "--appends", "200", "--warmup", "20", "--batches", "3", "--group-appends", "640",
                       "--events", "20000", "--queries", "300"]
@@ -112,6 +113,7 @@ struct SuiteBenchmark: AsyncParsableCommand {
             small = ["signaling", "run", "--quick"]
             large = ["signaling", "run", "--quick", "--rooms", "10", "--only", "gateway", "echo", "echo-queued"]
             invites = ["invites", "--invites", "3", "--rtt-ms", "0"]
+            bell = ["web", "--bell-only", "--rounds", "1", "--duration", "1"]
         } else {
             ledger = ["ledger", "--rounds", "\(rounds)", "--events", "\(events)"]
             startup = ["startup", "--events", "\(events)", "--rounds", "\(max(rounds, 5))"]
@@ -119,6 +121,7 @@ struct SuiteBenchmark: AsyncParsableCommand {
             large = ["signaling", "run", "--rounds", "\(rounds)", "--rooms", "\(largeRooms)", "--latency-seconds", "2", "--throughput-seconds", "2",
                      "--only", "gateway", "python", "echo", "echo-queued"]
             invites = ["invites", "--invites", "20"]
+            bell = ["web", "--bell-only", "--rounds", "\(max(rounds, 5))"]
         }
         let isMemory: @Sendable (TargetCheck) -> Bool = { $0.name.hasPrefix("memory per idle socket") }
         return [
@@ -128,6 +131,7 @@ struct SuiteBenchmark: AsyncParsableCommand {
             PlannedPart(key: "signaling", title: "signaling", arguments: small + shared, keep: { !isMemory($0) }),
             PlannedPart(key: "signaling_large", title: "signaling, large", arguments: large + shared, keep: nil),
             PlannedPart(key: "invites", title: "invites", arguments: invites + (python.map { ["--python", $0] } ?? []), keep: nil),
+            PlannedPart(key: "bell", title: "bell", arguments: bell, keep: nil),
         ]
     }
 
