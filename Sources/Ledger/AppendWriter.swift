@@ -13,9 +13,9 @@ import Synchronization
 /// writer queue) cost a hop to the queue, a hop back to the leader, and a resume for each follower,
 /// and writing on the caller's thread instead blocks one of the few cooperative threads through every
 /// fsync (docs/BENCHMARKS.md, "Tried and not kept"). After a batch the thread keeps polling the queue
-/// for `spin` before it sleeps: a caller that appends again right after its answer (one writer in a
-/// loop, or the next request of a busy gateway) then finds it awake, and the thread is not woken
-/// through the kernel. An idle gateway pays that short poll once per commit.
+/// for `spin` before it sleeps, yielding its core between polls: a caller that appends again right
+/// after its answer (one writer in a loop, or the next request of a busy gateway) then finds it awake,
+/// and the thread is not woken through the kernel. An idle gateway pays that short poll once per commit.
 ///
 /// The thread is not tied to any task: a cancelled caller's append is still written once queued, and
 /// never fails the others' appends.
@@ -141,7 +141,10 @@ final class AppendWriter<Request: Sendable, Response: Sendable>: Sendable {
             switch step {
             case .batch(let batch): return batch
             case .stop: return nil
-            case .poll: continue
+            case .poll:
+                // Gives the core to any other runnable thread (the caller preparing its next append,
+                // when both share a core) instead of spinning through its time slice.
+                sched_yield()
             case .sleep:
                 wake.wait()
                 spinUntil = nil
