@@ -70,6 +70,7 @@ let package = Package(
                 .embedInCode("0005_nostr_relays.sql"),
                 .embedInCode("0006_notifications.sql"),
                 .embedInCode("0007_gateway_settings.sql"),
+                .embedInCode("0008_events_without_type_index.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -34,4 +34,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "gateway_settings",
         sql: String(decoding: PackageResources._007_gateway_settings_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 8,
+        name: "events_without_type_index",
+        sql: String(decoding: PackageResources._008_events_without_type_index_sql, as: UTF8.self)
+    ),
 ]

@@ -57,7 +57,8 @@ public enum EventReader {
             let position: Int64 = row[0]
             let type: String = row[1]
             let bytes: [UInt8] = try row.withUnsafeData(atIndex: 2) { data in data.map { Array($0) } ?? [] }
-            _ = try text(of: bytes, at: position)
+            // Plain ASCII is valid UTF-8; anything else is checked the way `forEach` checks it.
+            if !bytes.allSatisfy({ $0 < 0x80 }) { _ = try text(of: bytes, at: position) }
             let event = try FlatPayload.decode(type: type, bytes: bytes) ?? payload(type: type, data: Data(bytes), at: position)
             try body(position, row[3], event)
         }

@@ -4,14 +4,15 @@ import Synchronization
 
 /// The append-only event ledger on one SQLite file (docs/LEDGER.md).
 ///
-/// Appends go through a group commit: concurrent callers share transactions, each caller's append is
-/// checked against its expected versions inside its own savepoint, and the projector updates the read
-/// models in the same transaction. Reads use the pool's concurrent WAL readers.
+/// Appends go through a group commit on one writer thread (`AppendWriter`): concurrent callers share
+/// transactions, each caller's append is checked against its expected versions, and the projector
+/// updates the read models in the same transaction. Reads use the pool's concurrent WAL readers.
 public final class EventStore: Sendable {
     public let configuration: LedgerConfiguration
     let pool: DatabasePool
     private let projector: (any LedgerProjector)?
-    private let committer: GroupCommitter<PreparedAppend, Result<[RecordedEvent], LedgerError>>
+    /// The group commit's thread; it holds the store weakly.
+    private let writer: AppendWriter<PreparedAppend, Result<[RecordedEvent], LedgerError>>
     private let counters = Mutex(Statistics())
     /// Committed events in position order, for in-process followers.
     public let feed: LedgerFeed
@@ -32,7 +33,6 @@ public final class EventStore: Sendable {
     public init(configuration: LedgerConfiguration, projector: (any LedgerProjector)? = nil) throws {
         self.configuration = configuration
         self.projector = projector
-        self.committer = GroupCommitter(maxBatch: configuration.maxBatch)
         var config = Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
         config.label = "ledger"
@@ -54,20 +54,34 @@ public final class EventStore: Sendable {
         } catch {
             throw LedgerError.storage(String(describing: error))
         }
+        let box = WeakStore()
+        writer = AppendWriter(
+            maxBatch: configuration.maxBatch,
+            name: "ledger-writer",
+            refusal: { .failure(.closed) },
+            write: { batch in
+                guard let store = box.store else { return batch.map { _ in .failure(.closed) } }
+                return store.write(batch)
+            }
+        )
+        box.store = self
+    }
+
+    deinit {
+        writer.stop(wait: false)
     }
 
     public var statistics: Statistics { counters.withLock { $0 } }
 
     /// Whether an append batch is being written, and how many appends wait for the next batch.
-    var commitQueue: (committing: Bool, queued: Int) { committer.snapshot }
+    var commitQueue: (committing: Bool, queued: Int) { writer.snapshot }
 
     /// Appends events to one or several streams atomically. Either every event is written and durable
     /// when this returns, or none is and a `LedgerError` says why.
     @discardableResult
     public func append(_ appends: [StreamAppend]) async throws(LedgerError) -> [RecordedEvent] {
         let prepared = try PreparedAppend(appends)
-        let result = await committer.submit(prepared) { batch in await self.write(batch) }
-        return try result.get()
+        return try await writer.submit(prepared).get()
     }
 
     /// Appends events to one stream.
@@ -114,36 +128,41 @@ public final class EventStore: Sendable {
         ) ?? 0
     }
 
-    /// Ends the feed's followers, then closes the file.
+    /// Stops the writer (appends after this fail with `ledger_closed`), ends the feed's followers, then
+    /// closes the file.
     public func close() throws {
+        writer.stop(wait: true)
         feed.finish()
         try pool.close()
     }
 
     // MARK: - Writing
 
-    private func write(_ batch: [PreparedAppend]) async -> [Result<[RecordedEvent], LedgerError>] {
+    /// Writes one batch in one transaction, on the writer thread (`AppendWriter`), and publishes it.
+    private func write(_ batch: [PreparedAppend]) -> [Result<[RecordedEvent], LedgerError>] {
         let projector = self.projector
         let clock = configuration.clock
         let outcome: Result<[Result<[RecordedEvent], LedgerError>], any Error>
-        outcome = await uncancellableWrite { db in
-            var results: [Result<[RecordedEvent], LedgerError>] = []
-            // First without savepoints: versions are checked before anything is written, so a conflict
-            // leaves no trace anyway. Only a failure after an append's first write (a projection's
-            // constraint, say) needs one; then the transaction is rolled back and the batch is written
-            // again with one savepoint per append, so that failure refuses its own append only.
-            var guarded = false
-            while true {
-                do {
-                    try db.inTransaction(.immediate) {
-                        results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock, savepoints: guarded)
-                        // A lone append's transaction is its savepoint: refused, it is rolled back.
-                        if batch.count == 1, case .failure = results[0] { return .rollback }
-                        return .commit
+        outcome = Result {
+            try pool.writeWithoutTransaction { db in
+                var results: [Result<[RecordedEvent], LedgerError>] = []
+                // First without savepoints: versions are checked before anything is written, so a conflict
+                // leaves no trace anyway. Only a failure after an append's first write (a projection's
+                // constraint, say) needs one; then the transaction is rolled back and the batch is written
+                // again with one savepoint per append, so that failure refuses its own append only.
+                var guarded = false
+                while true {
+                    do {
+                        try db.inTransaction(.immediate) {
+                            results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock, savepoints: guarded)
+                            // A lone append's transaction is its savepoint: refused, it is rolled back.
+                            if batch.count == 1, case .failure = results[0] { return .rollback }
+                            return .commit
+                        }
+                        return results
+                    } catch is NeedsSavepoints where !guarded {
+                        guarded = true
                     }
-                    return results
-                } catch is NeedsSavepoints where !guarded {
-                    guarded = true
                 }
             }
         }
@@ -167,23 +186,6 @@ public final class EventStore: Sendable {
         case .failure(let error):
             let failure = LedgerError.storage(String(describing: error))
             return batch.map { _ in .failure(failure) }
-        }
-    }
-
-    /// Runs `body` on the writer connection whatever happens to the calling task.
-    ///
-    /// A batch is written in the task of whichever caller leads it, but it serves every caller in it.
-    /// GRDB's async write interrupts the statement when its task is cancelled, so one cancelled leader
-    /// (a signaling tick stopped at shutdown, say) would fail everyone's append. GRDB's callback write
-    /// runs on the writer's own serial queue and is not tied to any task; the continuation only waits
-    /// for it.
-    private func uncancellableWrite<T: Sendable>(
-        _ body: @escaping @Sendable (Database) throws -> T
-    ) async -> Result<T, any Error> {
-        await withCheckedContinuation { continuation in
-            pool.asyncWriteWithoutTransaction { db in
-                continuation.resume(returning: Result { try body(db) })
-            }
         }
     }
 
@@ -280,6 +282,13 @@ public final class EventStore: Sendable {
         try projector?.finishBatch(through: head.position, in: db)
         return results
     }
+}
+
+/// The writer thread's handle on its store: weak, so a store dropped without `close()` is freed and
+/// its writer thread ends.
+private final class WeakStore: @unchecked Sendable {
+    // Written once in `EventStore.init` before the writer can take a request, then only read.
+    weak var store: EventStore?
 }
 
 /// An append of a batch written without savepoints failed after writing: the batch is written again

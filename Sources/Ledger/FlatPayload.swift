@@ -12,6 +12,33 @@ enum FlatPayload {
         case other
     }
 
+    /// The members of one object in the order read. A flat payload has a handful, so a lookup scans
+    /// them instead of hashing: no dictionary per event. A key given twice reads as its last value, as
+    /// a dictionary filled in order would.
+    struct Fields {
+        private var keys: [String] = []
+        private var values: [Scalar] = []
+
+        init() {
+            keys.reserveCapacity(8)
+            values.reserveCapacity(8)
+        }
+
+        subscript(key: String) -> Scalar? {
+            var index = keys.count - 1
+            while index >= 0 {
+                if keys[index] == key { return values[index] }
+                index -= 1
+            }
+            return nil
+        }
+
+        mutating func append(_ key: String, _ value: Scalar) {
+            keys.append(key)
+            values.append(value)
+        }
+    }
+
     /// The event, or nil when the fast path does not apply.
     static func decode(type: String, bytes: [UInt8]) -> LedgerEvent? {
         guard let fields = fields(bytes) else { return nil }
@@ -90,9 +117,9 @@ enum FlatPayload {
 
     /// The top-level members of a flat object: strings, integers, and `other` for anything else.
     /// Nil when the text is not one JSON object.
-    static func fields(_ bytes: [UInt8]) -> [String: Scalar]? {
+    static func fields(_ bytes: [UInt8]) -> Fields? {
         var scanner = JSONScanner(bytes)
-        var fields: [String: Scalar] = [:]
+        var fields = Fields()
         do {
             try scanner.expect(UInt8(ascii: "{"))
             if !scanner.take(UInt8(ascii: "}")) {
@@ -101,14 +128,14 @@ enum FlatPayload {
                     try scanner.expect(UInt8(ascii: ":"))
                     switch scanner.peek() {
                     case UInt8(ascii: "\"")?:
-                        fields[key] = .string(try scanner.readString(limit: 1 << 20))
+                        fields.append(key, .string(try scanner.readString(limit: 1 << 20)))
                     case let first? where first == UInt8(ascii: "-") || JSONScanner.isDigit(first):
                         let range = try scanner.skipValue(depth: 1)
                         let text = String(decoding: bytes[range], as: UTF8.self)
-                        fields[key] = Int64(text).map(Scalar.int) ?? .other
+                        fields.append(key, Int64(text).map(Scalar.int) ?? .other)
                     default:
                         _ = try scanner.skipValue(depth: 1)
-                        fields[key] = .other
+                        fields.append(key, .other)
                     }
                 } while scanner.take(UInt8(ascii: ","))
                 try scanner.expect(UInt8(ascii: "}"))

@@ -83,7 +83,10 @@ struct ProjectionFold {
     var outgoing: [String: Outgoing] = [:]
     /// Token id → the invites that minted it, for "answered".
     var outgoingByToken: [String: [String]] = [:]
-    var history: [String: History] = [:]
+    /// The call history of hosted rooms, by room code (call id `room-<code>`).
+    var roomCalls: [String: History] = [:]
+    /// The call history of received invites, by invite id (call id `invite-<id>`).
+    var inviteCalls: [String: History] = [:]
     var bellUnread: Int64 = 0
     var bellPosition: Int64 = 0
 
@@ -100,53 +103,56 @@ struct ProjectionFold {
                 code: e.code, hostName: e.hostName, maxPeers: e.maxPeers, createdBy: e.createdBy.rawValue, createdAt: at,
                 expiresAt: e.expiresAt
             )
-            try insertHistory(
-                StreamName.room(e.code),
+            try Self.insertHistory(
+                into: &roomCalls, e.code, StreamName.room(e.code),
                 History(
                     direction: "outgoing", roomCode: e.code, counterpart: e.hostName, participants: [], peakPeers: 0, startedAt: at,
                     outcome: "ongoing", position: position
                 )
             )
         case .peerJoined(let e):
-            guard peers[e.room]?[e.peerId] == nil else { throw Conflict(description: "peer \(e.peerId) joined \(e.room) twice") }
-            peers[e.room, default: [:]][e.peerId] = Peer(displayName: e.displayName, tokenId: e.tokenId, joinedAt: at)
-            let count = peerCount(e.room)
-            rooms[e.room]?.peerCount = count
-            let key = StreamName.room(e.room)
-            if var call = history[key] {
+            let count = try peers.modify(e.room, default: [:]) { members in
+                guard members[e.peerId] == nil else { throw Conflict(description: "peer \(e.peerId) joined \(e.room) twice") }
+                members[e.peerId] = Peer(displayName: e.displayName, tokenId: e.tokenId, joinedAt: at)
+                return members.count
+            }
+            let room = rooms.index(forKey: e.room)
+            if let room { rooms.values[room].peerCount = count }
+            try roomCalls.update(e.room) { call in
                 if !call.participants.contains(e.displayName) { call.participants.append(e.displayName) }
                 // The projector reads the room's count after its own recount; no room row is NULL there.
-                guard rooms[e.room] != nil else { throw Conflict(description: "a call without its room \(e.room)") }
-                call.peakPeers = max(call.peakPeers, rooms[e.room]!.peerCount)
-                history[key] = call
+                guard room != nil else { throw Conflict(description: "a call without its room \(e.room)") }
+                call.peakPeers = max(call.peakPeers, count)
             }
         case .peerLeft(let e):
-            peers[e.room]?[e.peerId] = nil
-            let count = peerCount(e.room)
-            rooms[e.room]?.peerCount = count
+            let count = peers.update(e.room) { members -> Int in
+                members[e.peerId] = nil
+                return members.count
+            } ?? 0
+            rooms.update(e.room) { $0.peerCount = count }
         case .roomEnded(let e):
             peers[e.room] = nil
-            if var room = rooms[e.room] {
+            rooms.update(e.room) { room in
                 room.live = false
                 room.peerCount = 0
                 room.endedAt = at
                 room.endReason = e.reason.rawValue
-                rooms[e.room] = room
             }
             if e.reason != .empty {
                 let reason: TokenRevokeReason = e.reason == .closed ? .roomClosed : .expiredSweep
-                for id in tokensByRoom[e.room] ?? [] where tokens[id]?.state == "issued" {
-                    tokens[id]?.state = "revoked"
-                    tokens[id]?.revokedReason = reason.rawValue
-                    tokens[id]?.revokedAt = at
+                for id in tokensByRoom[e.room] ?? [] {
+                    tokens.update(id) { token in
+                        guard token.state == "issued" else { return }
+                        token.state = "revoked"
+                        token.revokedReason = reason.rawValue
+                        token.revokedAt = at
+                    }
                 }
             }
-            let key = StreamName.room(e.room)
-            if var call = history[key] {
+            roomCalls.update(e.room) { call in
                 call.endedAt = at
                 call.durationMs = e.durationMs
                 call.outcome = call.peakPeers >= 2 ? "answered" : "unanswered"
-                history[key] = call
             }
         case .tokenIssued(let e):
             guard tokens[e.tokenId] == nil, !tokenHashes.contains(e.tokenHash) else {
@@ -159,20 +165,25 @@ struct ProjectionFold {
             tokenHashes.insert(e.tokenHash)
             tokensByRoom[e.room, default: []].append(e.tokenId)
         case .tokenUsed(let e):
-            if tokens[e.tokenId] != nil {
-                tokens[e.tokenId]?.state = "used"
-                tokens[e.tokenId]?.usedByPeer = e.peerId
-                tokens[e.tokenId]?.usedAt = at
+            tokens.update(e.tokenId) { token in
+                token.state = "used"
+                token.usedByPeer = e.peerId
+                token.usedAt = at
             }
-            for id in outgoingByToken[e.tokenId] ?? [] where Self.open(outgoing[id]?.state) {
-                outgoing[id]?.state = "answered"
-                outgoing[id]?.updatedAt = at
+            if !outgoingByToken.isEmpty {
+                for id in outgoingByToken[e.tokenId] ?? [] {
+                    outgoing.update(id) { invite in
+                        guard Self.open(invite.state) else { return }
+                        invite.state = "answered"
+                        invite.updatedAt = at
+                    }
+                }
             }
         case .tokenRevoked(let e):
-            if tokens[e.tokenId] != nil {
-                tokens[e.tokenId]?.state = "revoked"
-                tokens[e.tokenId]?.revokedReason = e.reason.rawValue
-                tokens[e.tokenId]?.revokedAt = at
+            tokens.update(e.tokenId) { token in
+                token.state = "revoked"
+                token.revokedReason = e.reason.rawValue
+                token.revokedAt = at
             }
         case .inviteRequested(let e):
             guard outgoing[e.inviteId] == nil else { throw Conflict(description: "invite \(e.inviteId) requested twice") }
@@ -209,8 +220,8 @@ struct ProjectionFold {
                 sentAt: e.sentAt, receivedAt: e.receivedAt, statusChangedAt: at, position: position
             )
             nostrEventIDs.insert(e.nostrEventId)
-            try insertHistory(
-                StreamName.invite(e.inviteId),
+            try Self.insertHistory(
+                into: &inviteCalls, e.inviteId, StreamName.invite(e.inviteId),
                 History(
                     direction: "incoming", roomCode: e.room, counterpart: e.senderName, participants: [e.senderName], peakPeers: 0,
                     startedAt: e.receivedAt, outcome: "ringing", position: position
@@ -223,21 +234,23 @@ struct ProjectionFold {
         case .inviteDeclined(let e):
             settleIncoming(e.inviteId, status: "declined", position: position, at: at, alsoOutgoing: true)
         case .inviteCancelled(let e):
-            if incoming[e.inviteId]?.status == "ringing" {
-                bellPosition = position
-                incoming[e.inviteId]?.status = "missed"
-                incoming[e.inviteId]?.statusChangedAt = at
+            let missed = incoming.update(e.inviteId) { call -> Bool in
+                guard call.status == "ringing" else { return false }
+                call.status = "missed"
+                call.statusChangedAt = at
+                return true
             }
-            if Self.open(outgoing[e.inviteId]?.state) {
-                outgoing[e.inviteId]?.state = "cancelled"
-                outgoing[e.inviteId]?.updatedAt = at
+            if missed == true { bellPosition = position }
+            outgoing.update(e.inviteId) { invite in
+                guard Self.open(invite.state) else { return }
+                invite.state = "cancelled"
+                invite.updatedAt = at
             }
-            let key = StreamName.invite(e.inviteId)
-            if var call = history[key], call.outcome == "ringing" {
+            inviteCalls.update(e.inviteId) { call in
+                guard call.outcome == "ringing" else { return }
                 call.outcome = "missed"
                 call.endedAt = at
                 call.durationMs = at - call.startedAt
-                history[key] = call
             }
         case .unknown:
             break
@@ -247,31 +260,33 @@ struct ProjectionFold {
     /// Dismissed, accepted or declined: the bell, the incoming call, (for a decline) an outgoing invite
     /// of the same id, and the call history, in the projectors' order.
     private mutating func settleIncoming(_ id: String, status: String, position: Int64, at: Int64, alsoOutgoing: Bool = false) {
-        if let call = incoming[id] {
-            if call.status == "ringing" || call.status == "missed" { bellUnread -= 1 }
+        let unread = incoming.update(id) { call -> Bool in
+            let unread = call.status == "ringing" || call.status == "missed"
+            call.status = status
+            call.statusChangedAt = at
+            return unread
+        }
+        if let unread {
+            if unread { bellUnread -= 1 }
             bellPosition = position
-            incoming[id]?.status = status
-            incoming[id]?.statusChangedAt = at
         }
-        if alsoOutgoing, outgoing[id] != nil {
-            outgoing[id]?.state = "declined"
-            outgoing[id]?.updatedAt = at
+        if alsoOutgoing {
+            outgoing.update(id) { invite in
+                invite.state = "declined"
+                invite.updatedAt = at
+            }
         }
-        let key = StreamName.invite(id)
-        if var call = history[key] {
+        inviteCalls.update(id) { call in
             call.outcome = status
             call.endedAt = at
             call.durationMs = at - call.startedAt
-            history[key] = call
         }
     }
 
-    private mutating func insertHistory(_ id: String, _ call: History) throws {
-        guard history[id] == nil else { throw Conflict(description: "call \(id) started twice") }
-        history[id] = call
+    /// A new call under `key` in `calls`; `callId` (its row's key) names it in the conflict.
+    private static func insertHistory(into calls: inout [String: History], _ key: String, _ callId: @autoclosure () -> String, _ call: History) throws {
+        guard calls.updateValue(call, forKey: key) == nil else { throw Conflict(description: "call \(callId()) started twice") }
     }
-
-    private func peerCount(_ room: String) -> Int { peers[room]?.count ?? 0 }
 
     private static func open(_ state: String?) -> Bool { state == "pending" || state == "sent" || state == "failed" }
 
@@ -294,82 +309,195 @@ struct ProjectionFold {
     }
 
     private func insertRows(into db: Database) throws {
-        let roomInsert = try db.makeStatement(
+        // In key order: each insert appends to the table's B-tree instead of splitting pages at random.
+        // The keys alone are sorted (moving whole rows around costs more than looking each one up).
+        var roomInsert = try RowInserter(
+            db,
             sql: """
                 INSERT INTO rooms (code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count, ended_at, end_reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        // In key order: each insert appends to the table's B-tree instead of splitting pages at random.
-        for (code, room) in rooms.sorted(by: { $0.key < $1.key }) {
-            try roomInsert.execute(arguments: [
-                code, room.hostName, room.maxPeers, room.createdBy, room.createdAt, room.expiresAt, room.live ? "live" : "ended",
-                room.peerCount, room.endedAt, room.endReason,
-            ])
+        for code in rooms.keys.sorted() {
+            let room = rooms[code]!
+            roomInsert.bind(code)
+            roomInsert.bind(room.hostName)
+            roomInsert.bind(room.maxPeers)
+            roomInsert.bind(room.createdBy)
+            roomInsert.bind(room.createdAt)
+            roomInsert.bind(room.expiresAt)
+            roomInsert.bind(room.live ? "live" : "ended")
+            roomInsert.bind(room.peerCount)
+            roomInsert.bind(room.endedAt)
+            roomInsert.bind(room.endReason)
+            try roomInsert.step()
         }
-        let peerInsert = try db.makeStatement(
+        var peerInsert = try RowInserter(
+            db,
             sql: "INSERT INTO room_peers (room_code, peer_id, display_name, token_id, joined_at) VALUES (?, ?, ?, ?, ?)"
         )
-        for (room, members) in peers.sorted(by: { $0.key < $1.key }) {
-            for (peerId, peer) in members.sorted(by: { $0.key < $1.key }) {
-                try peerInsert.execute(arguments: [room, peerId, peer.displayName, peer.tokenId, peer.joinedAt])
+        for room in peers.keys.sorted() {
+            let members = peers[room]!
+            for peerId in members.keys.sorted() {
+                let peer = members[peerId]!
+                peerInsert.bind(room)
+                peerInsert.bind(peerId)
+                peerInsert.bind(peer.displayName)
+                peerInsert.bind(peer.tokenId)
+                peerInsert.bind(peer.joinedAt)
+                try peerInsert.step()
             }
         }
-        let tokenInsert = try db.makeStatement(
+        var tokenInsert = try RowInserter(
+            db,
             sql: """
                 INSERT INTO tokens (token_id, room_code, token_hash, role, label, invitee, issued_at, expires_at, state,
                     used_by_peer, used_at, revoked_reason, revoked_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for (id, token) in tokens.sorted(by: { $0.key < $1.key }) {
-            try tokenInsert.execute(arguments: [
-                id, token.roomCode, token.tokenHash, token.role, token.label, token.invitee, token.issuedAt, token.expiresAt, token.state,
-                token.usedByPeer, token.usedAt, token.revokedReason, token.revokedAt,
-            ])
+        for id in tokens.keys.sorted() {
+            let token = tokens[id]!
+            tokenInsert.bind(id)
+            tokenInsert.bind(token.roomCode)
+            tokenInsert.bind(token.tokenHash)
+            tokenInsert.bind(token.role)
+            tokenInsert.bind(token.label)
+            tokenInsert.bind(token.invitee)
+            tokenInsert.bind(token.issuedAt)
+            tokenInsert.bind(token.expiresAt)
+            tokenInsert.bind(token.state)
+            tokenInsert.bind(token.usedByPeer)
+            tokenInsert.bind(token.usedAt)
+            tokenInsert.bind(token.revokedReason)
+            tokenInsert.bind(token.revokedAt)
+            try tokenInsert.step()
         }
-        let incomingInsert = try db.makeStatement(
+        var incomingInsert = try RowInserter(
+            db,
             sql: """
                 INSERT INTO incoming_calls (invite_id, nostr_event_id, sender_pubkey, sender_name, room_code, join_url,
                     sent_at, received_at, status, status_changed_at, position)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for (id, call) in incoming.sorted(by: { $0.key < $1.key }) {
-            try incomingInsert.execute(arguments: [
-                id, call.nostrEventId, call.senderPubkey, call.senderName, call.roomCode, call.joinURL, call.sentAt, call.receivedAt,
-                call.status, call.statusChangedAt, call.position,
-            ])
+        for id in incoming.keys.sorted() {
+            let call = incoming[id]!
+            incomingInsert.bind(id)
+            incomingInsert.bind(call.nostrEventId)
+            incomingInsert.bind(call.senderPubkey)
+            incomingInsert.bind(call.senderName)
+            incomingInsert.bind(call.roomCode)
+            incomingInsert.bind(call.joinURL)
+            incomingInsert.bind(call.sentAt)
+            incomingInsert.bind(call.receivedAt)
+            incomingInsert.bind(call.status)
+            incomingInsert.bind(call.statusChangedAt)
+            incomingInsert.bind(call.position)
+            try incomingInsert.step()
         }
-        let outgoingInsert = try db.makeStatement(
+        var outgoingInsert = try RowInserter(
+            db,
             sql: """
                 INSERT INTO outgoing_invites (invite_id, room_code, contact_pubkey, transport, token_id, requested_at,
                     state, attempts, relays_ok, last_error, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for (id, invite) in outgoing.sorted(by: { $0.key < $1.key }) {
-            try outgoingInsert.execute(arguments: [
-                id, invite.roomCode, invite.contactPubkey, invite.transport, invite.tokenId, invite.requestedAt, invite.state,
-                invite.attempts, invite.relaysOK, invite.lastError, invite.updatedAt,
-            ])
+        for id in outgoing.keys.sorted() {
+            let invite = outgoing[id]!
+            outgoingInsert.bind(id)
+            outgoingInsert.bind(invite.roomCode)
+            outgoingInsert.bind(invite.contactPubkey)
+            outgoingInsert.bind(invite.transport)
+            outgoingInsert.bind(invite.tokenId)
+            outgoingInsert.bind(invite.requestedAt)
+            outgoingInsert.bind(invite.state)
+            outgoingInsert.bind(invite.attempts)
+            outgoingInsert.bind(invite.relaysOK)
+            outgoingInsert.bind(invite.lastError)
+            outgoingInsert.bind(invite.updatedAt)
+            try outgoingInsert.step()
         }
-        // SQLite writes the participants' JSON, as the projector's json_insert and json_array do.
-        let historyInsert = try db.makeStatement(
-            sql: """
-                INSERT INTO call_history (call_id, direction, room_code, counterpart, participants, peak_peers,
-                    started_at, ended_at, duration_ms, outcome, position)
-                VALUES (?, ?, ?, ?, (SELECT json_group_array(value) FROM json_each(?)), ?, ?, ?, ?, ?, ?)
-                """
-        )
-        let encoder = JSONEncoder()
-        for (id, call) in history.sorted(by: { $0.key < $1.key }) {
-            let names = String(decoding: try encoder.encode(call.participants), as: UTF8.self)
-            try historyInsert.execute(arguments: [
-                id, call.direction, call.roomCode, call.counterpart, names, call.peakPeers, call.startedAt, call.endedAt, call.durationMs,
-                call.outcome, call.position,
-            ])
+        var history = HistoryInserter(db)
+        // Call ids `invite-<id>` sort before `room-<code>`, and each group in the order of its keys.
+        for id in inviteCalls.keys.sorted() {
+            let call = inviteCalls[id]!
+            try history.insert(StreamName.invite(id), call)
+        }
+        for code in roomCalls.keys.sorted() {
+            let call = roomCalls[code]!
+            try history.insert(StreamName.room(code), call)
         }
         try db.execute(sql: "UPDATE bell SET unread = ?, position = ? WHERE id = 1", arguments: [bellUnread, bellPosition])
+    }
+
+    /// Rows of `call_history`. SQLite writes the participants' JSON, as the projector's `json_insert`
+    /// and `json_array` do: up to four names through `json_array` of bound names (one statement per
+    /// count), more as an encoded array read back by `json_each`.
+    private struct HistoryInserter {
+        private static let columns = """
+            INSERT INTO call_history (call_id, direction, room_code, counterpart, peak_peers, started_at, ended_at, duration_ms,
+                outcome, position, participants)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+            """
+        private let db: Database
+        private var byCount: [Int: RowInserter] = [:]
+        private var encoded: RowInserter?
+
+        init(_ db: Database) {
+            self.db = db
+        }
+
+        mutating func insert(_ id: String, _ call: History) throws {
+            let names = call.participants
+            if names.count <= 4 {
+                var row = try byCount[names.count] ?? RowInserter(
+                    db, sql: Self.columns + "json_array(" + names.map { _ in "?" }.joined(separator: ", ") + "))"
+                )
+                bindColumns(id, call, into: &row)
+                for name in names { row.bind(name) }
+                try row.step()
+                byCount[names.count] = row
+            } else {
+                var row = try encoded ?? RowInserter(db, sql: Self.columns + "(SELECT json_group_array(value) FROM json_each(?)))")
+                bindColumns(id, call, into: &row)
+                row.bind(String(decoding: try JSONEncoder().encode(names), as: UTF8.self))
+                try row.step()
+                encoded = row
+            }
+        }
+
+        private func bindColumns(_ id: String, _ call: History, into row: inout RowInserter) {
+            row.bind(id)
+            row.bind(call.direction)
+            row.bind(call.roomCode)
+            row.bind(call.counterpart)
+            row.bind(call.peakPeers)
+            row.bind(call.startedAt)
+            row.bind(call.endedAt)
+            row.bind(call.durationMs)
+            row.bind(call.outcome)
+            row.bind(call.position)
+        }
+    }
+}
+
+extension Dictionary {
+    /// Runs `body` on the value for `key` in place, with one lookup, and returns its result; nil when
+    /// there is no such key.
+    @discardableResult
+    fileprivate mutating func update<Result>(_ key: Key, _ body: (inout Value) throws -> Result) rethrows -> Result? {
+        guard let index = index(forKey: key) else { return nil }
+        return try body(&values[index])
+    }
+
+    /// Runs `body` on the value for `key` in place, inserting `value` first when there is none.
+    fileprivate mutating func modify<Result>(
+        _ key: Key,
+        default value: @autoclosure () -> Value,
+        _ body: (inout Value) throws -> Result
+    ) rethrows -> Result {
+        try body(&self[key, default: value()])
     }
 }
