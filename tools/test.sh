@@ -62,5 +62,5 @@ if [ "${CROW_SKIP_PACKAGE:-0}" != "1" ]; then
   export CROW_PACKAGE
   .venv/bin/python -m pytest Tests/Deploy -q -rs
 else
-  .venv/bin/python -m pytest Tests/Deploy -q -rs --deselect Tests/Deploy/test_package.py
+  .venv/bin/python -m pytest Tests/Deploy -q -rs --ignore=Tests/Deploy/test_package.py
 fi
