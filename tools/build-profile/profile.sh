@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Where a release build of crow-calls spends its time: clones HEAD into a fresh folder, builds it the
-# way tools/release-build.sh does (with the swift build flags given after -- instead, if any), with
-# every compiler run timed,
-# and prints the CPU seconds per module, the total, and how many compilers ran at once over time.
+# Where a release build of crow-calls spends its time: clones HEAD into a fresh folder, builds it with
+# tools/release-build.sh (or with the swift build flags given after --), every compiler run timed
+# through compiler-wrapper.sh, and prints the CPU seconds per module, the total, and how many
+# compilers ran at once over time (summarize.py).
 #
 #   bash tools/build-profile/profile.sh [--keep DIR] [-- swift build flags instead of the release ones]
 #
@@ -32,12 +32,16 @@ for tool in swiftc clang; do
 done
 log="$work/compilers.log"
 rm -f "$log"
-flags=(-c release --static-swift-stdlib -debug-info-format none --product crow-calls)
-[ "${#extra[@]}" -gt 0 ] && flags=("${extra[@]}" --product crow-calls)
 # Resolve first (clones from the package mirror), so the build's figure is the compile alone.
 (cd "$work/clone" && swift package resolve >/dev/null 2>&1)
 started="$(date +%s.%N)"
-(cd "$work/clone" && CROW_BUILD_PROFILE_LOG="$log" SWIFT_EXEC="$work/swiftc" CC="$work/clang" swift build "${flags[@]}" >/dev/null)
+if [ "${#extra[@]}" -gt 0 ]; then
+  what="swift build ${extra[*]} --product crow-calls"
+  (cd "$work/clone" && CROW_BUILD_PROFILE_LOG="$log" SWIFT_EXEC="$work/swiftc" CC="$work/clang" swift build "${extra[@]}" --product crow-calls >/dev/null)
+else
+  what="tools/release-build.sh crow-calls"
+  (cd "$work/clone" && CROW_BUILD_PROFILE_LOG="$log" SWIFT_EXEC="$work/swiftc" CC="$work/clang" bash tools/release-build.sh crow-calls >/dev/null 2>&1)
+fi
 ended="$(date +%s.%N)"
-echo "swift build ${flags[*]}: $(python3 -c "print(round($ended - $started))") s wall"
+echo "$what: $(python3 -c "print(round($ended - $started))") s wall"
 python3 "$repo/tools/build-profile/summarize.py" "$log"
