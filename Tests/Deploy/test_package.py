@@ -145,18 +145,13 @@ def ready_status(namespace, port):
     return probe.stdout.strip()
 
 
-def test_the_unpacked_gateway_serves_where_swift_is_hidden(unpacked, namespace, tmp_path):
-    environment = {"PATH": PLAIN_PATH, "HOME": str(tmp_path), "LANG": "C.UTF-8"}
-    hidden = subprocess.run(namespace.without_swift("sh", "-c", "ls -A /opt/swift | wc -l; command -v swift || true"),
-                            capture_output=True, text=True, env=environment, check=True)
-    assert hidden.stdout.split() == ["0"], hidden.stdout
-
-    data = tmp_path / "data"
-    log = tmp_path / "serve.log"
+def serve_then_verify(namespace, run_in, binaries, data, log, environment):
+    """Starts `crow-calls serve` through `run_in` (which wraps a command for the place under test),
+    waits for `/readyz` 200 and the setup link, stops it with SIGTERM (it must exit 0), then runs
+    `crow-ledger verify` on the ledger it wrote."""
     with open(log, "w") as output:
-        gateway = subprocess.Popen(
-            namespace.without_swift(unpacked / "bin" / "crow-calls", "serve", "--data-dir", data, "--port", "8444"),
-            stdout=output, stderr=subprocess.STDOUT, env=environment)
+        gateway = subprocess.Popen(run_in(f"{binaries}/crow-calls", "serve", "--data-dir", data, "--port", "8444"),
+                                   stdout=output, stderr=subprocess.STDOUT, env=environment)
     try:
         deadline = time.monotonic() + 60
         status = ""
@@ -175,11 +170,19 @@ def test_the_unpacked_gateway_serves_where_swift_is_hidden(unpacked, namespace, 
             gateway.kill()
             gateway.wait()
     assert gateway.returncode == 0, log.read_text()[-3000:]
-
-    verified = subprocess.run(namespace.without_swift(unpacked / "bin" / "crow-ledger", "verify", "--data-dir", data),
+    verified = subprocess.run(run_in(f"{binaries}/crow-ledger", "verify", "--data-dir", data),
                               capture_output=True, text=True, env=environment, timeout=120)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "OK: hash chain, projections and rules verified" in verified.stdout
+
+
+def test_the_unpacked_gateway_serves_where_swift_is_hidden(unpacked, namespace, tmp_path):
+    environment = {"PATH": PLAIN_PATH, "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    hidden = subprocess.run(namespace.without_swift("sh", "-c", "ls -A /opt/swift | wc -l; command -v swift || true"),
+                            capture_output=True, text=True, env=environment, check=True)
+    assert hidden.stdout.split() == ["0"], hidden.stdout
+
+    serve_then_verify(namespace, namespace.without_swift, unpacked / "bin", tmp_path / "data", tmp_path / "serve.log", environment)
 
 
 @pytest.fixture(scope="module")
@@ -216,32 +219,7 @@ def test_the_release_serves_on_a_plain_debian_with_only_its_depends(plain_debian
         return namespace.inside("unshare", "--mount", "--propagation", "private", "sh", "-c", script,
                                 str(plain_debian), *command)
 
-    log = plain_debian / "serve.log"
-    with open(log, "w") as output:
-        gateway = subprocess.Popen(in_root("/usr/local/bin/crow-calls", "serve", "--data-dir", "/var/lib/crow-calls", "--port", "8444"),
-                                   stdout=output, stderr=subprocess.STDOUT, env=environment)
-    try:
-        deadline = time.monotonic() + 60
-        status = ""
-        while time.monotonic() < deadline and gateway.poll() is None:
-            status = ready_status(namespace, 8444)
-            if status == "200":
-                break
-            time.sleep(0.2)
-        assert status == "200", f"/readyz answered {status!r}; exit {gateway.poll()}; log:\n{log.read_text()[-3000:]}"
-        assert "/setup?token=" in log.read_text()
-    finally:
-        gateway.terminate()
-        try:
-            gateway.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            gateway.kill()
-            gateway.wait()
-    assert gateway.returncode == 0, log.read_text()[-3000:]
-    verified = subprocess.run(in_root("/usr/local/bin/crow-ledger", "verify", "--data-dir", "/var/lib/crow-calls"),
-                              capture_output=True, text=True, env=environment, timeout=120)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "OK: hash chain, projections and rules verified" in verified.stdout
+    serve_then_verify(namespace, in_root, "/usr/local/bin", "/var/lib/crow-calls", plain_debian / "serve.log", environment)
 
 
 def test_control_a_toolchain_linked_build_cannot_start_there(namespace, tmp_path):
