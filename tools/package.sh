@@ -50,14 +50,15 @@ owner_of() {
 }
 packages=""
 for binary in "${binaries[@]}"; do
+  listing="$(ldd "$binary")"
   for soname in $(readelf -d "$binary" | awk '/NEEDED/ { gsub(/[][]/, "", $5); print $5 }'); do
-    path="$(ldd "$binary" | awk -v lib="$soname" '$1 == lib && $2 == "=>" { print $3 }')"
-    case "$soname" in ld-linux*) path="$(ldd "$binary" | awk '/ld-linux/ { print $1 }')" ;; esac
+    path="$(awk -v lib="$soname" '$1 == lib && $2 == "=>" { print $3 }' <<< "$listing")"
+    case "$soname" in ld-linux*) path="$(awk '/ld-linux/ { print $1 }' <<< "$listing")" ;; esac
     [ -n "$path" ] || { echo "package: $soname of $binary did not resolve" >&2; exit 1; }
     packages+="$(owner_of "$path")"$'\n'
   done
   # The whole closure must belong to Debian packages too (a library from anywhere else fails here).
-  for path in $(ldd "$binary" | awk '$2 == "=>" { print $3 }'); do owner_of "$path" >/dev/null; done
+  for path in $(awk '$2 == "=>" { print $3 }' <<< "$listing"); do owner_of "$path" >/dev/null; done
 done
 printf '%s' "$packages" | sort -u > "$stage/$name/DEPENDS"
 
