@@ -43,6 +43,10 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        // Log lines carry the local time. With TZ unset, glibc looks at /etc/localtime again (a `stat`)
+        // for every line; with the access log on that was 5% of the gateway's time under load. Naming
+        // the same file in TZ makes glibc read it once: a new time zone applies after a restart.
+        if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         var logger = Logger(label: "crow-calls")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let host = configuration.host

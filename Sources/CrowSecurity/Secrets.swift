@@ -27,9 +27,7 @@ public enum Secrets {
 
     /// What the ledger stores in place of a secret: lowercase hex SHA-256 of its UTF-8 bytes.
     public static func hash(_ secret: String) -> String {
-        var text = secret
-        let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        return digest.withUnsafeBytes { Hex.encode($0) }
+        SecretDigest(secret).hex
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {

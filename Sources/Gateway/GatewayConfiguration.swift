@@ -78,6 +78,12 @@ public struct GatewayConfiguration: Sendable {
     public var streamHeartbeat: Duration = .seconds(15)
     /// Live streams open at once (2048); more get 429.
     public var maxStreams = 2048
+    /// How often, at most, owner credentials recognised from memory look at the ledger file for commits
+    /// by other processes (1 ms): `crow-calls api-token revoke` applies within this long of its commit.
+    /// Revocations, sign-outs and password changes through the gateway itself apply at once whatever
+    /// this is. Not an environment setting: tests of another process's revocation set it to zero, so
+    /// that their outcome does not depend on how fast the test runs.
+    public var credentialFileCheck: Duration = .milliseconds(1)
     /// The scrypt cost of new owner password hashes: `standard` (2^15, r 8, p 1). Not a setting; tests
     /// whose subject is not the password lower it, so that the one KDF thread of a test process, shared
     /// by dozens of sign-ins, does not hold some of them past their client's timeout on a busy machine.

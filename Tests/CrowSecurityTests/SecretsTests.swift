@@ -14,6 +14,14 @@ import Testing
         #expect(Secrets.hash(secret) == expected)
     }
 
+    /// The in-memory key of a secret: equal for equal secrets, and its hex is what the ledger stores.
+    @Test func aDigestIsTheStoredHashAsAKey() {
+        #expect(SecretDigest("abc") == SecretDigest("abc"))
+        #expect(SecretDigest("abc") != SecretDigest("abd"))
+        #expect(Set([SecretDigest("abc"), SecretDigest("abc"), SecretDigest("")]).count == 2)
+        #expect(SecretDigest("abc").hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
     @Test func hexCoversEveryByte() {
         let bytes = (0...255).map { UInt8($0) }
         let text = Secrets.hex(bytes)

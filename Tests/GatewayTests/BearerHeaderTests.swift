@@ -30,4 +30,16 @@ import Testing
     func refusedShapes(header: String) {
         #expect(OwnerOriginPolicy.bearerSecret(in: Self.request(header)) == nil)
     }
+
+    /// Two `Authorization` fields name no single credential, even when each alone would pass.
+    @Test func twoAuthorizationFieldsAreRefused() {
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .authorization, value: "Bearer \(Self.token)"))
+        fields.append(HTTPField(name: .authorization, value: "Bearer \(Self.token)"))
+        let request = Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/api/owner", headerFields: fields),
+            body: RequestBody(buffer: ByteBuffer())
+        )
+        #expect(OwnerOriginPolicy.bearerSecret(in: request) == nil)
+    }
 }

@@ -121,7 +121,9 @@ struct SuiteBenchmark: AsyncParsableCommand {
             large = ["signaling", "run", "--rounds", "\(rounds)", "--rooms", "\(largeRooms)", "--latency-seconds", "2", "--throughput-seconds", "2",
                      "--only", "gateway", "python", "echo", "echo-queued"]
             invites = ["invites", "--invites", "20"]
-            bell = ["web", "--bell-only", "--rounds", "\(max(rounds, 5))"]
+            // Short runs in many rounds: the machine's speed drifts by more than the gap measured, and
+            // contenders that run seconds apart see the same machine.
+            bell = ["web", "--bell-only", "--rounds", "\(max(rounds, 9))", "--duration", "2"]
         }
         let isMemory: @Sendable (TargetCheck) -> Bool = { $0.name.hasPrefix("memory per idle socket") }
         return [

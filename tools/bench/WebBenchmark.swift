@@ -129,7 +129,10 @@ struct WebBenchmark: AsyncParsableCommand {
         ]
         var rates: [String: [Double]] = [:]
         for round in 1...rounds {
-            for (name, arguments) in contenders {
+            // Each round starts one contender later than the one before, so none always runs first or
+            // last in a round (a slot that a drift in the machine's speed would favour or penalise).
+            let start = (round - 1) % contenders.count
+            for (name, arguments) in contenders[start...] + contenders[..<start] {
                 let rate = try WrkRun.requestsPerSecond(
                     wrk: wrk,
                     arguments: ["-t1", "-c\(connections)", "-d\(duration)s"] + arguments

@@ -1,3 +1,4 @@
+import CrowSecurity
 import Foundation
 import Synchronization
 
@@ -10,15 +11,30 @@ import Darwin
 /// Owner credentials recently found valid, so that a page polling the bell does not cost a database
 /// read per request just to recognise its owner.
 ///
-/// An entry holds only while the ledger file has not changed since the entry was read. Every commit,
-/// by this process or another (`crow-calls api-token revoke`, a sign-out), writes to the file's
-/// write-ahead log, and the stamp of that file (inode, size, modification and change times) is taken
-/// before each credential read and compared on each request. A revocation therefore takes effect on the
-/// next request. The stamp's times come from the kernel's coarse clock, so as a backstop an entry also
-/// lapses after `lifetime` (one second) and at the session's own expiry. Keys are SHA-256 hashes of the
-/// presented secrets; the secrets themselves are never kept. Unknown secrets are not cached.
+/// An entry holds only while nothing could have changed the owner's records since it was read. Two
+/// things are compared on each request with what they were before the entry's read:
+/// - this process's count of owner-record writes (`OwnerStore.recordWrites`): a sign-out, a revoked
+///   token or a password change here moves it before the write returns, so the very next request reads
+///   afresh;
+/// - the stamp of the ledger's write-ahead log (inode, size, modification and change times): every
+///   commit by another process (`crow-calls api-token revoke`) writes to that file. The file is looked at
+///   (a `stat`) at most once per `fileCheckInterval` (one millisecond) rather than on every request, so
+///   another process's revocation applies within a millisecond of its commit. At tens of thousands of
+///   requests a second that is one `stat` in dozens; the `stat` was half the cost of recognising the
+///   owner (docs/BENCHMARKS.md, "The bell").
+///
+/// The stamp's times come from the kernel's coarse clock, so as a backstop an entry also lapses after
+/// `lifetime` (one second) and at the session's own expiry. Keys are SHA-256 digests of the presented
+/// secrets; the secrets themselves are never kept. Unknown secrets are not cached.
 final class OwnerCredentialCache: Sendable {
+    /// What an entry was read against.
     struct Stamp: Sendable, Equatable {
+        var localWrites: UInt64
+        var file: FileStamp
+    }
+
+    /// The write-ahead log's identity, size and times.
+    struct FileStamp: Sendable, Equatable {
         var inode: UInt64
         var size: Int64
         var modified: Int64
@@ -31,38 +47,63 @@ final class OwnerCredentialCache: Sendable {
         var validUntil: Int64
     }
 
-    private let walPath: String
-    private let lifetime: Int64
-    private let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct State {
+        var entries: [SecretDigest: Entry] = [:]
+        /// The log's stamp at the last look (nil: it could not be read), and when that was.
+        var file: FileStamp?
+        var fileCheckedAt: ContinuousClock.Instant?
+    }
 
-    init(ledgerPath: String, lifetime: Int64 = 1000, capacity: Int = 256) {
+    private let walPath: String
+    private let localWrites: @Sendable () -> UInt64
+    private let lifetime: Int64
+    private let fileCheckInterval: Duration
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(
+        ledgerPath: String,
+        localWrites: @escaping @Sendable () -> UInt64,
+        lifetime: Int64 = 1000,
+        fileCheckInterval: Duration = .milliseconds(1),
+        capacity: Int = 256
+    ) {
         self.walPath = ledgerPath + "-wal"
+        self.localWrites = localWrites
         self.lifetime = lifetime
+        self.fileCheckInterval = fileCheckInterval
         self.capacity = capacity
     }
 
-    /// The write-ahead log's stamp now; nil when it cannot be read (then nothing is cached).
+    /// The stamp now; nil when the log cannot be read (then nothing is cached). The local count is read
+    /// first, so a write that ends while the stamp is taken shows in the next stamp.
     func stamp() -> Stamp? {
-        var info = stat()
-        guard stat(walPath, &info) == 0 else { return nil }
-        #if canImport(Darwin)
-        let modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
-        let changed = Int64(info.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(info.st_ctimespec.tv_nsec)
-        #else
-        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-        #endif
-        return Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: modified, changed: changed)
+        let writes = localWrites()
+        let now = ContinuousClock.now
+        let recent: FileStamp?? = state.withLock { state in
+            guard let checkedAt = state.fileCheckedAt, now - checkedAt < fileCheckInterval else { return .none }
+            return .some(state.file)
+        }
+        let file: FileStamp?
+        if let recent {
+            file = recent
+        } else {
+            file = Self.fileStamp(walPath)
+            state.withLock { state in
+                state.file = file
+                state.fileCheckedAt = now
+            }
+        }
+        return file.map { Stamp(localWrites: writes, file: $0) }
     }
 
     /// The principal for the secret with this hash, if it was found valid and nothing changed since.
-    func principal(hash: String, now: Int64) -> OwnerPrincipal? {
+    func principal(digest: SecretDigest, now: Int64) -> OwnerPrincipal? {
         guard let current = stamp() else { return nil }
-        return entries.withLock { entries in
-            guard let entry = entries[hash] else { return nil }
+        return state.withLock { state in
+            guard let entry = state.entries[digest] else { return nil }
             guard entry.stamp == current, now < entry.validUntil else {
-                entries[hash] = nil
+                state.entries[digest] = nil
                 return nil
             }
             return entry.principal
@@ -70,19 +111,33 @@ final class OwnerCredentialCache: Sendable {
     }
 
     /// Remembers a credential read from the database after `stamp` was taken.
-    func remember(hash: String, principal: OwnerPrincipal, stamp: Stamp?, now: Int64, expiresAt: Int64 = .max) {
+    func remember(digest: SecretDigest, principal: OwnerPrincipal, stamp: Stamp?, now: Int64, expiresAt: Int64 = .max) {
         guard let stamp else { return }
-        entries.withLock { entries in
-            if entries.count >= capacity {
-                entries = entries.filter { $0.value.stamp == stamp && now < $0.value.validUntil }
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        state.withLock { state in
+            if state.entries.count >= capacity {
+                state.entries = state.entries.filter { $0.value.stamp == stamp && now < $0.value.validUntil }
+                if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             }
-            entries[hash] = Entry(principal: principal, stamp: stamp, validUntil: min(expiresAt, now + lifetime))
+            state.entries[digest] = Entry(principal: principal, stamp: stamp, validUntil: min(expiresAt, now + lifetime))
         }
     }
 
     /// Drops a credential at once (sign-out in this process).
-    func forget(hash: String) {
-        entries.withLock { $0[hash] = nil }
+    func forget(digest: SecretDigest) {
+        state.withLock { $0.entries[digest] = nil }
+    }
+
+    /// The log's stamp read from the file system; nil when it cannot be read.
+    private static func fileStamp(_ path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if canImport(Darwin)
+        let modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+        let changed = Int64(info.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(info.st_ctimespec.tv_nsec)
+        #else
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        #endif
+        return FileStamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: modified, changed: changed)
     }
 }

@@ -45,22 +45,22 @@ struct OwnerCredentialCheck: Sendable {
     }
 
     private func apiToken(_ secret: String) async throws -> OwnerPrincipal? {
-        let hash = Secrets.hash(secret)
+        let digest = SecretDigest(secret)
         let now = clock()
-        if let known = cache.principal(hash: hash, now: now) { return known }
+        if let known = cache.principal(digest: digest, now: now) { return known }
         let stamp = cache.stamp()
         guard let id = try await lookup({ try await owners.ownerAPITokenID(secret: secret) }) else { return nil }
-        cache.remember(hash: hash, principal: .apiToken(id: id), stamp: stamp, now: now)
+        cache.remember(digest: digest, principal: .apiToken(id: id), stamp: stamp, now: now)
         return .apiToken(id: id)
     }
 
     private func session(_ secret: String) async throws -> OwnerPrincipal? {
-        let hash = Secrets.hash(secret)
+        let digest = SecretDigest(secret)
         let now = clock()
-        if let known = cache.principal(hash: hash, now: now) { return known }
+        if let known = cache.principal(digest: digest, now: now) { return known }
         let stamp = cache.stamp()
         guard let session = try await lookup({ try await owners.ownerSession(secret: secret) }) else { return nil }
-        cache.remember(hash: hash, principal: .session(id: session.id), stamp: stamp, now: now, expiresAt: session.expiresAt)
+        cache.remember(digest: digest, principal: .session(id: session.id), stamp: stamp, now: now, expiresAt: session.expiresAt)
         return .session(id: session.id)
     }
 

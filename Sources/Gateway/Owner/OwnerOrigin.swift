@@ -102,26 +102,40 @@ struct OwnerOriginPolicy: Sendable {
 
     /// The Bearer token of an `Authorization` header, if it has the shape of one.
     static func bearerSecret(in request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
-        // Byte by byte, without Foundation or generic collection adapters: this runs on every request
-        // that carries credentials. The scheme is case-insensitive; spaces and tabs around the
+        // The header's own value, without the joined copy that `headers[.authorization]` makes. A request
+        // with two `Authorization` fields names no single credential and gets none.
+        var found: String?
+        for field in request.headers where field.name == .authorization {
+            guard found == nil else { return nil }
+            found = field.value
+        }
+        guard var header = found else { return nil }
+        // Byte by byte in the value's own storage, without copies or Foundation: this runs on every
+        // request that carries credentials. The scheme is case-insensitive; spaces and tabs around the
         // token are allowed.
-        let bytes = Array(header.utf8)
-        let scheme = Array("bearer".utf8)
-        guard bytes.count > scheme.count, bytes[scheme.count] == 0x20 else { return nil }
-        for index in scheme.indices where bytes[index] | 0x20 != scheme[index] { return nil }
-        var start = scheme.count
-        var end = bytes.count
-        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        let token = String(decoding: bytes[start..<end], as: UTF8.self)
-        return isBearerSecret(token) ? token : nil
+        return header.withUTF8 { bytes -> String? in
+            let scheme: StaticString = "bearer"
+            let length = scheme.utf8CodeUnitCount
+            guard bytes.count > length, bytes[length] == 0x20 else { return nil }
+            for index in 0..<length where bytes[index] | 0x20 != scheme.utf8Start[index] { return nil }
+            var start = length
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            let token = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            return isBearerSecret(token) ? String(decoding: token, as: UTF8.self) : nil
+        }
     }
 
     /// 32 random bytes as unpadded base64url.
     static func isBearerSecret(_ text: String) -> Bool {
-        text.utf8.count == 43
-            && text.utf8.allSatisfy {
+        var text = text
+        return text.withUTF8 { isBearerSecret($0) }
+    }
+
+    static func isBearerSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count == 43
+            && bytes.allSatisfy {
                 (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D
                     || $0 == 0x5F
             }

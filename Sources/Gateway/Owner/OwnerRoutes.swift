@@ -179,7 +179,7 @@ struct OwnerRoutes: Sendable {
         guard origins.allowsIfPresent(request) else { throw GatewayError.forbiddenOrigin }
         if let secret = OwnerOriginPolicy.sessionSecret(in: request) {
             try await call { try await owners.endOwnerSession(secret: secret) }
-            credentials.forget(hash: Secrets.hash(secret))
+            credentials.forget(digest: SecretDigest(secret))
         }
         if case .session(let id) = context.owner { context.logger.notice("owner signed out", metadata: ["session": "\(id)"]) }
         var headers: HTTPFields = [.cacheControl: "no-store"]

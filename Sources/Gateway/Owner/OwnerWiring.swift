@@ -19,7 +19,11 @@ func addOwnerRoutes(
     suggestions: PublicAddressSuggestions
 ) -> OwnerCredentialCheck {
     let origins = OwnerOriginPolicy(configuration: configuration)
-    let credentials = OwnerCredentialCache(ledgerPath: configuration.ledgerPath)
+    let credentials = OwnerCredentialCache(
+        ledgerPath: configuration.ledgerPath,
+        localWrites: { owners.recordWrites },
+        fileCheckInterval: configuration.credentialFileCheck
+    )
     let check = OwnerCredentialCheck(owners: owners, cache: credentials, clock: clock)
     router.add(middleware: OwnerAuthMiddleware(credentials: check, origins: origins))
     OwnerRoutes(
