@@ -58,10 +58,17 @@ public actor SignalingHub {
         }
     }
 
-    private struct Connection {
+    /// A class, so that looking one up for every message costs one retain, not one per field.
+    private final class Connection {
         let room: String
         let peerId: String
         let socket: any SignalingSocket
+
+        init(room: String, peerId: String, socket: any SignalingSocket) {
+            self.room = room
+            self.peerId = peerId
+            self.socket = socket
+        }
     }
 
     /// A ledger write the hub owes: retried until the ledger has it.
@@ -74,6 +81,9 @@ public actor SignalingHub {
     private let metrics: any SignalingMetrics
     private let logger: Logger
     public nonisolated let settings: Settings
+    /// Each room's machine. Changed in place (`rooms[code]?.receive(…)`), never as a copy taken out and
+    /// written back: while the dictionary still held the original, the copy's first change copied the
+    /// room's seats, and at 10,000 sockets that showed as the relay's largest cost.
     private var rooms: [String: RoomMachine] = [:]
     /// Rooms live in the ledger → their peer limit (from `room.created`, or the start snapshot).
     private var liveRooms: [String: Int] = [:]
@@ -185,7 +195,7 @@ public actor SignalingHub {
         nextConnection += 1
         connections[id] = Connection(room: admission.room, peerId: admission.peerId, socket: socket)
         metrics.connectionOpened()
-        guard var machine = rooms[admission.room] else {
+        guard rooms[admission.room] != nil else {
             perform(
                 [.send(id, .error(code: "room_ended", message: "the room has ended")), .close(id, code: 4410, reason: "room ended")],
                 room: admission.room
@@ -198,14 +208,8 @@ public actor SignalingHub {
         if let old = resumeOf[admission.room]?[admission.peerId] { resumeIndex[old] = nil }
         resumeOf[admission.room, default: [:]][admission.peerId] = hash
         resumeIndex[hash] = (admission.room, admission.peerId)
-        let actions = machine.attach(
-            peerId: admission.peerId,
-            connection: id,
-            resume: secret,
-            iceServers: settings.iceServers.servers(for: admission.peerId, now: now),
-            now: now
-        )
-        rooms[admission.room] = machine
+        let iceServers = settings.iceServers.servers(for: admission.peerId, now: now)
+        let actions = rooms[admission.room]?.attach(peerId: admission.peerId, connection: id, resume: secret, iceServers: iceServers, now: now) ?? []
         perform(actions, room: admission.room)
         return id
     }
@@ -214,9 +218,7 @@ public actor SignalingHub {
 
     /// A parsed message from a socket. Parsing happens in the socket's own task, off this actor.
     public func receive(_ message: ClientMessage, on id: ConnectionID) async {
-        guard let connection = connections[id], var machine = rooms[connection.room] else { return }
-        let actions = machine.receive(message, on: id, now: now)
-        rooms[connection.room] = machine
+        guard let connection = connections[id], let actions = rooms[connection.room]?.receive(message, on: id, now: now) else { return }
         if case .signal = message, actions.contains(where: { if case .send(let c, _) = $0 { c != id } else { false } }) {
             metrics.relayedMessage()
         }
@@ -239,9 +241,8 @@ public actor SignalingHub {
         guard let connection = connections.removeValue(forKey: id) else { return }
         connection.socket.finish()
         metrics.connectionClosed()
-        guard !shuttingDown, var machine = rooms[connection.room] else { return }
-        _ = machine.detached(id, now: now)
-        rooms[connection.room] = machine
+        guard !shuttingDown else { return }
+        _ = rooms[connection.room]?.detached(id, now: now)
     }
 
     // MARK: - Time, shutdown
@@ -255,9 +256,7 @@ public actor SignalingHub {
             perform([.close(id, code: 1001, reason: "Ping timeout")], room: connection.room)
         }
         for code in Array(rooms.keys) {
-            guard var machine = rooms[code] else { continue }
-            let actions = machine.tick(now: now)
-            rooms[code] = machine
+            guard let actions = rooms[code]?.tick(now: now) else { continue }
             if !actions.isEmpty { await run(actions, room: code) }
         }
         for code in Array(owed.keys) { await flush(code) }
