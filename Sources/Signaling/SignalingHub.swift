@@ -83,7 +83,8 @@ public actor SignalingHub {
     public nonisolated let settings: Settings
     /// Each room's machine. Changed in place (`rooms[code]?.receive(…)`), never as a copy taken out and
     /// written back: while the dictionary still held the original, the copy's first change copied the
-    /// room's seats, and at 10,000 sockets that showed as the relay's largest cost.
+    /// room's seats. At 10,000 sockets those copies were among the top callers of `swift_retain`, the
+    /// relay's largest symbol in a profile (docs/BENCHMARKS.md).
     private var rooms: [String: RoomMachine] = [:]
     /// Rooms live in the ledger → their peer limit (from `room.created`, or the start snapshot).
     private var liveRooms: [String: Int] = [:]
