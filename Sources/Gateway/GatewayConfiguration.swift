@@ -80,8 +80,8 @@ public struct GatewayConfiguration: Sendable {
     public var maxStreams = 2048
     /// How often, at most, owner credentials recognised from memory look at the ledger file for commits
     /// by other processes (1 ms): `crow-calls api-token revoke` applies within this long of its commit.
-    /// Revocations, sign-outs and password changes through the gateway itself apply at once whatever
-    /// this is. Not an environment setting: tests of another process's revocation set it to zero, so
+    /// A sign-out, or any other write of the owner's records through the gateway itself, applies at once
+    /// whatever this is. Not an environment setting: tests of another process's revocation set it to zero, so
     /// that their outcome does not depend on how fast the test runs.
     public var credentialFileCheck: Duration = .milliseconds(1)
     /// The scrypt cost of new owner password hashes: `standard` (2^15, r 8, p 1). Not a setting; tests

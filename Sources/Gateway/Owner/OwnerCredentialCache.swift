@@ -13,9 +13,9 @@ import Darwin
 ///
 /// An entry holds only while nothing could have changed the owner's records since it was read. Two
 /// things are compared on each request with what they were before the entry's read:
-/// - this process's count of owner-record writes (`OwnerStore.recordWrites`): a sign-out, a revoked
-///   token or a password change here moves it before the write returns, so the very next request reads
-///   afresh;
+/// - this process's count of owner-record writes (`OwnerStore.recordWrites`): a sign-out, or any other
+///   write of the owner's records here, moves it before the write returns, so the very next request
+///   reads afresh;
 /// - the stamp of the ledger's write-ahead log (inode, size, modification and change times): every
 ///   commit by another process (`crow-calls api-token revoke`) writes to that file. The file is looked at
 ///   (a `stat`) at most once per `fileCheckInterval` (one millisecond) rather than on every request, so
