@@ -16,7 +16,9 @@ extension GatewayComponents {
         let publisher = RelayPublisher(logger: logger, links: links)
         return [
             LedgerService(store: store, logger: logger),
-            LedgerFeedService(store: store, interval: .milliseconds(250), logger: logger),
+            LedgerFeedService(
+                store: store, ledgerPath: configuration.ledgerPath, watch: configuration.ledgerWatch, backstop: .milliseconds(250), logger: logger
+            ),
             SignalingService(hub: hub, store: store, tick: configuration.signalingTick, logger: logger),
         ] + (links.map { [$0] } ?? []) + [
             InviteOutbox(store: store, owners: owners, directory: relays, publisher: publisher, logger: logger),

@@ -1,12 +1,5 @@
 import CrowSecurity
-import Foundation
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Owner credentials recently found valid, so that a page polling the bell does not cost a database
 /// read per request just to recognise its owner.
@@ -23,22 +16,14 @@ import Darwin
 ///   requests a second that is one `stat` in dozens; the `stat` was half the cost of recognising the
 ///   owner (docs/BENCHMARKS.md, "The bell").
 ///
-/// The stamp's times come from the kernel's coarse clock, so as a backstop an entry also lapses after
-/// `lifetime` (one second) and at the session's own expiry. Keys are SHA-256 digests of the presented
-/// secrets; the secrets themselves are never kept. Unknown secrets are not cached.
+/// The stamp's times come from the kernel's coarse clock (`FileStamp`), so as a backstop an entry also
+/// lapses after `lifetime` (one second) and at the session's own expiry. Keys are SHA-256 digests of
+/// the presented secrets; the secrets themselves are never kept. Unknown secrets are not cached.
 final class OwnerCredentialCache: Sendable {
     /// What an entry was read against.
     struct Stamp: Sendable, Equatable {
         var localWrites: UInt64
         var file: FileStamp
-    }
-
-    /// The write-ahead log's identity, size and times.
-    struct FileStamp: Sendable, Equatable {
-        var inode: UInt64
-        var size: Int64
-        var modified: Int64
-        var changed: Int64
     }
 
     private struct Entry {
@@ -88,7 +73,7 @@ final class OwnerCredentialCache: Sendable {
         if let recent {
             file = recent
         } else {
-            file = Self.fileStamp(walPath)
+            file = FileStamp.of(walPath)
             state.withLock { state in
                 state.file = file
                 state.fileCheckedAt = now
@@ -125,19 +110,5 @@ final class OwnerCredentialCache: Sendable {
     /// Drops a credential at once (sign-out in this process).
     func forget(digest: SecretDigest) {
         state.withLock { $0.entries[digest] = nil }
-    }
-
-    /// The log's stamp read from the file system; nil when it cannot be read.
-    private static func fileStamp(_ path: String) -> FileStamp? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        #if canImport(Darwin)
-        let modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
-        let changed = Int64(info.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(info.st_ctimespec.tv_nsec)
-        #else
-        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-        #endif
-        return FileStamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: modified, changed: changed)
     }
 }
