@@ -7,8 +7,8 @@ import Synchronization
 /// head it read its starting state at) and gets every later event exactly once, in order, only after
 /// the transaction that wrote it has committed. Appends made through this process's `EventStore` are
 /// published the moment they commit. Appends made by another process on the same file (`crow-calls mcp`,
-/// `crow-ledger`) are found by `catchUp()`, which `LedgerFeedService` calls a few times a second: it
-/// reads only the head position until there is something new.
+/// `crow-ledger`) are found by `catchUp()`, which `LedgerFeedService` calls when the file changed (and
+/// every 250 ms): it reads only the head position until there is something new.
 ///
 /// The feed keeps the most recent events in memory; a follower that falls further behind reads the
 /// missing ones from the file, so no follower is ever dropped or skipped and memory stays bounded.

@@ -58,7 +58,7 @@ import Testing
             for n in 0..<20 {
                 let (writer, code) = n % 2 == 0 ? (local, roomCode(n)) : (other, roomCode(n))
                 try await writer.append([roomCreated(code)], to: StreamName.room(code), expectedVersion: .noStream)
-                // What the gateway's LedgerFeedService does a few times a second.
+                // What the gateway's LedgerFeedService does when the ledger file changes.
                 if n % 5 == 4 { try await local.feed.catchUp() }
             }
             for n in 20..<40 {
