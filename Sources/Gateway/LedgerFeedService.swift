@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// into the ledger's feed. Appends made by this process reach the feed when they commit; this one
 /// watches the file for the others.
 ///
-/// Every `watch` (10 ms) it takes the stamp of the ledger's write-ahead log (a `stat`, about a
+/// Every `watch` (50 ms) it takes the stamp of the ledger's write-ahead log (a `stat`, about a
 /// microsecond), which every commit by any process changes, and reads the file's head only when the
 /// stamp moved. An invite queued by `crow-calls mcp` is thus sent within about `watch` of its commit,
 /// where a read of the head every 250 ms used to leave it waiting 125 ms on average. File times come
