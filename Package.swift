@@ -71,6 +71,7 @@ let package = Package(
                 .embedInCode("0006_notifications.sql"),
                 .embedInCode("0007_gateway_settings.sql"),
                 .embedInCode("0008_events_without_type_index.sql"),
+                .embedInCode("0009_unique_keys_as_named_indexes.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -39,4 +39,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "events_without_type_index",
         sql: String(decoding: PackageResources._008_events_without_type_index_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 9,
+        name: "unique_keys_as_named_indexes",
+        sql: String(decoding: PackageResources._009_unique_keys_as_named_indexes_sql, as: UTF8.self)
+    ),
 ]

@@ -296,7 +296,9 @@ struct ProjectionFold {
     ///
     /// The tables' own indexes are dropped first and made again from their unchanged `CREATE INDEX`
     /// text once the rows are in: building an index over all rows at once is cheaper than keeping it
-    /// up to date row by row. (The indexes behind UNIQUE constraints stay, since they cannot be dropped.)
+    /// up to date row by row. That includes the unique ones (`tokens_by_hash`, `incoming_calls_by_nostr_event`),
+    /// whose keys are hashes: inserted row by row they land at random places in the index. Only the
+    /// primary keys stay, and the rows go in in their order.
     func write(into db: Database) throws {
         let tables = CallProjector.tables.map { "'\($0)'" }.joined(separator: ", ")
         let indexes = try Row.fetchAll(

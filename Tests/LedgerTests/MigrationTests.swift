@@ -13,11 +13,11 @@ import TestSupport
         let rows = try rawQueue(dir.file("ledger.sqlite")).read { db in
             try Row.fetchAll(db, sql: "SELECT number, name, length(checksum) AS l FROM schema_migrations ORDER BY number")
         }
-        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9])
         #expect(
             rows.map { $0["name"] as String } == [
                 "events", "projections", "events_refuse_replace", "owner", "nostr_relays", "notifications", "gateway_settings",
-                "events_without_type_index",
+                "events_without_type_index", "unique_keys_as_named_indexes",
             ])
         #expect(rows.allSatisfy { $0["l"] as Int == 64 })
         let mode = try await rawQueue(dir.file("ledger.sqlite")).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
@@ -100,6 +100,75 @@ import TestSupport
         let peers = try await store.read { db in try Int.fetchOne(db, sql: "SELECT peer_count FROM rooms WHERE code = 'oldoldoldold'") }
         #expect(peers == 2)
         try store.close()
+    }
+
+    /// Migration 9 moves the uniqueness of `tokens.token_hash` and `incoming_calls.nostr_event_id` from
+    /// column constraints to named unique indexes (which a rebuild can drop and build again). A ledger
+    /// from before it keeps every row, ends with the schema of a fresh file, and still refuses a second
+    /// token with the same hash.
+    @Test func aLedgerFromBeforeMigration9KeepsItsRowsAndItsUniqueKeys() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("ledger.sqlite")
+        let before = try makeStore(in: dir)
+        try await before.append(
+            [.tokenIssued(TokenIssued(tokenId: "t1", room: "r1", tokenHash: String(repeating: "ab", count: 32), role: .guest, expiresAt: 9))],
+            to: StreamName.token("t1"), expectedVersion: .noStream
+        )
+        try await before.append(
+            [
+                .inviteReceived(
+                    InviteReceived(
+                        inviteId: "i1", nostrEventId: String(repeating: "cd", count: 32), senderPubkey: String(repeating: "ef", count: 32),
+                        senderName: "Ada", room: "theirs", joinUrl: "https://b.example/calls?room=theirs", sentAt: 1, receivedAt: 2
+                    ))
+            ],
+            to: StreamName.invite("i1"), expectedVersion: .noStream
+        )
+        try before.close()
+        let freshSchema = try Self.schema(of: path)
+        let rowsBefore = try Self.projectionRows(of: path)
+        #expect(rowsBefore.count == 2)
+        // The two tables as migration 2 made them (UNIQUE on the column), and no record of 9.
+        try await rawQueue(path).write { db in
+            for (table, column) in [("tokens", "token_hash"), ("incoming_calls", "nostr_event_id")] {
+                let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) ?? ""
+                let columns = sql[try #require(sql.firstIndex(of: "("))...]
+                try db.execute(
+                    sql: "CREATE TABLE old_\(table) "
+                        + columns.replacingOccurrences(of: "\n) WITHOUT ROWID", with: "\n    , UNIQUE (\(column))\n) WITHOUT ROWID")
+                )
+                try db.execute(sql: "INSERT INTO old_\(table) SELECT * FROM \(table)")
+                try db.execute(sql: "DROP TABLE \(table)")
+                try db.execute(sql: "ALTER TABLE old_\(table) RENAME TO \(table)")
+            }
+            try db.execute(sql: "CREATE INDEX tokens_by_room ON tokens (room_code)")
+            try db.execute(sql: "CREATE INDEX incoming_calls_by_received ON incoming_calls (received_at)")
+            try db.execute(sql: "DELETE FROM schema_migrations WHERE number = 9")
+        }
+        let oldIndexes = try Self.indexes(of: path)
+        #expect(oldIndexes.contains("sqlite_autoindex_tokens_2"))
+        #expect(!oldIndexes.contains("tokens_by_hash"))
+
+        let store = try makeStore(in: dir)
+        #expect(try Self.schema(of: path) == freshSchema)
+        #expect(try Self.projectionRows(of: path) == rowsBefore)
+        let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        // The same hash under another token id is still refused, now by `tokens_by_hash`.
+        let error = await #expect(throws: LedgerError.self) {
+            try await store.append(
+                [.tokenIssued(TokenIssued(tokenId: "t2", room: "r1", tokenHash: String(repeating: "ab", count: 32), role: .guest, expiresAt: 9))],
+                to: StreamName.token("t2"), expectedVersion: .noStream
+            )
+        }
+        #expect(error?.code == "invalid_append")
+        try store.close()
+    }
+
+    private static func projectionRows(of path: String) throws -> [Row] {
+        try rawQueue(path).read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tokens") + Row.fetchAll(db, sql: "SELECT * FROM incoming_calls")
+        }
     }
 
     private static func indexes(of path: String) throws -> Set<String> {
