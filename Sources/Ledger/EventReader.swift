@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+import GRDBSQLite
 
 /// Reading stored events in ledger order.
 public enum EventReader {
@@ -49,19 +50,43 @@ public enum EventReader {
         positions range: ClosedRange<Int64>,
         _ body: (_ position: Int64, _ recordedAt: Int64, _ event: LedgerEvent) throws -> Void
     ) throws {
+        try forEachRowForReplay(in: db, positions: range) { row in
+            try body(row.position, row.recordedAt, try row.decode())
+        }
+    }
+
+    /// The same rows, not yet decoded: a rebuild decodes some of them on its fold thread.
+    ///
+    /// The columns are read straight from the statement through SQLite's C API while GRDB's cursor
+    /// stands on the row, so a payload is copied once, from SQLite's buffer into the row's bytes.
+    public static func forEachRowForReplay(
+        in db: Database,
+        positions range: ClosedRange<Int64>,
+        _ body: (ReplayRow) throws -> Void
+    ) throws {
         let statement = try db.makeStatement(
             sql: "SELECT position, type, data, recorded_at FROM events WHERE position BETWEEN ? AND ? ORDER BY position"
         )
         let rows = try Row.fetchCursor(statement, arguments: [range.lowerBound, range.upperBound])
-        while let row = try rows.next() {
-            let position: Int64 = row[0]
-            let type: String = row[1]
-            let bytes: [UInt8] = try row.withUnsafeData(atIndex: 2) { data in data.map { Array($0) } ?? [] }
-            // Plain ASCII is valid UTF-8; anything else is checked the way `forEach` checks it.
-            if !bytes.allSatisfy({ $0 < 0x80 }) { _ = try text(of: bytes, at: position) }
-            let event = try FlatPayload.decode(type: type, bytes: bytes) ?? payload(type: type, data: Data(bytes), at: position)
-            try body(position, row[3], event)
+        let handle = statement.sqliteStatement
+        while try rows.next() != nil {
+            try body(
+                ReplayRow(
+                    position: sqlite3_column_int64(handle, 0),
+                    recordedAt: sqlite3_column_int64(handle, 3),
+                    type: String(decoding: columnBytes(handle, 1, text: true), as: UTF8.self),
+                    bytes: Array(columnBytes(handle, 2, text: false))
+                )
+            )
         }
+    }
+
+    /// The bytes of a column of the current row, valid until the statement moves on.
+    private static func columnBytes(_ handle: OpaquePointer, _ column: Int32, text: Bool) -> UnsafeBufferPointer<UInt8> {
+        let start = text ? UnsafeRawPointer(sqlite3_column_text(handle, column)) : sqlite3_column_blob(handle, column)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard let start, count > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: count)
     }
 
     /// All events at positions in `range`, decoded.

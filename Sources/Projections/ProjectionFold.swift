@@ -299,20 +299,35 @@ struct ProjectionFold {
     /// up to date row by row. That includes the unique ones (`tokens_by_hash`, `incoming_calls_by_nostr_event`),
     /// whose keys are hashes: inserted row by row they land at random places in the index. Only the
     /// primary keys stay, and the rows go in in their order.
-    func write(into db: Database) throws {
+    ///
+    /// `order` is the rows' order from `writeOrder()`; a rebuild has its fold thread sort it while the
+    /// rebuild's own thread clears the old rows.
+    func write(into db: Database, order: WriteOrder? = nil) throws {
         let tables = CallProjector.tables.map { "'\($0)'" }.joined(separator: ", ")
         let indexes = try Row.fetchAll(
             db,
             sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(tables)) ORDER BY name"
         ).map { (name: $0["name"] as String, sql: $0["sql"] as String) }
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name)") }
-        try insertRows(into: db)
+        try insertRows(into: db, order: order ?? writeOrder())
         for index in indexes { try db.execute(sql: index.sql) }
     }
 
-    private func insertRows(into db: Database) throws {
-        // In key order: each insert appends to the table's B-tree instead of splitting pages at random.
-        // The keys alone are sorted (moving whole rows around costs more than looking each one up).
+    /// The keys of each table's rows in the order they are written: key order, so that each insert
+    /// appends to the table's B-tree instead of splitting pages at random. The keys alone are sorted
+    /// (moving whole rows around costs more than looking each one up).
+    struct WriteOrder: Sendable {
+        var rooms, peerRooms, tokens, incoming, outgoing, inviteCalls, roomCalls: [String]
+    }
+
+    func writeOrder() -> WriteOrder {
+        WriteOrder(
+            rooms: rooms.keys.sorted(), peerRooms: peers.keys.sorted(), tokens: tokens.keys.sorted(), incoming: incoming.keys.sorted(),
+            outgoing: outgoing.keys.sorted(), inviteCalls: inviteCalls.keys.sorted(), roomCalls: roomCalls.keys.sorted()
+        )
+    }
+
+    private func insertRows(into db: Database, order: WriteOrder) throws {
         var roomInsert = try RowInserter(
             db,
             sql: """
@@ -320,7 +335,7 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for code in rooms.keys.sorted() {
+        for code in order.rooms {
             let room = rooms[code]!
             roomInsert.bind(code)
             roomInsert.bind(room.hostName)
@@ -338,7 +353,7 @@ struct ProjectionFold {
             db,
             sql: "INSERT INTO room_peers (room_code, peer_id, display_name, token_id, joined_at) VALUES (?, ?, ?, ?, ?)"
         )
-        for room in peers.keys.sorted() {
+        for room in order.peerRooms {
             let members = peers[room]!
             for peerId in members.keys.sorted() {
                 let peer = members[peerId]!
@@ -358,7 +373,7 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for id in tokens.keys.sorted() {
+        for id in order.tokens {
             let token = tokens[id]!
             tokenInsert.bind(id)
             tokenInsert.bind(token.roomCode)
@@ -383,7 +398,7 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for id in incoming.keys.sorted() {
+        for id in order.incoming {
             let call = incoming[id]!
             incomingInsert.bind(id)
             incomingInsert.bind(call.nostrEventId)
@@ -406,7 +421,7 @@ struct ProjectionFold {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        for id in outgoing.keys.sorted() {
+        for id in order.outgoing {
             let invite = outgoing[id]!
             outgoingInsert.bind(id)
             outgoingInsert.bind(invite.roomCode)
@@ -423,11 +438,11 @@ struct ProjectionFold {
         }
         var history = HistoryInserter(db)
         // Call ids `invite-<id>` sort before `room-<code>`, and each group in the order of its keys.
-        for id in inviteCalls.keys.sorted() {
+        for id in order.inviteCalls {
             let call = inviteCalls[id]!
             try history.insert(StreamName.invite(id), call)
         }
-        for code in roomCalls.keys.sorted() {
+        for code in order.roomCalls {
             let call = roomCalls[code]!
             try history.insert(StreamName.room(code), call)
         }

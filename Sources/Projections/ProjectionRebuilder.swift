@@ -49,44 +49,61 @@ public enum ProjectionRebuilder {
     /// Clears the projections of `target` and rebuilds them from the events of `source` up to `position`:
     /// folded in memory (`ProjectionFold`, on its own thread while this one reads and decodes the
     /// events, `FoldThread`), then each table written once.
+    ///
+    /// The old rows are cleared after the reading, while the fold thread folds its last chunks and
+    /// sorts the rows' order: the two threads overlap there too.
     static func replay(
         into target: Database,
         from source: Database,
         through position: Int64,
         progress: ((Int64, Int64) -> Void)?
     ) throws -> Int64 {
-        for projection in CallProjector.projections { try projection.reset(in: target) }
         let head = min(try EventReader.headPosition(in: source), position)
-        var fold = ProjectionFold()
-        var count: Int64 = 0
-        if head > 0 {
-            let folder = FoldThread()
-            var chunk: [FoldThread.Event] = []
-            chunk.reserveCapacity(FoldThread.chunkSize)
-            do {
-                try EventReader.forEachForReplay(in: source, positions: 1...head) { position, recordedAt, event in
-                    chunk.append(FoldThread.Event(position: position, recordedAt: recordedAt, event: event))
-                    if chunk.count == FoldThread.chunkSize {
-                        folder.submit(chunk)
-                        chunk.removeAll(keepingCapacity: true)
-                    }
-                    count += 1
-                    if count % 50_000 == 0 { progress?(count, head) }
-                }
-            } catch {
-                _ = try? folder.finish()
-                throw error
-            }
-            folder.submit(chunk)
-            fold = try folder.finish()
+        guard head > 0 else {
+            for projection in CallProjector.projections { try projection.reset(in: target) }
+            try ProjectionFold().write(into: target)
+            try CallProjector.setCheckpoints(0, in: target)
+            progress?(0, 0)
+            return 0
         }
-        try fold.write(into: target)
+        let folder = FoldThread()
+        var count: Int64 = 0
+        var events: [FoldThread.Event] = []
+        var rows: [ReplayRow] = []
+        events.reserveCapacity(FoldThread.chunkSize)
+        rows.reserveCapacity(FoldThread.chunkSize)
+        var handOverRows = folder.isHungry
+        do {
+            try EventReader.forEachRowForReplay(in: source, positions: 1...head) { row in
+                if handOverRows {
+                    rows.append(row)
+                } else {
+                    events.append(FoldThread.Event(position: row.position, recordedAt: row.recordedAt, event: try row.decode()))
+                }
+                if rows.count + events.count == FoldThread.chunkSize {
+                    folder.submit(handOverRows ? .rows(rows) : .events(events))
+                    rows.removeAll(keepingCapacity: true)
+                    events.removeAll(keepingCapacity: true)
+                    handOverRows = folder.isHungry
+                }
+                count += 1
+                if count % 50_000 == 0 { progress?(count, head) }
+            }
+            folder.submit(handOverRows ? .rows(rows) : .events(events))
+            folder.endInput()
+            for projection in CallProjector.projections { try projection.reset(in: target) }
+        } catch {
+            // An error of the fold thread comes from an earlier event than this one: that one is reported.
+            if case .failure(let foldError) = Result(catching: { try folder.finish() }) { throw foldError }
+            throw error
+        }
+        let (fold, order) = try folder.finish()
+        try fold.write(into: target, order: order)
         try CallProjector.setCheckpoints(head, in: target)
         progress?(count, head)
         // Freeing every row of the fold takes about a tenth of a rebuild; it happens on another thread
         // and the rebuild returns without waiting for it.
-        Thread.detachNewThread { [fold] in withExtendedLifetime(fold) {} }
-        fold = ProjectionFold()
+        Thread.detachNewThread { [fold, order] in withExtendedLifetime((fold, order)) {} }
         return count
     }
 
