@@ -140,8 +140,9 @@ struct LedgerMissReasons {
         else { return nil }
         return "reading and decoding the events as the rebuild does runs at \(ReportPrinter.number(read)) events/s alone "
             + "(\(us(readMicros)) per event; 300k events/s allows 3.33 µs for everything), the bare SQLite scan at "
-            + "\(ReportPrinter.number(scan)) events/s; the fold runs on a second thread beside the reading, so the other "
-            + "\(us(snapshot - readMicros)) of the snapshot's \(us(snapshot)) are the fold outlasting the reading and the "
-            + "rows written after it, and a load average above the 2 cores (\(BenchReport.loadAverage())) takes the second thread's core"
+            + "\(ReportPrinter.number(scan)) events/s; the rebuild folds on a second thread beside the reading and the two "
+            + "threads share the decoding, so most of the other \(us(snapshot - readMicros)) of the snapshot's \(us(snapshot)) "
+            + "come after the reading, on one thread: the rows written into SQLite and the indexes built over them; "
+            + "a load average above the 2 cores (\(BenchReport.loadAverage())) takes the second thread's core"
     }
 }
