@@ -68,9 +68,12 @@ public final class ChannelSocket: SignalingSocket {
         }
         guard outcome == .sent else { return outcome }
         let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text))
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenComplete { _ in self.state.withLock { $0.pending -= 1 } }
-        channel.writeAndFlush(frame, promise: written)
+        // One task on the channel's event loop, which then registers the completion and writes in
+        // place. (Done from the hub's thread, each of the two would be a task of its own.)
+        let channel = self.channel
+        channel.eventLoop.execute {
+            channel.writeAndFlush(frame).whenComplete { _ in self.state.withLock { $0.pending -= 1 } }
+        }
         return .sent
     }
 
