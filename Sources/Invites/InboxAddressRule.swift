@@ -101,7 +101,7 @@ enum InboxAddressRule {
                 default: break
                 }
             }
-            let text = String(cString: buffer)
+            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if !text.isEmpty { found.append(text) }
             entry = current.pointee.ai_next
         }

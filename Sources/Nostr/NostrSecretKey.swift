@@ -12,7 +12,7 @@ public final class NostrSecretKey: @unchecked Sendable {
         guard bytes.count == 32 else { return nil }
         var keypair = secp256k1_keypair()
         guard secp256k1_keypair_create(Secp256k1Context.shared, &keypair, bytes) == 1 else { return nil }
-        defer { withUnsafeMutableBytes(of: &keypair) { memset($0.baseAddress!, 0, $0.count) } }
+        defer { _ = withUnsafeMutableBytes(of: &keypair) { memset($0.baseAddress!, 0, $0.count) } }
         var xonly = secp256k1_xonly_pubkey()
         var serialized = [UInt8](repeating: 0, count: 32)
         guard secp256k1_keypair_xonly_pub(Secp256k1Context.shared, &xonly, nil, &keypair) == 1,
@@ -52,7 +52,7 @@ public final class NostrSecretKey: @unchecked Sendable {
 
     private func withKeypair<T>(_ body: (UnsafePointer<secp256k1_keypair>) -> T) -> T? {
         var keypair = secp256k1_keypair()
-        defer { withUnsafeMutableBytes(of: &keypair) { memset($0.baseAddress!, 0, $0.count) } }
+        defer { _ = withUnsafeMutableBytes(of: &keypair) { memset($0.baseAddress!, 0, $0.count) } }
         let made = secp256k1_keypair_create(Secp256k1Context.shared, &keypair, storage.baseAddress!.assumingMemoryBound(to: UInt8.self))
         guard made == 1 else { return nil }
         return body(&keypair)

@@ -1,5 +1,5 @@
 public import Foundation
-public import GRDB
+import GRDB
 public import Ledger
 
 /// Everything `crow-ledger verify` checks, on a file opened read-only: the migrations, the hash chain,

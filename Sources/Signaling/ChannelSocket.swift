@@ -119,7 +119,7 @@ public final class ChannelSocket: SignalingSocket {
     /// (pongs included, which the WebSocket layer answers and consumes itself) counts as a sign of life.
     public func watchInbound() async {
         let channel = self.channel
-        let installed = try? await channel.eventLoop.submit {
+        let installed: Void? = try? await channel.eventLoop.submit {
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(InboundFrameWatcher(socket: self), position: .after(decoder))
         }.get()

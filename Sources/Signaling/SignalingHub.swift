@@ -196,7 +196,7 @@ public actor SignalingHub {
         nextConnection += 1
         connections[id] = Connection(room: admission.room, peerId: admission.peerId, socket: socket)
         metrics.connectionOpened()
-        guard rooms[admission.room] != nil else {
+        guard let room = rooms.index(forKey: admission.room) else {
             perform(
                 [.send(id, .error(code: "room_ended", message: "the room has ended")), .close(id, code: 4410, reason: "room ended")],
                 room: admission.room
@@ -210,7 +210,8 @@ public actor SignalingHub {
         resumeOf[admission.room, default: [:]][admission.peerId] = hash
         resumeIndex[hash] = (admission.room, admission.peerId)
         let iceServers = settings.iceServers.servers(for: admission.peerId, now: now)
-        let actions = rooms[admission.room]?.attach(peerId: admission.peerId, connection: id, resume: secret, iceServers: iceServers, now: now) ?? []
+        // In place, as `receive` does: the room's machine is not copied out of the dictionary.
+        let actions = rooms.values[room].attach(peerId: admission.peerId, connection: id, resume: secret, iceServers: iceServers, now: now)
         perform(actions, room: admission.room)
         return id
     }

@@ -95,7 +95,7 @@ struct CallsStreamController: Sendable {
         let body = ResponseBody { [self, start, reset, slot] writer in
             _ = slot  // held by this closure, so given back when the response is released
             let (chunks, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(512))
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     // Graceful shutdown cancels the producer, which ends the stream and so the response.
                     try? await cancelWhenGracefulShutdown {

@@ -129,7 +129,7 @@ final class PublicAddressSuggestions: Sendable {
                         withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes) }
                         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
                         if inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil {
-                            hosts.append("[\(String(cString: text))]")
+                            hosts.append("[\(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))]")
                         }
                     }
                 default:
