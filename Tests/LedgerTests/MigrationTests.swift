@@ -128,7 +128,8 @@ import TestSupport
         let freshSchema = try Self.schema(of: path)
         let rowsBefore = try Self.projectionRows(of: path)
         #expect(rowsBefore.count == 2)
-        // The two tables as migration 2 made them (UNIQUE on the column), and no record of 9.
+        // The two tables as they were before migration 9, the key unique through a constraint (behind an
+        // index SQLite made and will not drop), and no record of 9.
         try await rawQueue(path).write { db in
             for (table, column) in [("tokens", "token_hash"), ("incoming_calls", "nostr_event_id")] {
                 let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) ?? ""
