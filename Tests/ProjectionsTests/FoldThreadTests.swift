@@ -1,4 +1,3 @@
-import CallSimulation
 @testable import CallStore
 import Foundation
 import GRDB
@@ -33,9 +32,7 @@ import TestSupport
     @Test(arguments: [UInt64(7), 4242])
     func chunksDecodedOnEitherSideFoldToTheSameTables(seed: UInt64) async throws {
         let dir = try TemporaryDirectory()
-        let (store, clock) = try makeSimulatedStore(dir)
-        var simulator = CallSimulator(store: store, clock: clock, seed: seed, chaos: 0.7)
-        _ = try await simulator.run(calls: 40)
+        let store = try await simulatedCalls(dir, seed: seed, calls: 40, chaos: 0.7)
         let rows = try Self.rows(store.ledger)
         #expect(rows.count > 100)
 

@@ -36,9 +36,7 @@ import TestSupport
     @Test(arguments: [UInt64(5), 11, 99, 2024, 31_337, 0xBEEF])
     func theFoldEqualsTheProjectorsOnSimulatedCalls(seed: UInt64) async throws {
         let dir = try TemporaryDirectory()
-        let (store, clock) = try makeSimulatedStore(dir)
-        var simulator = CallSimulator(store: store, clock: clock, seed: seed, chaos: 0.7)
-        _ = try await simulator.run(calls: 60)
+        let store = try await simulatedCalls(dir, seed: seed, calls: 60, chaos: 0.7)
         let issues = try Self.differences(store.ledger)
         #expect(issues.isEmpty, "seed \(seed): \(issues.prefix(5))")
         // Something was there to compare.

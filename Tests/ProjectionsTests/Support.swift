@@ -20,6 +20,15 @@ func makeSimulatedStore(
     return (store, clock)
 }
 
+/// A call store on a fresh file after `calls` simulated calls with `chaos` (the share of refused or
+/// odd commands), from `seed`.
+func simulatedCalls(_ dir: TemporaryDirectory, seed: UInt64, calls: Int, chaos: Double) async throws -> CallStore {
+    let (store, clock) = try makeSimulatedStore(dir)
+    var simulator = CallSimulator(store: store, clock: clock, seed: seed, chaos: chaos)
+    _ = try await simulator.run(calls: calls)
+    return store
+}
+
 /// Every projection row that differs between the live file and a rebuild from zero.
 func differencesFromRebuild(_ store: CallStore) throws -> [LedgerIssue] {
     let snapshot = try ProjectionRebuilder.rebuildSnapshot(of: store.ledger)
