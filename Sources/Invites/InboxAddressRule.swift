@@ -85,24 +85,21 @@ enum InboxAddressRule {
         var found: [String] = []
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let current = entry {
-            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            var bytes: [UInt8] = []
             if let address = current.pointee.ai_addr {
                 switch Int32(address.pointee.sa_family) {
                 case AF_INET:
-                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                        var raw = v4.pointee.sin_addr
-                        _ = inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count))
+                    bytes = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                        withUnsafeBytes(of: v4.pointee.sin_addr) { Array($0) }
                     }
                 case AF_INET6:
-                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                        var raw = v6.pointee.sin6_addr
-                        _ = inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
+                    bytes = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                        withUnsafeBytes(of: v6.pointee.sin6_addr) { Array($0) }
                     }
                 default: break
                 }
             }
-            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if !text.isEmpty { found.append(text) }
+            if let text = IPAddressBytes.text(bytes), !text.isEmpty { found.append(text) }
             entry = current.pointee.ai_next
         }
         return found

@@ -1,3 +1,4 @@
+import CrowSecurity
 import Foundation
 import Logging
 import NIOPosix
@@ -122,15 +123,8 @@ final class PublicAddressSuggestions: Sendable {
                     hosts.append(dns.lowercased())
                 case .ipAddress(let octets):
                     let bytes = Array(octets.bytes)
-                    if bytes.count == 4 {
-                        hosts.append(bytes.map(String.init).joined(separator: "."))
-                    } else if bytes.count == 16 {
-                        var address = in6_addr()
-                        withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes) }
-                        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-                        if inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil {
-                            hosts.append("[\(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))]")
-                        }
+                    if let text = IPAddressBytes.text(bytes) {
+                        hosts.append(bytes.count == 16 ? "[\(text)]" : text)
                     }
                 default:
                     break
