@@ -59,13 +59,6 @@ public enum ProjectionRebuilder {
         progress: ((Int64, Int64) -> Void)?
     ) throws -> Int64 {
         let head = min(try EventReader.headPosition(in: source), position)
-        guard head > 0 else {
-            for projection in CallProjector.projections { try projection.reset(in: target) }
-            try ProjectionFold().write(into: target)
-            try CallProjector.setCheckpoints(0, in: target)
-            progress?(0, 0)
-            return 0
-        }
         let folder = FoldThread()
         var count: Int64 = 0
         var events: [FoldThread.Event] = []
@@ -74,20 +67,23 @@ public enum ProjectionRebuilder {
         rows.reserveCapacity(FoldThread.chunkSize)
         var handOverRows = folder.isHungry
         do {
-            try EventReader.forEachRowForReplay(in: source, positions: 1...head) { row in
-                if handOverRows {
-                    rows.append(row)
-                } else {
-                    events.append(FoldThread.Event(position: row.position, recordedAt: row.recordedAt, event: try row.decode()))
+            // An empty ledger has no range to read: the fold stays empty and the tables are cleared.
+            if head > 0 {
+                try EventReader.forEachRowForReplay(in: source, positions: 1...head) { row in
+                    if handOverRows {
+                        rows.append(row)
+                    } else {
+                        events.append(FoldThread.Event(position: row.position, recordedAt: row.recordedAt, event: try row.decode()))
+                    }
+                    if rows.count + events.count == FoldThread.chunkSize {
+                        folder.submit(handOverRows ? .rows(rows) : .events(events))
+                        rows.removeAll(keepingCapacity: true)
+                        events.removeAll(keepingCapacity: true)
+                        handOverRows = folder.isHungry
+                    }
+                    count += 1
+                    if count % 50_000 == 0 { progress?(count, head) }
                 }
-                if rows.count + events.count == FoldThread.chunkSize {
-                    folder.submit(handOverRows ? .rows(rows) : .events(events))
-                    rows.removeAll(keepingCapacity: true)
-                    events.removeAll(keepingCapacity: true)
-                    handOverRows = folder.isHungry
-                }
-                count += 1
-                if count % 50_000 == 0 { progress?(count, head) }
             }
             folder.submit(handOverRows ? .rows(rows) : .events(events))
             folder.endInput()
