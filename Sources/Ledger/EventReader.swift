@@ -82,7 +82,7 @@ public enum EventReader {
     }
 
     /// The bytes of a column of the current row, valid until the statement moves on.
-    private static func columnBytes(_ handle: OpaquePointer, _ column: Int32, text: Bool) -> UnsafeBufferPointer<UInt8> {
+    static func columnBytes(_ handle: OpaquePointer, _ column: Int32, text: Bool) -> UnsafeBufferPointer<UInt8> {
         let start = text ? UnsafeRawPointer(sqlite3_column_text(handle, column)) : sqlite3_column_blob(handle, column)
         let count = Int(sqlite3_column_bytes(handle, column))
         guard let start, count > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }

@@ -1,5 +1,6 @@
 import Foundation
 public import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// The append-only event ledger on one SQLite file (docs/LEDGER.md).
@@ -122,11 +123,12 @@ public final class EventStore: Sendable {
     }
 
     public static func version(of stream: String, in db: Database) throws -> Int {
-        try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?"),
-            arguments: [stream]
-        ) ?? 0
+        Int(try db.fetchInt64(cached: versionSQL, stream) ?? 0)
     }
+
+    private static let versionSQL = "SELECT MAX(version) FROM events WHERE stream = ?"
+    private static let insertSQL =
+        "INSERT INTO events (position, stream, version, type, data, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
     /// Stops the writer (appends after this fail with `ledger_closed`), ends the feed's followers, then
     /// closes the file.
@@ -203,22 +205,19 @@ public final class EventStore: Sendable {
         clock: () -> Int64,
         savepoints: Bool
     ) throws -> [Result<[RecordedEvent], LedgerError>] {
-        let last = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
-        )
-        var head = last.map { (position: $0[0] as Int64, hash: $0[1] as Data) } ?? (position: 0, hash: HashChain.genesis)
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO events (position, stream, version, type, data, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        )
+        let last = try db.fetchFirstRow(cached: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1") {
+            row in (position: sqlite3_column_int64(row, 0), hash: Data(EventReader.columnBytes(row, 1, text: false)), recordedAt: sqlite3_column_int64(row, 2))
+        }
+        var head = last.map { (position: $0.position, hash: $0.hash) } ?? (position: 0, hash: HashChain.genesis)
         // recorded_at never goes backwards, even when the wall clock does, so time ranges are position ranges.
-        let recordedAt = max(clock(), last.map { $0[2] as Int64 } ?? 0)
+        let recordedAt = max(clock(), last?.recordedAt ?? 0)
         var results: [Result<[RecordedEvent], LedgerError>] = []
         results.reserveCapacity(batch.count)
         for append in batch {
             var versions: [Int] = []
             do {
                 for stream in append.streams {
-                    let actual = try version(of: stream.stream, in: db)
+                    let actual = Int(try db.fetchInt64(cached: versionSQL, stream.stream) ?? 0)
                     guard stream.expected.admits(actual) else {
                         throw LedgerError.versionConflict(stream: stream.stream, expected: stream.expected, actual: actual)
                     }
@@ -246,9 +245,9 @@ public final class EventStore: Sendable {
                                 recordedAt: recordedAt,
                                 data: event.data
                             )
-                            try insert.execute(arguments: [
-                                position, stream.stream, version, event.type, event.data, recordedAt, hash,
-                            ])
+                            try db.execute(
+                                cached: insertSQL, position, stream.stream, version, event.type, event.data, recordedAt, hash
+                            )
                             head = (position, hash)
                             written.append(
                                 RecordedEvent(

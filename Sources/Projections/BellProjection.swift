@@ -14,7 +14,7 @@ public struct BellProjection: Projection {
     public func apply(_ recorded: RecordedEvent, in db: Database) throws {
         switch recorded.event {
         case .inviteReceived:
-            try db.run("UPDATE bell SET unread = unread + 1, position = ? WHERE id = 1", [recorded.position])
+            try db.execute(cached: "UPDATE bell SET unread = unread + 1, position = ? WHERE id = 1", recorded.position)
         case .inviteDismissed(let e):
             try settle(e.inviteId, at: recorded, in: db)
         case .inviteAccepted(let e):
@@ -23,12 +23,12 @@ public struct BellProjection: Projection {
             try settle(e.inviteId, at: recorded, in: db)
         case .inviteCancelled(let e):
             // Ringing becomes missed: still unread, but the bell's content changed.
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 UPDATE bell SET position = ? WHERE id = 1
                     AND EXISTS (SELECT 1 FROM incoming_calls WHERE invite_id = ? AND status = 'ringing')
                 """,
-                [recorded.position, e.inviteId]
+                recorded.position, e.inviteId
             )
         default:
             break
@@ -40,14 +40,14 @@ public struct BellProjection: Projection {
     }
 
     private func settle(_ inviteId: String, at recorded: RecordedEvent, in db: Database) throws {
-        try db.run(
-            """
+        try db.execute(
+            cached: """
             UPDATE bell SET
                 unread = unread - (SELECT COUNT(*) FROM incoming_calls WHERE invite_id = ?1 AND status IN ('ringing', 'missed')),
                 position = ?2
             WHERE id = 1 AND EXISTS (SELECT 1 FROM incoming_calls WHERE invite_id = ?1)
             """,
-            [inviteId, recorded.position]
+            inviteId, recorded.position
         )
     }
 }

@@ -16,42 +16,42 @@ public struct CallHistoryProjection: Projection {
     public func apply(_ recorded: RecordedEvent, in db: Database) throws {
         switch recorded.event {
         case .roomCreated(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 INSERT INTO call_history (call_id, direction, room_code, counterpart, participants, peak_peers,
                     started_at, outcome, position)
                 VALUES (?, 'outgoing', ?, ?, '[]', 0, ?, 'ongoing', ?)
                 """,
-                [StreamName.room(e.code), e.code, e.hostName, recorded.recordedAt, recorded.position]
+                StreamName.room(e.code), e.code, e.hostName, recorded.recordedAt, recorded.position
             )
         case .peerJoined(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 UPDATE call_history SET
                     participants = CASE WHEN EXISTS (SELECT 1 FROM json_each(participants) WHERE value = ?1)
                         THEN participants ELSE json_insert(participants, '$[#]', ?1) END,
                     peak_peers = max(peak_peers, (SELECT peer_count FROM rooms WHERE code = ?2))
                 WHERE call_id = ?3
                 """,
-                [e.displayName, e.room, StreamName.room(e.room)]
+                e.displayName, e.room, StreamName.room(e.room)
             )
         case .roomEnded(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 UPDATE call_history SET ended_at = ?, duration_ms = ?,
                     outcome = CASE WHEN peak_peers >= 2 THEN 'answered' ELSE 'unanswered' END
                 WHERE call_id = ?
                 """,
-                [recorded.recordedAt, e.durationMs, StreamName.room(e.room)]
+                recorded.recordedAt, e.durationMs, StreamName.room(e.room)
             )
         case .inviteReceived(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 INSERT INTO call_history (call_id, direction, room_code, counterpart, participants, peak_peers,
                     started_at, outcome, position)
                 VALUES (?, 'incoming', ?, ?, json_array(?), 0, ?, 'ringing', ?)
                 """,
-                [StreamName.invite(e.inviteId), e.room, e.senderName, e.senderName, e.receivedAt, recorded.position]
+                StreamName.invite(e.inviteId), e.room, e.senderName, e.senderName, e.receivedAt, recorded.position
             )
         case .inviteAccepted(let e):
             try settle(e.inviteId, outcome: "accepted", at: recorded, in: db)
@@ -60,12 +60,12 @@ public struct CallHistoryProjection: Projection {
         case .inviteDismissed(let e):
             try settle(e.inviteId, outcome: "dismissed", at: recorded, in: db)
         case .inviteCancelled(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 UPDATE call_history SET outcome = 'missed', ended_at = ?, duration_ms = ? - started_at
                 WHERE call_id = ? AND outcome = 'ringing'
                 """,
-                [recorded.recordedAt, recorded.recordedAt, StreamName.invite(e.inviteId)]
+                recorded.recordedAt, recorded.recordedAt, StreamName.invite(e.inviteId)
             )
         default:
             break
@@ -73,9 +73,9 @@ public struct CallHistoryProjection: Projection {
     }
 
     private func settle(_ inviteId: String, outcome: String, at recorded: RecordedEvent, in db: Database) throws {
-        try db.run(
-            "UPDATE call_history SET outcome = ?, ended_at = ?, duration_ms = ? - started_at WHERE call_id = ?",
-            [outcome, recorded.recordedAt, recorded.recordedAt, StreamName.invite(inviteId)]
+        try db.execute(
+            cached: "UPDATE call_history SET outcome = ?, ended_at = ?, duration_ms = ? - started_at WHERE call_id = ?",
+            outcome, recorded.recordedAt, recorded.recordedAt, StreamName.invite(inviteId)
         )
     }
 }

@@ -32,15 +32,13 @@ public struct CallProjector: LedgerProjector {
 
     /// Every projection moves together, so one statement sets all their checkpoints.
     static func setCheckpoints(_ position: Int64, in db: Database) throws {
-        var arguments = StatementArguments()
-        for name in checkpointNames { arguments += [name, position] }
-        try db.cachedStatement(sql: checkpointSQL).execute(arguments: arguments)
+        try db.execute(cached: checkpointSQL, position)
     }
 
-    private static let checkpointNames = projections.map(\.name)
-
+    /// The names are the projections' own constants, so they are written into the statement; the
+    /// position is its one placeholder.
     private static let checkpointSQL = """
-        INSERT INTO projection_checkpoints (name, position) VALUES \(checkpointNames.map { _ in "(?, ?)" }.joined(separator: ", "))
+        INSERT INTO projection_checkpoints (name, position) VALUES \(projections.map { "('\($0.name)', ?1)" }.joined(separator: ", "))
         ON CONFLICT (name) DO UPDATE SET position = excluded.position
         """
 }

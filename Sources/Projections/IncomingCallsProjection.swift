@@ -15,16 +15,14 @@ public struct IncomingCallsProjection: Projection {
     public func apply(_ recorded: RecordedEvent, in db: Database) throws {
         switch recorded.event {
         case .inviteReceived(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 INSERT INTO incoming_calls (invite_id, nostr_event_id, sender_pubkey, sender_name, room_code, join_url,
                     sent_at, received_at, status, status_changed_at, position)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ringing', ?, ?)
                 """,
-                [
-                    e.inviteId, e.nostrEventId, e.senderPubkey, e.senderName, e.room, e.joinUrl, e.sentAt,
-                    e.receivedAt, recorded.recordedAt, recorded.position,
-                ]
+                e.inviteId, e.nostrEventId, e.senderPubkey, e.senderName, e.room, e.joinUrl, e.sentAt, e.receivedAt,
+                recorded.recordedAt, recorded.position
             )
         case .inviteDismissed(let e):
             try setStatus("dismissed", of: e.inviteId, at: recorded, in: db)
@@ -33,9 +31,9 @@ public struct IncomingCallsProjection: Projection {
         case .inviteDeclined(let e):
             try setStatus("declined", of: e.inviteId, at: recorded, in: db)
         case .inviteCancelled(let e):
-            try db.run(
-                "UPDATE incoming_calls SET status = 'missed', status_changed_at = ? WHERE invite_id = ? AND status = 'ringing'",
-                [recorded.recordedAt, e.inviteId]
+            try db.execute(
+                cached: "UPDATE incoming_calls SET status = 'missed', status_changed_at = ? WHERE invite_id = ? AND status = 'ringing'",
+                recorded.recordedAt, e.inviteId
             )
         default:
             break
@@ -43,9 +41,9 @@ public struct IncomingCallsProjection: Projection {
     }
 
     private func setStatus(_ status: String, of inviteId: String, at recorded: RecordedEvent, in db: Database) throws {
-        try db.run(
-            "UPDATE incoming_calls SET status = ?, status_changed_at = ? WHERE invite_id = ?",
-            [status, recorded.recordedAt, inviteId]
+        try db.execute(
+            cached: "UPDATE incoming_calls SET status = ?, status_changed_at = ? WHERE invite_id = ?",
+            status, recorded.recordedAt, inviteId
         )
     }
 }

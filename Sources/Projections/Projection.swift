@@ -17,10 +17,3 @@ extension Projection {
         for table in tables { try db.execute(sql: "DELETE FROM \(table)") }
     }
 }
-
-extension Database {
-    /// Runs a statement prepared once per connection.
-    func run(_ sql: String, _ arguments: StatementArguments) throws {
-        try cachedStatement(sql: sql).execute(arguments: arguments)
-    }
-}

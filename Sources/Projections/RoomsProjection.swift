@@ -11,27 +11,27 @@ public struct RoomsProjection: Projection {
     public func apply(_ recorded: RecordedEvent, in db: Database) throws {
         switch recorded.event {
         case .roomCreated(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 INSERT INTO rooms (code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count)
                 VALUES (?, ?, ?, ?, ?, ?, 'live', 0)
                 """,
-                [e.code, e.hostName, e.maxPeers, e.createdBy.rawValue, recorded.recordedAt, e.expiresAt]
+                e.code, e.hostName, e.maxPeers, e.createdBy.rawValue, recorded.recordedAt, e.expiresAt
             )
         case .peerJoined(let e):
-            try db.run(
-                "INSERT INTO room_peers (room_code, peer_id, display_name, token_id, joined_at) VALUES (?, ?, ?, ?, ?)",
-                [e.room, e.peerId, e.displayName, e.tokenId, recorded.recordedAt]
+            try db.execute(
+                cached: "INSERT INTO room_peers (room_code, peer_id, display_name, token_id, joined_at) VALUES (?, ?, ?, ?, ?)",
+                e.room, e.peerId, e.displayName, e.tokenId, recorded.recordedAt
             )
             try recount(e.room, in: db)
         case .peerLeft(let e):
-            try db.run("DELETE FROM room_peers WHERE room_code = ? AND peer_id = ?", [e.room, e.peerId])
+            try db.execute(cached: "DELETE FROM room_peers WHERE room_code = ? AND peer_id = ?", e.room, e.peerId)
             try recount(e.room, in: db)
         case .roomEnded(let e):
-            try db.run("DELETE FROM room_peers WHERE room_code = ?", [e.room])
-            try db.run(
-                "UPDATE rooms SET state = 'ended', peer_count = 0, ended_at = ?, end_reason = ? WHERE code = ?",
-                [recorded.recordedAt, e.reason.rawValue, e.room]
+            try db.execute(cached: "DELETE FROM room_peers WHERE room_code = ?", e.room)
+            try db.execute(
+                cached: "UPDATE rooms SET state = 'ended', peer_count = 0, ended_at = ?, end_reason = ? WHERE code = ?",
+                recorded.recordedAt, e.reason.rawValue, e.room
             )
         default:
             break
@@ -39,9 +39,9 @@ public struct RoomsProjection: Projection {
     }
 
     private func recount(_ room: String, in db: Database) throws {
-        try db.run(
-            "UPDATE rooms SET peer_count = (SELECT COUNT(*) FROM room_peers WHERE room_code = ?1) WHERE code = ?1",
-            [room]
+        try db.execute(
+            cached: "UPDATE rooms SET peer_count = (SELECT COUNT(*) FROM room_peers WHERE room_code = ?1) WHERE code = ?1",
+            room
         )
     }
 }

@@ -15,28 +15,28 @@ public struct TokensProjection: Projection {
     public func apply(_ recorded: RecordedEvent, in db: Database) throws {
         switch recorded.event {
         case .tokenIssued(let e):
-            try db.run(
-                """
+            try db.execute(
+                cached: """
                 INSERT INTO tokens (token_id, room_code, token_hash, role, label, invitee, issued_at, expires_at, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'issued')
                 """,
-                [e.tokenId, e.room, e.tokenHash, e.role.rawValue, e.label, e.invitee, recorded.recordedAt, e.expiresAt]
+                e.tokenId, e.room, e.tokenHash, e.role.rawValue, e.label, e.invitee, recorded.recordedAt, e.expiresAt
             )
         case .tokenUsed(let e):
-            try db.run(
-                "UPDATE tokens SET state = 'used', used_by_peer = ?, used_at = ? WHERE token_id = ?",
-                [e.peerId, recorded.recordedAt, e.tokenId]
+            try db.execute(
+                cached: "UPDATE tokens SET state = 'used', used_by_peer = ?, used_at = ? WHERE token_id = ?",
+                e.peerId, recorded.recordedAt, e.tokenId
             )
         case .tokenRevoked(let e):
-            try db.run(
-                "UPDATE tokens SET state = 'revoked', revoked_reason = ?, revoked_at = ? WHERE token_id = ?",
-                [e.reason.rawValue, recorded.recordedAt, e.tokenId]
+            try db.execute(
+                cached: "UPDATE tokens SET state = 'revoked', revoked_reason = ?, revoked_at = ? WHERE token_id = ?",
+                e.reason.rawValue, recorded.recordedAt, e.tokenId
             )
         case .roomEnded(let e) where e.reason != .empty:
             let reason: TokenRevokeReason = e.reason == .closed ? .roomClosed : .expiredSweep
-            try db.run(
-                "UPDATE tokens SET state = 'revoked', revoked_reason = ?, revoked_at = ? WHERE room_code = ? AND state = 'issued'",
-                [reason.rawValue, recorded.recordedAt, e.room]
+            try db.execute(
+                cached: "UPDATE tokens SET state = 'revoked', revoked_reason = ?, revoked_at = ? WHERE room_code = ? AND state = 'issued'",
+                reason.rawValue, recorded.recordedAt, e.room
             )
         default:
             break
