@@ -3,16 +3,22 @@ import Ledger
 import Projections
 
 /// `writers` child tasks in a task group, each appending single events to its own streams as fast as it
-/// can: the store's group commit folds concurrent appends into shared transactions (synchronous FULL).
+/// can: the store's group commit folds concurrent appends into shared transactions (synchronous FULL unless
+/// `synchronous` says otherwise).
 struct GroupCommitAppends: Sendable {
+    /// NORMAL is a diagnostic: the same writers with no fsync, which shows what the fsyncs cost.
+    var synchronous: SynchronousMode = .full
     let writers: Int
     let appends: Int
     let directory: TemporaryDirectory
 
     func run(round: Int) async throws -> Sample {
-        let path = directory.freshDatabase("ledger-group-\(round).sqlite")
+        let path = directory.freshDatabase("ledger-group-\(synchronous.rawValue.lowercased())-\(round).sqlite")
         defer { directory.removeDatabase(at: path) }
-        let store = try EventStore(configuration: LedgerConfiguration(path: path), projector: CallProjector())
+        let store = try EventStore(
+            configuration: LedgerConfiguration(path: path, synchronous: synchronous),
+            projector: CallProjector()
+        )
         defer { try? store.close() }
         let key = UInt64.random(in: 0...UInt64.max)
         var warmup = CallWorkload(lane: writers, key: key)

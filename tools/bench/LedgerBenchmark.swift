@@ -206,6 +206,11 @@ struct LedgerBenchmark: AsyncParsableCommand {
             Contender(key: "ledger_group_commit", label: "ledger \(writers) concurrent writers (group commit), FULL", unit: "events/s") {
                 try await GroupCommitAppends(writers: writers, appends: groupAppends, directory: directory).run(round: round)
             },
+            Contender(key: "ledger_group_commit_normal", label: "  diagnostic: \(writers) writers, NORMAL (no fsync)", unit: "events/s") {
+                try await GroupCommitAppends(
+                    synchronous: .normal, writers: writers, appends: groupAppends, directory: directory
+                ).run(round: round)
+            },
         ]
         if let store, let fill {
             let rebuild = RebuildBenchmarks(store: store)
@@ -238,8 +243,8 @@ struct LedgerBenchmark: AsyncParsableCommand {
     private static let fullKeys: Set<String> = [
         "ledger_single_full", "raw_sqlite_full", "python_eventsourcing", "ledger_single_normal", "raw_sqlite_normal",
         "ledger_single_full_unprojected", "ledger_single_normal_unprojected", "raw_sqlite_normal_async",
-        "ledger_batch", "ledger_group_commit", "rebuild_in_place", "rebuild_snapshot", "replay_read_decode",
-        "replay_read_fast", "replay_scan", "incoming_query_p50", "incoming_query_p99", "incoming_read_p50", "incoming_read_p99",
+        "ledger_batch", "ledger_group_commit", "ledger_group_commit_normal", "rebuild_in_place", "rebuild_snapshot",
+        "replay_read_decode", "replay_read_fast", "replay_scan", "incoming_query_p50", "incoming_query_p99", "incoming_read_p50", "incoming_read_p99",
         "incoming_by_index_p50", "incoming_by_index_p99", "incoming_read_by_index_p50",
         "incoming_read_by_index_p99",
     ]
