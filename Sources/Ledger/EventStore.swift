@@ -127,6 +127,7 @@ public final class EventStore: Sendable {
     }
 
     private static let versionSQL = "SELECT MAX(version) FROM events WHERE stream = ?"
+    private static let headSQL = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
     private static let insertSQL =
         "INSERT INTO events (position, stream, version, type, data, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
@@ -205,8 +206,12 @@ public final class EventStore: Sendable {
         clock: () -> Int64,
         savepoints: Bool
     ) throws -> [Result<[RecordedEvent], LedgerError>] {
-        let last = try db.fetchFirstRow(cached: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1") {
-            row in (position: sqlite3_column_int64(row, 0), hash: Data(EventReader.columnBytes(row, 1, text: false)), recordedAt: sqlite3_column_int64(row, 2))
+        let last = try db.fetchFirstRow(cached: headSQL) { row in
+            (
+                position: sqlite3_column_int64(row, 0),
+                hash: Data(EventReader.columnBytes(row, 1, text: false)),
+                recordedAt: sqlite3_column_int64(row, 2)
+            )
         }
         var head = last.map { (position: $0.position, hash: $0.hash) } ?? (position: 0, hash: HashChain.genesis)
         // recorded_at never goes backwards, even when the wall clock does, so time ranges are position ranges.
@@ -217,7 +222,7 @@ public final class EventStore: Sendable {
             var versions: [Int] = []
             do {
                 for stream in append.streams {
-                    let actual = Int(try db.fetchInt64(cached: versionSQL, stream.stream) ?? 0)
+                    let actual = try version(of: stream.stream, in: db)
                     guard stream.expected.admits(actual) else {
                         throw LedgerError.versionConflict(stream: stream.stream, expected: stream.expected, actual: actual)
                     }

@@ -8,48 +8,55 @@ import GRDBSQLite
 /// `execute(arguments:)` boxes each value into a `DatabaseValue` inside a `StatementArguments` array
 /// and checks them on every call; binding the typed values directly leaves one C call per value.
 public protocol SQLiteBindable {
-    /// Binds the value to placeholder `index` (1-based) of `statement`.
-    func bind(to statement: OpaquePointer, at index: Int32)
+    /// Binds the value to placeholder `index` (1-based) of `statement`; returns SQLite's result code
+    /// (`SQLITE_TOOBIG` for a value over SQLite's length limit, say).
+    func bind(to statement: OpaquePointer, at index: Int32) -> Int32
 }
 
 extension String: SQLiteBindable {
-    public func bind(to statement: OpaquePointer, at index: Int32) {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
         var text = self
-        text.withUTF8 { bytes in
+        return text.withUTF8 { bytes in
             guard let base = bytes.baseAddress, !bytes.isEmpty else {
                 // An empty string is text, not NULL: SQLite needs a pointer for that.
-                _ = sqlite3_bind_text(statement, index, "", 0, SQLiteTransient.destructor)
-                return
+                return sqlite3_bind_text(statement, index, "", 0, SQLiteTransient.destructor)
             }
             let start = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-            _ = sqlite3_bind_text(statement, index, start, Int32(bytes.count), SQLiteTransient.destructor)
+            // The 64-bit length: no conversion that could trap, and SQLite refuses what is too long.
+            return sqlite3_bind_text64(
+                statement, index, start, sqlite3_uint64(bytes.count), SQLiteTransient.destructor, UInt8(SQLITE_UTF8)
+            )
         }
     }
 }
 
 extension Int64: SQLiteBindable {
-    public func bind(to statement: OpaquePointer, at index: Int32) {
-        _ = sqlite3_bind_int64(statement, index, self)
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        sqlite3_bind_int64(statement, index, self)
     }
 }
 
 extension Int: SQLiteBindable {
-    public func bind(to statement: OpaquePointer, at index: Int32) {
-        _ = sqlite3_bind_int64(statement, index, Int64(self))
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        sqlite3_bind_int64(statement, index, Int64(self))
     }
 }
 
 extension Data: SQLiteBindable {
-    public func bind(to statement: OpaquePointer, at index: Int32) {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
         withUnsafeBytes { bytes in
-            _ = sqlite3_bind_blob(statement, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), SQLiteTransient.destructor)
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                // An empty blob is a blob, not NULL.
+                return sqlite3_bind_zeroblob(statement, index, 0)
+            }
+            return sqlite3_bind_blob64(statement, index, base, sqlite3_uint64(bytes.count), SQLiteTransient.destructor)
         }
     }
 }
 
 extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
-    public func bind(to statement: OpaquePointer, at index: Int32) {
-        if let self { self.bind(to: statement, at: index) } else { _ = sqlite3_bind_null(statement, index) }
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        if let self { self.bind(to: statement, at: index) } else { sqlite3_bind_null(statement, index) }
     }
 }
 
@@ -107,10 +114,13 @@ extension Database {
         // A statement left mid-way by an earlier failure, or by GRDB, starts over.
         sqlite3_reset(handle)
         var index: Int32 = 0
+        var failure = SQLITE_OK
         for value in repeat each values {
             index += 1
-            value.bind(to: handle, at: index)
+            let code = value.bind(to: handle, at: index)
+            if failure == SQLITE_OK { failure = code }
         }
+        guard failure == SQLITE_OK else { throw stepFailure(failure, handle: handle, sql: sql) }
         // Bindings outlive a reset, so a missing value would silently reuse the previous call's.
         guard index == sqlite3_bind_parameter_count(handle) else {
             throw DatabaseError(

@@ -12,6 +12,8 @@ struct RowInserter {
     private let statement: Statement
     private let handle: OpaquePointer
     private var column: Int32 = 0
+    /// The first bind of the row that SQLite refused; the row's `step` reports it.
+    private var failure = SQLITE_OK
 
     init(_ db: Database, sql: String) throws {
         statement = try db.makeStatement(sql: sql)
@@ -21,13 +23,16 @@ struct RowInserter {
     /// Binds the next placeholder.
     mutating func bind(_ value: some SQLiteBindable) {
         column += 1
-        value.bind(to: handle, at: column)
+        let code = value.bind(to: handle, at: column)
+        if failure == SQLITE_OK { failure = code }
     }
 
     /// Inserts the bound row and clears the bindings for the next one.
     mutating func step() throws {
         column = 0
-        let code = sqlite3_step(handle)
+        let bound = failure
+        failure = SQLITE_OK
+        let code = bound == SQLITE_OK ? sqlite3_step(handle) : bound
         guard code == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
             sqlite3_reset(handle)

@@ -68,6 +68,26 @@ import Testing
         #expect(count == 1)
     }
 
+    @Test func aValueOverSQLitesLengthLimitIsRefusedAndNothingIsWritten() throws {
+        let queue = try table()
+        try queue.write { db in
+            sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, 64)
+            try db.execute(cached: Self.insert, Int64(1), "ada", 1, Data([1]), String?.none)
+            let text = #expect(throws: DatabaseError.self) {
+                try db.execute(cached: Self.insert, Int64(2), String(repeating: "x", count: 65), 2, Data([2]), String?.none)
+            }
+            #expect(text?.resultCode == .SQLITE_TOOBIG)
+            let blob = #expect(throws: DatabaseError.self) {
+                try db.execute(cached: Self.insert, Int64(3), "grace", 3, Data(count: 65), String?.none)
+            }
+            #expect(blob?.resultCode == .SQLITE_TOOBIG)
+            // The statement is usable again, with none of the refused calls' values left in it.
+            try db.execute(cached: Self.insert, Int64(4), "linus", 4, Data([4]), String?.none)
+        }
+        let names = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY id") }
+        #expect(names == ["ada", "linus"])
+    }
+
     @Test func fetchingOneIntegerTellsNoRowAndNullFromAValue() throws {
         let queue = try table()
         try queue.write { db in
