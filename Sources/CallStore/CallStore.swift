@@ -448,7 +448,7 @@ public final class CallStore: Sendable {
 
     private static func newToken(now: Int64, ttl: Int64) -> DrawnToken {
         let secret = Secrets.token()
-        return DrawnToken(new: NewToken(id: Secrets.identifier(), hash: Secrets.hash(secret)), secret: secret)
+        return DrawnToken(new: NewToken(id: Secrets.orderedIdentifier(now: now), hash: Secrets.hash(secret)), secret: secret)
     }
 
     private static func guestAppends(
@@ -472,7 +472,7 @@ public final class CallStore: Sendable {
         }
         var inviteId: String?
         if let draft = guest.invite, let room {
-            let id = Secrets.identifier()
+            let id = Secrets.orderedIdentifier(now: now)
             appends += try InviteDecisions.request(
                 room: room,
                 inviteId: id,

@@ -1,6 +1,7 @@
 import TextCoding
 import Crypto
 import Foundation
+import Synchronization
 
 /// Random identifiers and secrets, all from the system CSPRNG.
 public enum Secrets {
@@ -12,10 +13,22 @@ public enum Secrets {
         return String(decoding: (0..<12).map { _ in codeAlphabet[Int(generator.next() % 32)] }, as: UTF8.self)
     }
 
-    /// A public identifier (token, invite, peer): 16 lowercase hex characters.
+    /// A public identifier (peer, contact, session): 16 lowercase hex characters.
     public static func identifier() -> String {
         hex(randomBytes(8))
     }
+
+    /// A public identifier that sorts by the time `now` (unix milliseconds) it was made, in the same
+    /// 16-hex format (`OrderedIdentifiers`): for the ids that key ledger tables and streams (tokens,
+    /// incoming calls), so that new rows land on the last page of their tables.
+    public static func orderedIdentifier(now: Int64) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let random = UInt32(truncatingIfNeeded: generator.next())
+        return ordered.withLock { $0.next(now: now, random: random) }
+    }
+
+    /// One generator per process, so that its ids never repeat.
+    private static let ordered = Mutex(OrderedIdentifiers())
 
     /// A bearer secret: 32 random bytes (256 bits), base64url without padding.
     public static func token() -> String {

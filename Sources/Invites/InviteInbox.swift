@@ -135,7 +135,7 @@ public final class InviteInbox: Sendable {
                 let sentAt = min(NostrTime.milliseconds(opened.sentAt), now)
                 try await store.receiveInvite(
                     InviteReceived(
-                        inviteId: Secrets.identifier(),
+                        inviteId: Secrets.orderedIdentifier(now: now),
                         nostrEventId: event.id,
                         senderPubkey: sender,
                         senderName: invite.hostName,

@@ -33,7 +33,8 @@ struct BenchIdentifiers: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// A 16-hex-character identifier (token, peer, invite).
+    /// A random 16-hex-character identifier (a peer's; tokens and invites take the gateway's own
+    /// time-ordered ids, `Secrets.orderedIdentifier`).
     mutating func identifier() -> String {
         Self.hex([Self.mix64(next() ^ key)])
     }

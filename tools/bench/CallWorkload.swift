@@ -1,3 +1,4 @@
+import CrowSecurity
 import Ledger
 
 /// Realistic gateway traffic, as episodes of events that the projections accept.
@@ -43,8 +44,9 @@ struct CallWorkload: Sendable {
     private mutating func hostedCall(now: Int64) -> [Step] {
         let code = ids.roomCode()
         let room = StreamName.room(code)
-        let host = ids.identifier()
-        let guest = ids.identifier()
+        // Token and invite ids sort by time, as the gateway mints them; peer ids are random.
+        let host = Secrets.orderedIdentifier(now: now)
+        let guest = Secrets.orderedIdentifier(now: now)
         let hostPeer = ids.identifier()
         let guestPeer = ids.identifier()
         let hostName = Self.hostNames[episodes % Self.hostNames.count]
@@ -72,7 +74,7 @@ struct CallWorkload: Sendable {
     }
 
     private mutating func incomingCall(now: Int64) -> [Step] {
-        let inviteId = ids.identifier()
+        let inviteId = Secrets.orderedIdentifier(now: now)
         let stream = StreamName.invite(inviteId)
         let contact = (episodes / 3) % Self.contactCount
         let remoteRoom = ids.roomCode()
