@@ -1,8 +1,8 @@
 /// Identifiers that sort by the time they were made: 16 lowercase hex characters, the first 11 the
 /// unix time in milliseconds (good until the year 2527), the last 5 a counter.
 ///
-/// Why: the ledger keys rows by these ids (a token's row and stream, an incoming call's row, stream and
-/// history entry). Random keys put each new row on a page of its own somewhere in the middle of its
+/// Why: the ledger keys rows by these ids (a token's row and stream; an invite's row, stream and, for a
+/// received one, history entry). Random keys put each new row on a page of its own somewhere in the middle of its
 /// B-tree, so a transaction of many appends writes one page per row to the write-ahead log; keys that
 /// grow with time all land on the last page, which the whole transaction shares
 /// (docs/BENCHMARKS.md). The ids are public identifiers, not secrets: what they tell beyond a random

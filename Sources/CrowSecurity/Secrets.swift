@@ -20,7 +20,7 @@ public enum Secrets {
 
     /// A public identifier that sorts by the time `now` (unix milliseconds) it was made, in the same
     /// 16-hex format (`OrderedIdentifiers`): for the ids that key ledger tables and streams (tokens,
-    /// incoming calls), so that new rows land on the last page of their tables.
+    /// invites sent and received), so that new rows land on the last page of their tables.
     public static func orderedIdentifier(now: Int64) -> String {
         var generator = SystemRandomNumberGenerator()
         let random = UInt32(truncatingIfNeeded: generator.next())
