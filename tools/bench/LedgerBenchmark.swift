@@ -244,9 +244,9 @@ struct LedgerBenchmark: AsyncParsableCommand {
         "ledger_single_full", "raw_sqlite_full", "python_eventsourcing", "ledger_single_normal", "raw_sqlite_normal",
         "ledger_single_full_unprojected", "ledger_single_normal_unprojected", "raw_sqlite_normal_async",
         "ledger_batch", "ledger_group_commit", "ledger_group_commit_normal", "rebuild_in_place", "rebuild_snapshot",
-        "replay_read_decode", "replay_read_fast", "replay_scan", "incoming_query_p50", "incoming_query_p99", "incoming_read_p50", "incoming_read_p99",
-        "incoming_by_index_p50", "incoming_by_index_p99", "incoming_read_by_index_p50",
-        "incoming_read_by_index_p99",
+        "replay_read_decode", "replay_read_fast", "replay_scan", "incoming_query_p50", "incoming_query_p99",
+        "incoming_read_p50", "incoming_read_p99", "incoming_by_index_p50", "incoming_by_index_p99",
+        "incoming_read_by_index_p50", "incoming_read_by_index_p99",
     ]
 
     private func fmt(_ value: Double) -> String { ReportPrinter.number(value) }
