@@ -83,7 +83,11 @@ def test_one_tabs_dismiss_or_accept_clears_the_toast_in_the_other_tabs(gateway, 
         owner.switch_to.window(tab)
         until(lambda: call in [t["id"] for t in toasts(owner)], 30, "the toast in every tab")
     owner.switch_to.window(first_tab)
-    owner.find_element(By.CSS_SELECTOR, f".crow-toast[data-invite='{call}'] .crow-toast-accept").click()
+    # The first tab was in the background when the call came, so its banner starts sliding down only
+    # now that the tab is in front: Accept is clicked once it is in place.
+    wait(owner, lambda d: settled_toast(d, call), message="the first tab's toast in place").find_element(
+        By.CSS_SELECTOR, ".crow-toast-accept"
+    ).click()
     until(lambda: len(owner.window_handles) == 3, 30, "the call to open in a new tab")
     owner.switch_to.window(second_tab)
     until(lambda: call not in [t["id"] for t in toasts(owner)], 30, "the other tab's toast to clear")
