@@ -1,3 +1,5 @@
+import TextCoding
+
 /// Identifiers that sort by the time they were made: 16 lowercase hex characters, the first 11 the
 /// unix time in milliseconds (good until the year 2527), the last 5 a counter.
 ///
@@ -42,12 +44,6 @@ public struct OrderedIdentifiers: Sendable {
 
     static func text(milliseconds: Int64, counter: UInt32) -> String {
         let value = UInt64(milliseconds) << 20 | UInt64(counter)
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<16 {
-            bytes[index] = hexDigits[Int((value >> UInt64(60 - 4 * index)) & 0xF)]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return withUnsafeBytes(of: value.bigEndian) { Hex.encode($0) }
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

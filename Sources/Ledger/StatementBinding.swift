@@ -80,7 +80,7 @@ extension Database {
             switch sqlite3_step(handle) {
             case SQLITE_DONE: return
             case SQLITE_ROW: continue
-            case let code: throw stepFailure(code, handle: handle, sql: sql)
+            case let code: throw DatabaseError.refused(code, by: handle, sql: sql)
             }
         }
     }
@@ -105,7 +105,7 @@ extension Database {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return try read(handle)
         case SQLITE_DONE: return nil
-        case let code: throw stepFailure(code, handle: handle, sql: sql)
+        case let code: throw DatabaseError.refused(code, by: handle, sql: sql)
         }
     }
 
@@ -120,7 +120,7 @@ extension Database {
             let code = value.bind(to: handle, at: index)
             if failure == SQLITE_OK { failure = code }
         }
-        guard failure == SQLITE_OK else { throw stepFailure(failure, handle: handle, sql: sql) }
+        guard failure == SQLITE_OK else { throw DatabaseError.refused(failure, by: handle, sql: sql) }
         // Bindings outlive a reset, so a missing value would silently reuse the previous call's.
         guard index == sqlite3_bind_parameter_count(handle) else {
             throw DatabaseError(
@@ -131,9 +131,13 @@ extension Database {
         }
         return handle
     }
+}
 
-    private func stepFailure(_ code: Int32, handle: OpaquePointer, sql: String) -> DatabaseError {
-        let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+extension DatabaseError {
+    /// The error GRDB would throw for `code` from a bind or a step of `statement`, with SQLite's message
+    /// for it; read before the statement is reset, which clears the message.
+    package static func refused(_ code: Int32, by statement: OpaquePointer, sql: String) -> DatabaseError {
+        let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(statement)))
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
     }
 }

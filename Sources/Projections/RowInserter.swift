@@ -34,9 +34,9 @@ struct RowInserter {
         failure = SQLITE_OK
         let code = bound == SQLITE_OK ? sqlite3_step(handle) : bound
         guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+            let error = DatabaseError.refused(code, by: handle, sql: statement.sql)
             sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            throw error
         }
         sqlite3_reset(handle)
     }
