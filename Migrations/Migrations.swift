@@ -44,4 +44,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "unique_keys_as_named_indexes",
         sql: String(decoding: PackageResources._009_unique_keys_as_named_indexes_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 10,
+        name: "rooms_and_history_by_position",
+        sql: String(decoding: PackageResources._010_rooms_and_history_by_position_sql, as: UTF8.self)
+    ),
 ]

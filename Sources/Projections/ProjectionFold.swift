@@ -17,6 +17,8 @@ struct ProjectionFold {
     }
 
     struct Room {
+        /// The ledger position of its `room.created`: the row's key.
+        var position: Int64
         var code, hostName: String
         var maxPeers: Int
         var createdBy: String
@@ -100,7 +102,7 @@ struct ProjectionFold {
         case .roomCreated(let e):
             guard rooms[e.code] == nil else { throw Conflict(description: "room \(e.code) created twice") }
             rooms[e.code] = Room(
-                code: e.code, hostName: e.hostName, maxPeers: e.maxPeers, createdBy: e.createdBy.rawValue, createdAt: at,
+                position: position, code: e.code, hostName: e.hostName, maxPeers: e.maxPeers, createdBy: e.createdBy.rawValue, createdAt: at,
                 expiresAt: e.expiresAt
             )
             try Self.insertHistory(
@@ -315,15 +317,27 @@ struct ProjectionFold {
 
     /// The keys of each table's rows in the order they are written: key order, so that each insert
     /// appends to the table's B-tree instead of splitting pages at random. The keys alone are sorted
-    /// (moving whole rows around costs more than looking each one up).
+    /// (moving whole rows around costs more than looking each one up). Rooms and calls are keyed by
+    /// ledger position, so they are listed by the dictionary key that finds each one, in position order.
     struct WriteOrder: Sendable {
-        var rooms, peerRooms, tokens, incoming, outgoing, inviteCalls, roomCalls: [String]
+        var rooms, peerRooms, tokens, incoming, outgoing: [String]
+        var calls: [CallKey]
+    }
+
+    /// A row of `call_history`: a hosted room's, by its code, or a received invite's, by its id.
+    enum CallKey: Sendable {
+        case room(String)
+        case invite(String)
     }
 
     func writeOrder() -> WriteOrder {
-        WriteOrder(
-            rooms: rooms.keys.sorted(), peerRooms: peers.keys.sorted(), tokens: tokens.keys.sorted(), incoming: incoming.keys.sorted(),
-            outgoing: outgoing.keys.sorted(), inviteCalls: inviteCalls.keys.sorted(), roomCalls: roomCalls.keys.sorted()
+        var calls = roomCalls.map { (position: $0.value.position, key: CallKey.room($0.key)) }
+        calls += inviteCalls.map { (position: $0.value.position, key: CallKey.invite($0.key)) }
+        calls.sort { $0.position < $1.position }
+        return WriteOrder(
+            rooms: rooms.map { (position: $0.value.position, code: $0.key) }.sorted { $0.position < $1.position }.map(\.code),
+            peerRooms: peers.keys.sorted(), tokens: tokens.keys.sorted(), incoming: incoming.keys.sorted(),
+            outgoing: outgoing.keys.sorted(), calls: calls.map(\.key)
         )
     }
 
@@ -331,12 +345,14 @@ struct ProjectionFold {
         var roomInsert = try RowInserter(
             db,
             sql: """
-                INSERT INTO rooms (code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count, ended_at, end_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO rooms (position, code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count,
+                    ended_at, end_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
         for code in order.rooms {
             let room = rooms[code]!
+            roomInsert.bind(room.position)
             roomInsert.bind(code)
             roomInsert.bind(room.hostName)
             roomInsert.bind(room.maxPeers)
@@ -437,14 +453,11 @@ struct ProjectionFold {
             try outgoingInsert.step()
         }
         var history = HistoryInserter(db)
-        // Call ids `invite-<id>` sort before `room-<code>`, and each group in the order of its keys.
-        for id in order.inviteCalls {
-            let call = inviteCalls[id]!
-            try history.insert(StreamName.invite(id), call)
-        }
-        for code in order.roomCalls {
-            let call = roomCalls[code]!
-            try history.insert(StreamName.room(code), call)
+        for key in order.calls {
+            switch key {
+            case .room(let code): try history.insert(StreamName.room(code), roomCalls[code]!)
+            case .invite(let id): try history.insert(StreamName.invite(id), inviteCalls[id]!)
+            }
         }
         try db.execute(sql: "UPDATE bell SET unread = ?, position = ? WHERE id = 1", arguments: [bellUnread, bellPosition])
     }

@@ -13,10 +13,10 @@ public struct RoomsProjection: Projection {
         case .roomCreated(let e):
             try db.execute(
                 cached: """
-                INSERT INTO rooms (code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count)
-                VALUES (?, ?, ?, ?, ?, ?, 'live', 0)
+                INSERT INTO rooms (position, code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'live', 0)
                 """,
-                e.code, e.hostName, e.maxPeers, e.createdBy.rawValue, recorded.recordedAt, e.expiresAt
+                recorded.position, e.code, e.hostName, e.maxPeers, e.createdBy.rawValue, recorded.recordedAt, e.expiresAt
             )
         case .peerJoined(let e):
             try db.execute(

@@ -13,11 +13,11 @@ import TestSupport
         let rows = try rawQueue(dir.file("ledger.sqlite")).read { db in
             try Row.fetchAll(db, sql: "SELECT number, name, length(checksum) AS l FROM schema_migrations ORDER BY number")
         }
-        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
         #expect(
             rows.map { $0["name"] as String } == [
                 "events", "projections", "events_refuse_replace", "owner", "nostr_relays", "notifications", "gateway_settings",
-                "events_without_type_index", "unique_keys_as_named_indexes",
+                "events_without_type_index", "unique_keys_as_named_indexes", "rooms_and_history_by_position",
             ])
         #expect(rows.allSatisfy { $0["l"] as Int == 64 })
         let mode = try await rawQueue(dir.file("ledger.sqlite")).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
@@ -164,6 +164,102 @@ import TestSupport
         }
         #expect(error?.code == "invalid_append")
         try store.close()
+    }
+
+    /// Migration 10 keys `rooms` and `call_history` by the ledger position of the event that made each
+    /// row instead of by the room's code and the call id. A ledger from before it keeps every row, each
+    /// keyed by its own `room.created` or `invite.received`, ends with the schema of a fresh file, and
+    /// goes on: a join updates the migrated room and its call, and a second room with the same code is
+    /// still refused.
+    @Test func aLedgerFromBeforeMigration10KeysRoomsAndCallsByPosition() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("ledger.sqlite")
+        let before = try makeStore(in: dir)
+        for code in ["bbbbbbbbbbbb", "aaaaaaaaaaaa"] {
+            try await before.append([roomCreated(code)], to: StreamName.room(code), expectedVersion: .noStream)
+        }
+        try await before.append([peerJoined("bbbbbbbbbbbb", peer: "p1")], to: StreamName.room("bbbbbbbbbbbb"), expectedVersion: .exact(1))
+        try await before.append(
+            [
+                .inviteReceived(
+                    InviteReceived(
+                        inviteId: "i1", nostrEventId: String(repeating: "cd", count: 32), senderPubkey: String(repeating: "ef", count: 32),
+                        senderName: "Ada", room: "theirs", joinUrl: "https://b.example/calls?room=theirs", sentAt: 1, receivedAt: 2
+                    ))
+            ],
+            to: StreamName.invite("i1"), expectedVersion: .noStream
+        )
+        try before.close()
+        let freshSchema = try Self.schema(of: path)
+        let roomsBefore = try Self.rows(of: path, "SELECT * FROM rooms ORDER BY code")
+        let callsBefore = try Self.rows(of: path, "SELECT * FROM call_history ORDER BY call_id")
+        #expect(roomsBefore.count == 2 && callsBefore.count == 3)
+        // The two tables as migration 2 made them, keyed by code and call id, and no record of 10.
+        try await rawQueue(path).write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE old_rooms (
+                        code TEXT PRIMARY KEY, host_name TEXT NOT NULL, max_peers INTEGER NOT NULL, created_by TEXT NOT NULL,
+                        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT NOT NULL, peer_count INTEGER NOT NULL,
+                        ended_at INTEGER, end_reason TEXT
+                    ) WITHOUT ROWID;
+                    INSERT INTO old_rooms SELECT code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count,
+                        ended_at, end_reason FROM rooms;
+                    DROP TABLE rooms;
+                    ALTER TABLE old_rooms RENAME TO rooms;
+                    CREATE INDEX rooms_live ON rooms (state, created_at);
+                    CREATE TABLE old_call_history (
+                        call_id TEXT PRIMARY KEY, direction TEXT NOT NULL, room_code TEXT NOT NULL, counterpart TEXT NOT NULL,
+                        participants TEXT NOT NULL, peak_peers INTEGER NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER,
+                        duration_ms INTEGER, outcome TEXT NOT NULL, position INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO old_call_history SELECT call_id, direction, room_code, counterpart, participants, peak_peers,
+                        started_at, ended_at, duration_ms, outcome, position FROM call_history;
+                    DROP TABLE call_history;
+                    ALTER TABLE old_call_history RENAME TO call_history;
+                    CREATE INDEX call_history_by_start ON call_history (started_at);
+                    DELETE FROM schema_migrations WHERE number = 10;
+                    """
+            )
+        }
+        #expect(try Self.schema(of: path) != freshSchema)
+
+        let store = try makeStore(in: dir)
+        #expect(try Self.schema(of: path) == freshSchema)
+        #expect(try Self.rows(of: path, "SELECT * FROM rooms ORDER BY code") == roomsBefore)
+        #expect(try Self.rows(of: path, "SELECT * FROM call_history ORDER BY call_id") == callsBefore)
+        // Each row's key is the position of the event that made it: rooms in the order they were created.
+        let keys = try Self.rows(
+            of: path,
+            """
+            SELECT rooms.position = events.position AS same FROM rooms JOIN events ON events.stream = 'room-' || rooms.code AND events.version = 1
+            UNION ALL SELECT call_history.position = events.position FROM call_history
+                JOIN events ON events.stream = call_history.call_id AND events.version = 1
+            """
+        )
+        #expect(keys.count == 5 && keys.allSatisfy { $0["same"] as Bool })
+        #expect(try Self.rows(of: path, "SELECT code FROM rooms ORDER BY position").map { $0["code"] as String } == ["bbbbbbbbbbbb", "aaaaaaaaaaaa"])
+
+        try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p2")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(1))
+        let joined = try Self.rows(
+            of: path, "SELECT peer_count, participants FROM rooms JOIN call_history ON call_id = 'room-' || code WHERE code = 'aaaaaaaaaaaa'"
+        )
+        #expect(joined.first?["peer_count"] as Int? == 1)
+        #expect(joined.first?["participants"] as String? == #"["Peer p2"]"#)
+        // The code stays unique, now through `rooms_by_code`: a second room.created for it, on a stream of
+        // its own, is refused and leaves nothing behind.
+        let error = await #expect(throws: LedgerError.self) {
+            try await store.append([roomCreated("aaaaaaaaaaaa")], to: "room-copy", expectedVersion: .noStream)
+        }
+        #expect(error?.code == "invalid_append")
+        #expect(try Self.rows(of: path, "SELECT code FROM rooms").count == 2)
+        let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        try store.close()
+    }
+
+    private static func rows(of path: String, _ sql: String) throws -> [Row] {
+        try rawQueue(path).read { db in try Row.fetchAll(db, sql: sql) }
     }
 
     private static func projectionRows(of path: String) throws -> [Row] {
