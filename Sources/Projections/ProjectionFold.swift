@@ -102,8 +102,8 @@ struct ProjectionFold {
         case .roomCreated(let e):
             guard rooms[e.code] == nil else { throw Conflict(description: "room \(e.code) created twice") }
             rooms[e.code] = Room(
-                position: position, code: e.code, hostName: e.hostName, maxPeers: e.maxPeers, createdBy: e.createdBy.rawValue, createdAt: at,
-                expiresAt: e.expiresAt
+                position: position, code: e.code, hostName: e.hostName, maxPeers: e.maxPeers, createdBy: e.createdBy.rawValue,
+                createdAt: at, expiresAt: e.expiresAt
             )
             try Self.insertHistory(
                 into: &roomCalls, e.code, StreamName.room(e.code),
@@ -334,8 +334,9 @@ struct ProjectionFold {
         var calls = roomCalls.map { (position: $0.value.position, key: CallKey.room($0.key)) }
         calls += inviteCalls.map { (position: $0.value.position, key: CallKey.invite($0.key)) }
         calls.sort { $0.position < $1.position }
+        let roomKeys = rooms.map { (position: $0.value.position, code: $0.key) }.sorted { $0.position < $1.position }
         return WriteOrder(
-            rooms: rooms.map { (position: $0.value.position, code: $0.key) }.sorted { $0.position < $1.position }.map(\.code),
+            rooms: roomKeys.map(\.code),
             peerRooms: peers.keys.sorted(), tokens: tokens.keys.sorted(), incoming: incoming.keys.sorted(),
             outgoing: outgoing.keys.sorted(), calls: calls.map(\.key)
         )

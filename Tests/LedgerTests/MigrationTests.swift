@@ -232,17 +232,20 @@ import TestSupport
         let keys = try Self.rows(
             of: path,
             """
-            SELECT rooms.position = events.position AS same FROM rooms JOIN events ON events.stream = 'room-' || rooms.code AND events.version = 1
+            SELECT rooms.position = events.position AS same FROM rooms
+                JOIN events ON events.stream = 'room-' || rooms.code AND events.version = 1
             UNION ALL SELECT call_history.position = events.position FROM call_history
                 JOIN events ON events.stream = call_history.call_id AND events.version = 1
             """
         )
         #expect(keys.count == 5 && keys.allSatisfy { $0["same"] as Bool })
-        #expect(try Self.rows(of: path, "SELECT code FROM rooms ORDER BY position").map { $0["code"] as String } == ["bbbbbbbbbbbb", "aaaaaaaaaaaa"])
+        let codes = try Self.rows(of: path, "SELECT code FROM rooms ORDER BY position").map { $0["code"] as String }
+        #expect(codes == ["bbbbbbbbbbbb", "aaaaaaaaaaaa"])
 
         try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p2")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(1))
         let joined = try Self.rows(
-            of: path, "SELECT peer_count, participants FROM rooms JOIN call_history ON call_id = 'room-' || code WHERE code = 'aaaaaaaaaaaa'"
+            of: path,
+            "SELECT peer_count, participants FROM rooms JOIN call_history ON call_id = 'room-' || code WHERE code = 'aaaaaaaaaaaa'"
         )
         #expect(joined.first?["peer_count"] as Int? == 1)
         #expect(joined.first?["participants"] as String? == #"["Peer p2"]"#)
@@ -253,6 +256,7 @@ import TestSupport
         }
         #expect(error?.code == "invalid_append")
         #expect(try Self.rows(of: path, "SELECT code FROM rooms").count == 2)
+        #expect(try await store.version(of: "room-copy") == 0)
         let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
         #expect(report.issues.isEmpty)
         try store.close()
