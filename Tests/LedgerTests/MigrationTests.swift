@@ -114,16 +114,7 @@ import TestSupport
             [.tokenIssued(TokenIssued(tokenId: "t1", room: "r1", tokenHash: String(repeating: "ab", count: 32), role: .guest, expiresAt: 9))],
             to: StreamName.token("t1"), expectedVersion: .noStream
         )
-        try await before.append(
-            [
-                .inviteReceived(
-                    InviteReceived(
-                        inviteId: "i1", nostrEventId: String(repeating: "cd", count: 32), senderPubkey: String(repeating: "ef", count: 32),
-                        senderName: "Ada", room: "theirs", joinUrl: "https://b.example/calls?room=theirs", sentAt: 1, receivedAt: 2
-                    ))
-            ],
-            to: StreamName.invite("i1"), expectedVersion: .noStream
-        )
+        try await before.append([Self.inviteReceived], to: StreamName.invite("i1"), expectedVersion: .noStream)
         try before.close()
         let freshSchema = try Self.schema(of: path)
         let rowsBefore = try Self.projectionRows(of: path)
@@ -179,16 +170,7 @@ import TestSupport
             try await before.append([roomCreated(code)], to: StreamName.room(code), expectedVersion: .noStream)
         }
         try await before.append([peerJoined("bbbbbbbbbbbb", peer: "p1")], to: StreamName.room("bbbbbbbbbbbb"), expectedVersion: .exact(1))
-        try await before.append(
-            [
-                .inviteReceived(
-                    InviteReceived(
-                        inviteId: "i1", nostrEventId: String(repeating: "cd", count: 32), senderPubkey: String(repeating: "ef", count: 32),
-                        senderName: "Ada", room: "theirs", joinUrl: "https://b.example/calls?room=theirs", sentAt: 1, receivedAt: 2
-                    ))
-            ],
-            to: StreamName.invite("i1"), expectedVersion: .noStream
-        )
+        try await before.append([Self.inviteReceived], to: StreamName.invite("i1"), expectedVersion: .noStream)
         try before.close()
         let freshSchema = try Self.schema(of: path)
         let roomsBefore = try Self.rows(of: path, "SELECT * FROM rooms ORDER BY code")
@@ -261,6 +243,13 @@ import TestSupport
         #expect(report.issues.isEmpty)
         try store.close()
     }
+
+    /// A call received from a contact, invite `i1`.
+    private static let inviteReceived = LedgerEvent.inviteReceived(
+        InviteReceived(
+            inviteId: "i1", nostrEventId: String(repeating: "cd", count: 32), senderPubkey: String(repeating: "ef", count: 32),
+            senderName: "Ada", room: "theirs", joinUrl: "https://b.example/calls?room=theirs", sentAt: 1, receivedAt: 2
+        ))
 
     private static func rows(of path: String, _ sql: String) throws -> [Row] {
         try rawQueue(path).read { db in try Row.fetchAll(db, sql: sql) }
