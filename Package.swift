@@ -57,6 +57,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // One C function: SQLite's process-wide threading setting, which Swift cannot set because
+        // `sqlite3_config` is variadic (docs/LEDGER.md, "Connections").
+        .target(
+            name: "CSQLiteSetup",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         // The numbered SQL migrations, embedded in the binary so an installed gateway needs no files beside it.
         .target(
             name: "LedgerMigrations",
@@ -91,6 +97,7 @@ let package = Package(
             name: "Ledger",
             dependencies: [
                 "LedgerMigrations",
+                "CSQLiteSetup",
                 "TextCoding",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -41,6 +41,14 @@ struct GatewayComponents {
         let storage = try GatewayStorage.open(configuration)
         let store = storage.store
         let owners = storage.owners
+        logger.info(
+            "opened the ledger",
+            metadata: [
+                "path": "\(configuration.ledgerPath)",
+                "synchronous": "\(configuration.synchronous.rawValue)",
+                "sqlite_threading": "\(SQLiteThreading.multiThread ? "multi-thread" : "serialized")",
+            ]
+        )
         if storage.identityCreated {
             logger.notice("created the gateway's Nostr identity", metadata: ["npub": "\(storage.identity.publicKey.npub)"])
         }

@@ -14,9 +14,9 @@ import shutil
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-# Embedded resources, the build tool and plugin that embed the web client, and system-library shims:
-# declared in Package.swift, not part of the graph.
-NOT_IN_GRAPH = {"LedgerMigrations", "WebAssets", "CrowEmbed", "EmbedFiles", "CSecp256k1", "COpenSSL"}
+# Embedded resources, the build tool and plugin that embed the web client, and the C shims: declared in
+# Package.swift, not part of the graph.
+NOT_IN_GRAPH = {"LedgerMigrations", "WebAssets", "CrowEmbed", "EmbedFiles", "CSecp256k1", "COpenSSL", "CSQLiteSetup"}
 
 
 def declared_graph():

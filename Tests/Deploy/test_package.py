@@ -147,7 +147,7 @@ def ready_status(namespace, port):
 
 def serve_then_verify(namespace, run_in, binaries, data, log, environment):
     """Starts `crow-calls serve` through `run_in` (which wraps a command for the place under test),
-    waits for `/readyz` 200 and the setup link, stops it with SIGTERM (it must exit 0), then runs
+    waits for `/readyz` 200, the setup link and SQLite's multi-thread mode in its log, stops it with SIGTERM (it must exit 0), then runs
     `crow-ledger verify` on the ledger it wrote."""
     with open(log, "w") as output:
         gateway = subprocess.Popen(run_in(f"{binaries}/crow-calls", "serve", "--data-dir", data, "--port", "8444"),
@@ -162,6 +162,8 @@ def serve_then_verify(namespace, run_in, binaries, data, log, environment):
             time.sleep(0.2)
         assert status == "200", f"/readyz answered {status!r}; exit {gateway.poll()}; log:\n{log.read_text()[-3000:]}"
         assert "/setup?token=" in log.read_text(), log.read_text()[-3000:]
+        # The statically linked binary set SQLite's threading mode as it loaded (CSQLiteSetup).
+        assert "sqlite_threading=multi-thread" in log.read_text(), log.read_text()[-3000:]
     finally:
         gateway.terminate()
         try:

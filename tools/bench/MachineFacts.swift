@@ -1,6 +1,7 @@
 import Foundation
 import HarnessKit
 import GRDB
+import Ledger
 
 /// What a benchmark report says about where it ran: CPU, memory, system, SQLite, and the commit of the
 /// working directory (read from Linux's /proc and from git; a fact that cannot be read says "unknown").
@@ -13,7 +14,7 @@ struct MachineFacts: Sendable {
     let commit: String
 
     var summary: String {
-        "\(cores) cores (\(cpu)), \(memory) RAM, \(system), SQLite \(sqlite)"
+        "\(cores) cores (\(cpu)), \(memory) RAM, \(system), SQLite \(sqlite) (\(SQLiteThreading.multiThread ? "multi-thread" : "serialized"))"
     }
 
     static func current() -> MachineFacts {
