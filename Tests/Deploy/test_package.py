@@ -147,8 +147,8 @@ def ready_status(namespace, port):
 
 def serve_then_verify(namespace, run_in, binaries, data, log, environment):
     """Starts `crow-calls serve` through `run_in` (which wraps a command for the place under test),
-    waits for `/readyz` 200, the setup link and SQLite's multi-thread mode in its log, stops it with SIGTERM (it must exit 0), then runs
-    `crow-ledger verify` on the ledger it wrote."""
+    waits for `/readyz` 200, the setup link and SQLite's multi-thread mode in its log, stops it with
+    SIGTERM (it must exit 0), then runs `crow-ledger verify` on the ledger it wrote."""
     with open(log, "w") as output:
         gateway = subprocess.Popen(run_in(f"{binaries}/crow-calls", "serve", "--data-dir", data, "--port", "8444"),
                                    stdout=output, stderr=subprocess.STDOUT, env=environment)
