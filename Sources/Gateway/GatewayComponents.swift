@@ -44,9 +44,8 @@ struct GatewayComponents {
         logger.info(
             "opened the ledger",
             metadata: [
-                "path": "\(configuration.ledgerPath)",
                 "synchronous": "\(configuration.synchronous.rawValue)",
-                "sqlite_threading": "\(SQLiteThreading.multiThread ? "multi-thread" : "serialized")",
+                "sqlite_threading": "\(SQLiteThreading.modeName)",
             ]
         )
         if storage.identityCreated {

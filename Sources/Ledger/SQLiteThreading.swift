@@ -14,4 +14,7 @@ import CSQLiteSetup
 public enum SQLiteThreading {
     /// Whether this process runs SQLite in multi-thread mode.
     public static var multiThread: Bool { crow_sqlite_threading_result() == 0 }
+
+    /// The mode's name, as the gateway's log and the benchmark report print it.
+    public static var modeName: String { multiThread ? "multi-thread" : "serialized" }
 }

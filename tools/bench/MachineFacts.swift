@@ -14,7 +14,7 @@ struct MachineFacts: Sendable {
     let commit: String
 
     var summary: String {
-        "\(cores) cores (\(cpu)), \(memory) RAM, \(system), SQLite \(sqlite) (\(SQLiteThreading.multiThread ? "multi-thread" : "serialized"))"
+        "\(cores) cores (\(cpu)), \(memory) RAM, \(system), SQLite \(sqlite) (\(SQLiteThreading.modeName))"
     }
 
     static func current() -> MachineFacts {
