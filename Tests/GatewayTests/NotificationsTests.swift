@@ -48,6 +48,8 @@ import Testing
             try await client.execute(uri: "/api/notifications/poll", method: .get) { #expect($0.status == .unauthorized) }
             let (first, etag) = try await client.execute(uri: "/api/notifications/poll", method: .get, headers: bearer) { response in
                 #expect(response.status == .ok)
+                // The kept answer names its length once, and it is the body's.
+                #expect(response.headers[values: .contentLength] == ["\(response.body.readableBytes)"])
                 return (Self.object(response), try #require(response.headers[.eTag]))
             }
             #expect(first["unread"] as? Int == 0)
@@ -73,6 +75,7 @@ import Testing
             try await waitUntil("the call shows on the bell") {
                 try await client.execute(uri: "/api/notifications/poll?since=\(cursor)", method: .get, headers: bearer) { response in
                     guard response.status == .ok else { return false }
+                    #expect(response.headers[values: .contentLength] == ["\(response.body.readableBytes)"])
                     let answer = Self.object(response)
                     ringing = answer["ringing"] as? [[String: Any]] ?? []
                     newCursor = answer["cursor"] as? String ?? cursor

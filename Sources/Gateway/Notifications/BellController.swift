@@ -36,7 +36,7 @@ struct BellController: Sendable {
             answer = try await read(now: now)
         }
         let since = request.uri.query == nil ? nil : request.uri.queryParameters["since"].map(String.init)
-        if since == answer.cursor || EntityTag.matches(request.headers[.ifNoneMatch], answer.etag) {
+        if since == answer.cursor || EntityTag.matches(request.headers, answer.etag) {
             return Response(status: .notModified, headers: answer.notModifiedHeaders)
         }
         return Response(status: .ok, headers: answer.headers, body: .init(byteBuffer: answer.body))
@@ -61,6 +61,8 @@ struct BellController: Sendable {
         var headers = JSONBody.headers
         headers[.eTag] = etag
         headers[.cacheControl] = "private, no-cache"
+        // Named here so that each 200 finds it set rather than having the response add it per poll.
+        headers[.contentLength] = String(body.count)
         let entry = BellCache.Entry(
             head: head,
             validUntil: RingWindow(ringWindow).firstExpiry(receivedAt: ringing.map(\.receivedAt)),

@@ -26,7 +26,7 @@ struct StaticFile: Sendable {
         headers[.cacheControl] = revalidated ? "no-cache" : "no-store"
         headers[.eTag] = etag
         headers[.xContentTypeOptions] = "nosniff"
-        if revalidated, EntityTag.matches(request.headers[.ifNoneMatch], etag) {
+        if revalidated, EntityTag.matches(request.headers, etag) {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
