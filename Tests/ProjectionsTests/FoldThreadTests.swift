@@ -55,7 +55,11 @@ import TestSupport
             start += chunk.count
         }
         let (threaded, order) = try folder.finish()
-        #expect(order.tokens == threaded.tokens.keys.sorted())
+        // The order names each row once, by where it is in the fold, in key order (rooms and calls in
+        // position order).
+        #expect(order.tokens.map { threaded.tokens[$0].key } == threaded.tokens.keys.sorted())
+        #expect(order.rooms.map { threaded.rooms[$0].value.position } == threaded.rooms.values.map(\.position).sorted())
+        #expect(order.calls.count == threaded.roomCalls.count + threaded.inviteCalls.count)
 
         let expected = try Self.tables(of: alone)
         let actual = try Self.tables(of: threaded, order: order)
