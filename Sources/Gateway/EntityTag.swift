@@ -6,8 +6,8 @@ import HTTPTypes
 enum EntityTag {
     /// Whether the request's `If-None-Match` fields name `etag`. Each field is read in place: the
     /// `headers[.ifNoneMatch]` subscript joins every value into a new string first, which was the
-    /// largest single cost of the bell's 304 answer (docs/BENCHMARKS.md, "The bell"). Several fields
-    /// are one list, as their joined value would be.
+    /// largest cost in the bell's own handler on its 304 path (docs/BENCHMARKS.md, "The bell"). Several
+    /// fields are one list, as their joined value would be; a request without the field matches nothing.
     static func matches(_ fields: HTTPFields, _ etag: String) -> Bool {
         for field in fields where field.name == .ifNoneMatch {
             if matches(field.value, etag) { return true }
@@ -15,10 +15,9 @@ enum EntityTag {
         return false
     }
 
-    /// Whether the header (one or more entity tags, or `*`; weak tags count, as RFC 9110 says for
-    /// `If-None-Match`) names `etag`. No header is no match.
-    static func matches(_ header: String?, _ etag: String) -> Bool {
-        guard let header else { return false }
+    /// Whether one field value (one or more entity tags, or `*`; weak tags count, as RFC 9110 says for
+    /// `If-None-Match`) names `etag`.
+    static func matches(_ header: String, _ etag: String) -> Bool {
         if header == etag { return true }  // what browsers and the toast send
         return header.split(separator: ",").contains { tag in
             let tag = tag.trimmingCharacters(in: .whitespaces)
