@@ -79,6 +79,7 @@ let package = Package(
                 .embedInCode("0008_events_without_type_index.sql"),
                 .embedInCode("0009_unique_keys_as_named_indexes.sql"),
                 .embedInCode("0010_rooms_and_history_by_position.sql"),
+                .embedInCode("0011_fewer_index_writes.sql"),
             ],
             swiftSettings: swiftSettings
         ),

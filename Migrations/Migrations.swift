@@ -49,4 +49,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "rooms_and_history_by_position",
         sql: String(decoding: PackageResources._010_rooms_and_history_by_position_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 11,
+        name: "fewer_index_writes",
+        sql: String(decoding: PackageResources._011_fewer_index_writes_sql, as: UTF8.self)
+    ),
 ]

@@ -7,6 +7,10 @@ public import Ledger
 /// Outcomes: hosted rooms are `ongoing` while live, then `answered` (at least two people were in it at
 /// once) or `unanswered`. Incoming calls follow the invite: `ringing`, `accepted`, `declined`,
 /// `dismissed`, `missed` (a ringing call past the ring window is shown as missed at read time).
+///
+/// A row is keyed by the position of the event that made it, as its room's `rooms` row or its invite's
+/// `incoming_calls` row is, so updates find it through that row (by code or invite id) rather than
+/// through an index of their own on the call id.
 public struct CallHistoryProjection: Projection {
     public let name = "call_history"
     public let tables = ["call_history"]
@@ -31,18 +35,18 @@ public struct CallHistoryProjection: Projection {
                     participants = CASE WHEN EXISTS (SELECT 1 FROM json_each(participants) WHERE value = ?1)
                         THEN participants ELSE json_insert(participants, '$[#]', ?1) END,
                     peak_peers = max(peak_peers, (SELECT peer_count FROM rooms WHERE code = ?2))
-                WHERE call_id = ?3
+                WHERE position = (SELECT position FROM rooms WHERE code = ?2)
                 """,
-                e.displayName, e.room, StreamName.room(e.room)
+                e.displayName, e.room
             )
         case .roomEnded(let e):
             try db.execute(
                 cached: """
                 UPDATE call_history SET ended_at = ?, duration_ms = ?,
                     outcome = CASE WHEN peak_peers >= 2 THEN 'answered' ELSE 'unanswered' END
-                WHERE call_id = ?
+                WHERE position = (SELECT position FROM rooms WHERE code = ?)
                 """,
-                recorded.recordedAt, e.durationMs, StreamName.room(e.room)
+                recorded.recordedAt, e.durationMs, e.room
             )
         case .inviteReceived(let e):
             try db.execute(
@@ -63,9 +67,9 @@ public struct CallHistoryProjection: Projection {
             try db.execute(
                 cached: """
                 UPDATE call_history SET outcome = 'missed', ended_at = ?, duration_ms = ? - started_at
-                WHERE call_id = ? AND outcome = 'ringing'
+                WHERE position = (SELECT position FROM incoming_calls WHERE invite_id = ?) AND outcome = 'ringing'
                 """,
-                recorded.recordedAt, recorded.recordedAt, StreamName.invite(e.inviteId)
+                recorded.recordedAt, recorded.recordedAt, e.inviteId
             )
         default:
             break
@@ -74,8 +78,11 @@ public struct CallHistoryProjection: Projection {
 
     private func settle(_ inviteId: String, outcome: String, at recorded: RecordedEvent, in db: Database) throws {
         try db.execute(
-            cached: "UPDATE call_history SET outcome = ?, ended_at = ?, duration_ms = ? - started_at WHERE call_id = ?",
-            outcome, recorded.recordedAt, recorded.recordedAt, StreamName.invite(inviteId)
+            cached: """
+            UPDATE call_history SET outcome = ?, ended_at = ?, duration_ms = ? - started_at
+            WHERE position = (SELECT position FROM incoming_calls WHERE invite_id = ?)
+            """,
+            outcome, recorded.recordedAt, recorded.recordedAt, inviteId
         )
     }
 }

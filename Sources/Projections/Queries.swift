@@ -19,7 +19,7 @@ public enum Queries {
             sql: """
                 SELECT rooms.*, EXISTS (
                     SELECT 1 FROM call_history
-                    WHERE call_history.call_id = 'room-' || rooms.code AND call_history.peak_peers > 0
+                    WHERE call_history.position = rooms.position AND call_history.peak_peers > 0
                 ) AS had_peers
                 FROM rooms WHERE state = 'live' ORDER BY created_at, code
                 """

@@ -13,11 +13,12 @@ import TestSupport
         let rows = try rawQueue(dir.file("ledger.sqlite")).read { db in
             try Row.fetchAll(db, sql: "SELECT number, name, length(checksum) AS l FROM schema_migrations ORDER BY number")
         }
-        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
         #expect(
             rows.map { $0["name"] as String } == [
                 "events", "projections", "events_refuse_replace", "owner", "nostr_relays", "notifications", "gateway_settings",
                 "events_without_type_index", "unique_keys_as_named_indexes", "rooms_and_history_by_position",
+                "fewer_index_writes",
             ])
         #expect(rows.allSatisfy { $0["l"] as Int == 64 })
         let mode = try await rawQueue(dir.file("ledger.sqlite")).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
@@ -176,7 +177,8 @@ import TestSupport
         let roomsBefore = try Self.rows(of: path, "SELECT * FROM rooms ORDER BY code")
         let callsBefore = try Self.rows(of: path, "SELECT * FROM call_history ORDER BY call_id")
         #expect(roomsBefore.count == 2 && callsBefore.count == 3)
-        // The two tables as migration 2 made them, keyed by code and call id, and no record of 10.
+        // The two tables as migration 2 made them, keyed by code and call id, the outbox's index as it was
+        // before migration 11, and no record of 10 or 11.
         try await rawQueue(path).write { db in
             try db.execute(
                 sql: """
@@ -200,7 +202,9 @@ import TestSupport
                     DROP TABLE call_history;
                     ALTER TABLE old_call_history RENAME TO call_history;
                     CREATE INDEX call_history_by_start ON call_history (started_at);
-                    DELETE FROM schema_migrations WHERE number = 10;
+                    DROP INDEX outgoing_invites_pending;
+                    CREATE INDEX outgoing_invites_by_state ON outgoing_invites (state, requested_at);
+                    DELETE FROM schema_migrations WHERE number >= 10;
                     """
             )
         }
@@ -239,6 +243,87 @@ import TestSupport
         #expect(error?.code == "invalid_append")
         #expect(try Self.rows(of: path, "SELECT code FROM rooms").count == 2)
         #expect(try await store.version(of: "room-copy") == 0)
+        let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        try store.close()
+    }
+
+    /// Migration 11 drops the index on the call id and keeps only live rooms and pending invites in the
+    /// indexes that list them. A ledger from before it ends with the schema of a fresh file and the same
+    /// rows; the live rooms and the pending invites are still read through an index, in their order; and
+    /// later events still update the call rows, now found through their room or their invite.
+    @Test func aLedgerFromBeforeMigration11FindsCallsThroughTheirRoomOrInvite() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("ledger.sqlite")
+        let before = try makeStore(in: dir)
+        for code in ["bbbbbbbbbbbb", "aaaaaaaaaaaa"] {
+            try await before.append([roomCreated(code)], to: StreamName.room(code), expectedVersion: .noStream)
+        }
+        try await before.append(
+            [.roomEnded(RoomEnded(room: "bbbbbbbbbbbb", reason: .closed, durationMs: 5))], to: StreamName.room("bbbbbbbbbbbb"),
+            expectedVersion: .exact(1)
+        )
+        try await before.append([Self.inviteReceived], to: StreamName.invite("i1"), expectedVersion: .noStream)
+        for (id, contact) in [("o1", "a"), ("o2", "b")] {
+            let requested = InviteRequested(
+                inviteId: id, room: "aaaaaaaaaaaa", contactPubkey: String(repeating: contact, count: 64), transport: .nip17, tokenId: nil,
+                nostrEvents: []
+            )
+            try await before.append([.inviteRequested(requested)], to: StreamName.invite(id), expectedVersion: .noStream)
+        }
+        try before.close()
+        let freshSchema = try Self.schema(of: path)
+        let tables = ["rooms", "call_history", "incoming_calls", "outgoing_invites"]
+        let rowsBefore = try tables.map { try Self.rows(of: path, "SELECT * FROM \($0) ORDER BY 1") }
+        // The three indexes as migration 10 left them, and no record of 11.
+        try await rawQueue(path).write { db in
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX call_history_by_call ON call_history (call_id);
+                    DROP INDEX rooms_live;
+                    CREATE INDEX rooms_live ON rooms (state, created_at, code);
+                    DROP INDEX outgoing_invites_pending;
+                    CREATE INDEX outgoing_invites_by_state ON outgoing_invites (state, requested_at);
+                    DELETE FROM schema_migrations WHERE number = 11;
+                    """
+            )
+        }
+        #expect(try Self.schema(of: path) != freshSchema)
+
+        let store = try makeStore(in: dir)
+        #expect(try Self.schema(of: path) == freshSchema)
+        #expect(try tables.map { try Self.rows(of: path, "SELECT * FROM \($0) ORDER BY 1") } == rowsBefore)
+        #expect(!(try Self.indexes(of: path)).contains("call_history_by_call"))
+        let live = try Self.rows(of: path, "SELECT code FROM rooms WHERE state = 'live' ORDER BY created_at, code")
+        #expect(live.map { $0["code"] as String } == ["aaaaaaaaaaaa"])
+        let pending = try Self.rows(of: path, "SELECT invite_id FROM outgoing_invites WHERE state = 'pending' ORDER BY requested_at, invite_id")
+        #expect(pending.map { $0["invite_id"] as String } == ["o1", "o2"])
+        // Both lists come from their partial index alone, without a sort of their own.
+        for (sql, index) in [
+            ("SELECT * FROM rooms WHERE state = 'live' ORDER BY created_at, code", "rooms_live"),
+            ("SELECT COUNT(*) FROM rooms WHERE state = 'live'", "rooms_live"),
+            ("SELECT * FROM outgoing_invites WHERE state = 'pending' ORDER BY requested_at, invite_id LIMIT 10", "outgoing_invites_pending"),
+        ] {
+            let plan = try Self.rows(of: path, "EXPLAIN QUERY PLAN \(sql)").map { $0["detail"] as String }
+            #expect(plan.contains { $0.contains("USING") && $0.contains(index) }, "\(sql): \(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sql): \(plan)")
+        }
+
+        // A join and the room's end reach its call row; the invite's answer reaches the received call's.
+        try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p1")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(1))
+        try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p2")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(2))
+        try await store.append(
+            [.roomEnded(RoomEnded(room: "aaaaaaaaaaaa", reason: .closed, durationMs: 7))], to: StreamName.room("aaaaaaaaaaaa"),
+            expectedVersion: .exact(3)
+        )
+        try await store.append([.inviteAccepted(InviteAccepted(inviteId: "i1"))], to: StreamName.invite("i1"), expectedVersion: .exact(1))
+        let calls = try Self.rows(of: path, "SELECT call_id, participants, peak_peers, duration_ms, outcome FROM call_history ORDER BY position")
+        #expect(calls.map { $0["call_id"] as String } == ["room-bbbbbbbbbbbb", "room-aaaaaaaaaaaa", "invite-i1"])
+        #expect(calls[1]["participants"] as String == #"["Peer p1","Peer p2"]"#)
+        #expect(calls[1]["peak_peers"] as Int == 2 && calls[1]["duration_ms"] as Int == 7 && calls[1]["outcome"] as String == "answered")
+        #expect(calls[0]["outcome"] as String == "unanswered")
+        #expect(calls[2]["outcome"] as String == "accepted")
+        #expect(try Self.rows(of: path, "SELECT code FROM rooms WHERE state = 'live'").isEmpty)
         let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
         #expect(report.issues.isEmpty)
         try store.close()
