@@ -308,6 +308,15 @@ import TestSupport
             #expect(plan.contains { $0.contains("USING") && $0.contains(index) }, "\(sql): \(plan)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sql): \(plan)")
         }
+        // A call's updates find its row by key through its room or invite, never by a scan of the history.
+        for sql in [
+            "UPDATE call_history SET outcome = 'x' WHERE position = (SELECT position FROM rooms WHERE code = 'c')",
+            "UPDATE call_history SET outcome = 'x' WHERE position = (SELECT position FROM incoming_calls WHERE invite_id = 'i')",
+        ] {
+            let plan = try Self.rows(of: path, "EXPLAIN QUERY PLAN \(sql)").map { $0["detail"] as String }
+            #expect(plan.contains("SEARCH call_history USING INTEGER PRIMARY KEY (rowid=?)"), "\(sql): \(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(sql): \(plan)")
+        }
 
         // A join and the room's end reach its call row; the invite's answer reaches the received call's.
         try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p1")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(1))
