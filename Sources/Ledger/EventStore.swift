@@ -37,6 +37,8 @@ public final class EventStore: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
         config.label = "ledger"
+        let walSizeLimit = max(0, configuration.walSizeLimit)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimit)") }
         do {
             let directory = (configuration.path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
@@ -131,12 +133,28 @@ public final class EventStore: Sendable {
     private static let insertSQL =
         "INSERT INTO events (position, stream, version, type, data, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
-    /// Stops the writer (appends after this fail with `ledger_closed`), ends the feed's followers, then
-    /// closes the file.
+    /// Stops the writer (appends after this fail with `ledger_closed`), ends the feed's followers, copies
+    /// the write-ahead log into the file and empties it, then closes the file.
     public func close() throws {
         writer.stop(wait: true)
         feed.finish()
+        emptyLog()
         try pool.close()
+    }
+
+    /// Copies every page of the write-ahead log into the database file and cuts the log to zero bytes
+    /// (`wal_checkpoint(TRUNCATE)`), so that a closed ledger is one file whatever it last wrote.
+    ///
+    /// SQLite does this by itself when the last connection to a file closes, but GRDB's pool closes its
+    /// writer before its readers: the writer then cannot take the exclusive lock it needs, and the
+    /// read-only readers may not checkpoint at all. Best effort and without waiting: when another
+    /// process (a running gateway, or `crow-ledger` beside it) is still reading, the log stays and that
+    /// process's own checkpoints go on as usual.
+    private func emptyLog() {
+        pool.writeWithoutTransaction { db in
+            sqlite3_busy_timeout(db.sqliteConnection, 0)
+            sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        }
     }
 
     // MARK: - Writing

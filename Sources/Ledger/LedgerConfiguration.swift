@@ -15,6 +15,12 @@ public struct LedgerConfiguration: Sendable {
     public var maxBatch: Int
     /// How long a writer waits for another process holding the write lock, in seconds.
     public var busyTimeout: Double
+    /// The size, in bytes, the write-ahead log is cut back to when it starts over after a checkpoint
+    /// (SQLite's `journal_size_limit`). SQLite reuses the log file from its start instead of shrinking
+    /// it, so without a limit one large transaction (an in-place rebuild writes every projection page)
+    /// would leave a log that size on disk for good. The log stays near 4 MiB in ordinary use (a
+    /// checkpoint every 1,000 pages), so the default limit is never reached then.
+    public var walSizeLimit: Int
     /// Unix milliseconds for `recorded_at`. Injected so that simulations can run on a virtual clock.
     public var clock: @Sendable () -> Int64
 
@@ -23,12 +29,14 @@ public struct LedgerConfiguration: Sendable {
         synchronous: SynchronousMode = .full,
         maxBatch: Int = 1024,
         busyTimeout: Double = 10,
+        walSizeLimit: Int = 16 << 20,
         clock: @escaping @Sendable () -> Int64 = LedgerClock.systemMilliseconds
     ) {
         self.path = path
         self.synchronous = synchronous
         self.maxBatch = maxBatch
         self.busyTimeout = busyTimeout
+        self.walSizeLimit = walSizeLimit
         self.clock = clock
     }
 }
