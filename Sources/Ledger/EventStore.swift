@@ -149,11 +149,14 @@ public final class EventStore: Sendable {
     /// writer before its readers: the writer then cannot take the exclusive lock it needs, and the
     /// read-only readers may not checkpoint at all. Best effort and without waiting: when another
     /// process (a running gateway, or `crow-ledger` beside it) is still reading, the log stays and that
-    /// process's own checkpoints go on as usual.
+    /// process's own checkpoints go on as usual. The writer's busy timeout is put back afterwards, since a
+    /// pool that then fails to close stays open for writing.
     private func emptyLog() {
+        let busyTimeout = CInt(configuration.busyTimeout * 1000)  // as GRDB set it when it opened the connection
         pool.writeWithoutTransaction { db in
             sqlite3_busy_timeout(db.sqliteConnection, 0)
             sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+            sqlite3_busy_timeout(db.sqliteConnection, busyTimeout)
         }
     }
 
