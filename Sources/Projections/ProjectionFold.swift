@@ -342,9 +342,9 @@ struct ProjectionFold {
         var calls = zip(roomCalls.indices, roomCalls.values).map { (position: $1.position, key: CallKey.room($0)) }
         calls += zip(inviteCalls.indices, inviteCalls.values).map { (position: $1.position, key: CallKey.invite($0)) }
         calls.sort { $0.position < $1.position }
-        let roomKeys = zip(rooms.indices, rooms.values).map { (position: $1.position, index: $0) }.sorted { $0.position < $1.position }
+        let roomOrder = zip(rooms.indices, rooms.values).map { (position: $1.position, index: $0) }.sorted { $0.position < $1.position }
         return WriteOrder(
-            rooms: roomKeys.map(\.index),
+            rooms: roomOrder.map(\.index),
             peerRooms: peers.keys.sorted(),
             tokens: Self.keyOrder(tokens), incoming: Self.keyOrder(incoming), outgoing: Self.keyOrder(outgoing),
             calls: calls.map(\.key)
