@@ -80,6 +80,7 @@ let package = Package(
                 .embedInCode("0009_unique_keys_as_named_indexes.sql"),
                 .embedInCode("0010_rooms_and_history_by_position.sql"),
                 .embedInCode("0011_fewer_index_writes.sql"),
+                .embedInCode("0012_digests_as_bytes.sql"),
             ],
             swiftSettings: swiftSettings
         ),

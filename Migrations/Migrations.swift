@@ -54,4 +54,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "fewer_index_writes",
         sql: String(decoding: PackageResources._011_fewer_index_writes_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 12,
+        name: "digests_as_bytes",
+        sql: String(decoding: PackageResources._012_digests_as_bytes_sql, as: UTF8.self)
+    ),
 ]

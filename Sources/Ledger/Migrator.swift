@@ -5,8 +5,12 @@ public import LedgerMigrations
 
 /// Applies the numbered migrations in order, each in its own transaction, and records each one with the
 /// SHA-256 of its text so that an edited or unknown migration is refused instead of silently skipped.
+///
+/// A migration's SQL may call the functions registered here on the connection first
+/// (`StoredDigest.sqlFunctionName`), which SQLite's own SQL lacks in the version Debian 12 ships.
 public enum Migrator {
     public static func migrate(_ db: Database, migrations: [SchemaMigration] = schemaMigrations, now: Int64) throws {
+        db.addStoredDigestFunction()
         try db.execute(
             sql: """
                 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -21,8 +21,8 @@ public struct IncomingCallsProjection: Projection {
                     sent_at, received_at, status, status_changed_at, position)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ringing', ?, ?)
                 """,
-                e.inviteId, e.nostrEventId, e.senderPubkey, e.senderName, e.room, e.joinUrl, e.sentAt, e.receivedAt,
-                recorded.recordedAt, recorded.position
+                e.inviteId, StoredDigest(hex: e.nostrEventId), e.senderPubkey, e.senderName, e.room, e.joinUrl, e.sentAt,
+                e.receivedAt, recorded.recordedAt, recorded.position
             )
         case .inviteDismissed(let e):
             try setStatus("dismissed", of: e.inviteId, at: recorded, in: db)

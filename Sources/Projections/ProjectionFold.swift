@@ -408,7 +408,7 @@ struct ProjectionFold {
             let (id, token) = tokens[index]
             tokenInsert.bind(id)
             tokenInsert.bind(token.roomCode)
-            tokenInsert.bind(token.tokenHash)
+            tokenInsert.bind(StoredDigest(hex: token.tokenHash))
             tokenInsert.bind(token.role)
             tokenInsert.bind(token.label)
             tokenInsert.bind(token.invitee)
@@ -432,7 +432,7 @@ struct ProjectionFold {
         for index in order.incoming {
             let (id, call) = incoming[index]
             incomingInsert.bind(id)
-            incomingInsert.bind(call.nostrEventId)
+            incomingInsert.bind(StoredDigest(hex: call.nostrEventId))
             incomingInsert.bind(call.senderPubkey)
             incomingInsert.bind(call.senderName)
             incomingInsert.bind(call.roomCode)

@@ -1,4 +1,5 @@
 public import GRDB
+import Ledger
 
 /// Read-side queries over the projections. Each takes an open `Database` (a read snapshot or the
 /// append transaction) so callers choose their consistency.
@@ -50,11 +51,11 @@ public enum Queries {
         try TokenRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE token_id = ?"), arguments: [id])
     }
 
-    /// Looks a token up by the SHA-256 (hex) of the secret a client presented.
+    /// Looks a token up by the SHA-256 (hex) of the secret a client presented; the table holds its bytes.
     public static func token(hash: String, in db: Database) throws -> TokenRecord? {
         try TokenRecord.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM tokens WHERE token_hash = ?"),
-            arguments: [hash]
+            arguments: [StoredDigest(hex: hash)]
         )
     }
 
@@ -75,7 +76,7 @@ public enum Queries {
     public static func incomingCall(nostrEventId: String, in db: Database) throws -> IncomingCallRecord? {
         try IncomingCallRecord.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM incoming_calls WHERE nostr_event_id = ?"),
-            arguments: [nostrEventId]
+            arguments: [StoredDigest(hex: nostrEventId)]
         )
     }
 

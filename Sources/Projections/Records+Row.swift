@@ -1,4 +1,5 @@
 public import GRDB
+import Ledger
 
 // Everything that ties the record types (Records.swift) and their states (RecordStates.swift) to
 // GRDB: reading a record from a row, and storing a state as its raw value. Records.swift and
@@ -42,7 +43,7 @@ extension TokenRecord: FetchableRecord {
         self.init(
             tokenId: row["token_id"],
             roomCode: row["room_code"],
-            tokenHash: row["token_hash"],
+            tokenHash: (row["token_hash"] as StoredDigest).hex,
             role: row["role"],
             label: row["label"],
             invitee: row["invitee"],
@@ -61,7 +62,7 @@ extension IncomingCallRecord: FetchableRecord {
     public init(row: Row) throws {
         self.init(
             inviteId: row["invite_id"],
-            nostrEventId: row["nostr_event_id"],
+            nostrEventId: (row["nostr_event_id"] as StoredDigest).hex,
             senderPubkey: row["sender_pubkey"],
             senderName: row["sender_name"],
             roomCode: row["room_code"],

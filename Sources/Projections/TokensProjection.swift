@@ -20,7 +20,7 @@ public struct TokensProjection: Projection {
                 INSERT INTO tokens (token_id, room_code, token_hash, role, label, invitee, issued_at, expires_at, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'issued')
                 """,
-                e.tokenId, e.room, e.tokenHash, e.role.rawValue, e.label, e.invitee, recorded.recordedAt, e.expiresAt
+                e.tokenId, e.room, StoredDigest(hex: e.tokenHash), e.role.rawValue, e.label, e.invitee, recorded.recordedAt, e.expiresAt
             )
         case .tokenUsed(let e):
             try db.execute(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Ledger
+import Projections
 import Testing
 import TestSupport
 
@@ -13,12 +14,12 @@ import TestSupport
         let rows = try rawQueue(dir.file("ledger.sqlite")).read { db in
             try Row.fetchAll(db, sql: "SELECT number, name, length(checksum) AS l FROM schema_migrations ORDER BY number")
         }
-        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
         #expect(
             rows.map { $0["name"] as String } == [
                 "events", "projections", "events_refuse_replace", "owner", "nostr_relays", "notifications", "gateway_settings",
                 "events_without_type_index", "unique_keys_as_named_indexes", "rooms_and_history_by_position",
-                "fewer_index_writes",
+                "fewer_index_writes", "digests_as_bytes",
             ])
         #expect(rows.allSatisfy { $0["l"] as Int == 64 })
         let mode = try await rawQueue(dir.file("ledger.sqlite")).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
@@ -121,7 +122,8 @@ import TestSupport
         let rowsBefore = try Self.projectionRows(of: path)
         #expect(rowsBefore.count == 2)
         // The two tables as they were before migration 9, the key unique through a constraint (behind an
-        // index SQLite made and will not drop), and no record of 9.
+        // index SQLite made and will not drop), and no record of 9 (nor of 12, which comes after it and
+        // types the two keys as bytes).
         try await rawQueue(path).write { db in
             for (table, column) in [("tokens", "token_hash"), ("incoming_calls", "nostr_event_id")] {
                 let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) ?? ""
@@ -136,7 +138,7 @@ import TestSupport
             }
             try db.execute(sql: "CREATE INDEX tokens_by_room ON tokens (room_code)")
             try db.execute(sql: "CREATE INDEX incoming_calls_by_received ON incoming_calls (received_at)")
-            try db.execute(sql: "DELETE FROM schema_migrations WHERE number = 9")
+            try db.execute(sql: "DELETE FROM schema_migrations WHERE number IN (9, 12)")
         }
         let oldIndexes = try Self.indexes(of: path)
         #expect(oldIndexes.contains("sqlite_autoindex_tokens_2"))
@@ -335,6 +337,87 @@ import TestSupport
         #expect(try Self.rows(of: path, "SELECT code FROM rooms WHERE state = 'live'").isEmpty)
         let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
         #expect(report.issues.isEmpty)
+        try store.close()
+    }
+
+    /// Migration 12 stores a token's hash and a received invite's Nostr event id as their 32 bytes
+    /// instead of 64 hex characters. A ledger from before it ends with the schema of a fresh file and the
+    /// rows a fresh file holds: canonical hex becomes bytes that read back as the same text, a value that
+    /// was not canonical hex keeps its text. Lookups by either still find their row through the unique
+    /// index, and a second token with a migrated hash is still refused.
+    @Test func aLedgerFromBeforeMigration12KeepsItsDigestsAsBytes() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("ledger.sqlite")
+        let canonical = String(repeating: "0a", count: 32)
+        let uppercase = String(repeating: "0A", count: 32)
+        let before = try makeStore(in: dir)
+        for (id, hash) in [("t1", canonical), ("t2", uppercase)] {
+            try await before.append(
+                [.tokenIssued(TokenIssued(tokenId: id, room: "r1", tokenHash: hash, role: .guest, expiresAt: 9))],
+                to: StreamName.token(id), expectedVersion: .noStream
+            )
+        }
+        try await before.append([Self.inviteReceived], to: StreamName.invite("i1"), expectedVersion: .noStream)
+        try before.close()
+        let freshSchema = try Self.schema(of: path)
+        let rowsBefore = try Self.projectionRows(of: path)
+        #expect(rowsBefore.count == 3)
+        let storedForms = "SELECT token_id AS id, typeof(token_hash) AS type, length(token_hash) AS length FROM tokens"
+            + " UNION ALL SELECT invite_id, typeof(nostr_event_id), length(nostr_event_id) FROM incoming_calls ORDER BY 1"
+        let forms = { try Self.rows(of: path, storedForms).map { "\($0["id"] as String) \($0["type"] as String) \($0["length"] as Int)" } }
+        #expect(try forms() == ["i1 blob 32", "t1 blob 32", "t2 text 64"])
+
+        // The two tables as migration 11 left them: TEXT columns holding the hex, and no record of 12.
+        try await rawQueue(path).write { db in
+            for (table, column) in [("tokens", "token_hash"), ("incoming_calls", "nostr_event_id")] {
+                let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) ?? ""
+                let indexes = try String.fetchAll(
+                    db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", arguments: [table]
+                )
+                let columns = String(sql[try #require(sql.firstIndex(of: "("))...])
+                #expect(columns.contains("\(column) ") && columns.contains("BLOB    NOT NULL"))
+                try db.execute(sql: "CREATE TABLE old_\(table) " + columns.replacingOccurrences(of: "BLOB    NOT NULL", with: "TEXT    NOT NULL"))
+                try db.execute(sql: "INSERT INTO old_\(table) SELECT * FROM \(table)")
+                try db.execute(sql: "UPDATE old_\(table) SET \(column) = lower(hex(\(column))) WHERE typeof(\(column)) = 'blob'")
+                try db.execute(sql: "DROP TABLE \(table)")
+                try db.execute(sql: "ALTER TABLE old_\(table) RENAME TO \(table)")
+                for index in indexes { try db.execute(sql: index) }
+            }
+            try db.execute(sql: "DELETE FROM schema_migrations WHERE number = 12")
+        }
+        #expect(try forms() == ["i1 text 64", "t1 text 64", "t2 text 64"])
+        #expect(try Self.schema(of: path) != freshSchema)
+
+        let store = try makeStore(in: dir)
+        #expect(try Self.schema(of: path) == freshSchema)
+        #expect(try Self.projectionRows(of: path) == rowsBefore)
+        #expect(try forms() == ["i1 blob 32", "t1 blob 32", "t2 text 64"])
+        let found = try store.readSync { db in
+            (
+                try Queries.token(hash: canonical, in: db)?.tokenId, try Queries.token(hash: canonical, in: db)?.tokenHash,
+                try Queries.token(hash: uppercase, in: db)?.tokenHash, try Queries.token(hash: uppercase.lowercased(), in: db)?.tokenId,
+                try Queries.incomingCall(nostrEventId: String(repeating: "cd", count: 32), in: db)?.inviteId
+            )
+        }
+        #expect(found.0 == "t1" && found.1 == canonical && found.2 == uppercase && found.4 == "i1")
+        #expect(found.3 == "t1")  // the lowercase form of t2's text is t1's value, not t2's
+        for sql in [
+            "SELECT * FROM tokens WHERE token_hash = x'\(canonical)'",
+            "SELECT * FROM incoming_calls WHERE nostr_event_id = x'\(String(repeating: "cd", count: 32))'",
+        ] {
+            let plan = try Self.rows(of: path, "EXPLAIN QUERY PLAN \(sql)").map { $0["detail"] as String }
+            #expect(plan.contains { $0.contains("USING INDEX tokens_by_hash") || $0.contains("USING INDEX incoming_calls_by_nostr_event") }, "\(plan)")
+        }
+        let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        // The same hash under another token id is still refused, by `tokens_by_hash` over the bytes.
+        let error = await #expect(throws: LedgerError.self) {
+            try await store.append(
+                [.tokenIssued(TokenIssued(tokenId: "t3", room: "r1", tokenHash: canonical, role: .guest, expiresAt: 9))],
+                to: StreamName.token("t3"), expectedVersion: .noStream
+            )
+        }
+        #expect(error?.code == "invalid_append")
         try store.close()
     }
 

@@ -25,7 +25,7 @@ struct IncomingQueryLatency: Sendable {
         while let row = try rows.next() {
             records.append(
                 IncomingCallRecord(
-                    inviteId: row[0], nostrEventId: row[1], senderPubkey: row[2], senderName: row[3], roomCode: row[4],
+                    inviteId: row[0], nostrEventId: (row[1] as StoredDigest).hex, senderPubkey: row[2], senderName: row[3], roomCode: row[4],
                     joinUrl: row[5], sentAt: row[6], receivedAt: row[7], status: row[8], statusChangedAt: row[9],
                     position: row[10]
                 )
