@@ -38,7 +38,12 @@ public final class EventStore: Sendable {
         config.busyMode = .timeout(configuration.busyTimeout)
         config.label = "ledger"
         let walSizeLimit = max(0, configuration.walSizeLimit)
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimit)") }
+        let checkpointFrames = max(1, configuration.checkpointFrames)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimit)")
+            // Only the writer commits, so only its setting matters; every connection gets it alike.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointFrames)")
+        }
         do {
             let directory = (configuration.path as NSString).deletingLastPathComponent
             if !directory.isEmpty {

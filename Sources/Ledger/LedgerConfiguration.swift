@@ -18,9 +18,17 @@ public struct LedgerConfiguration: Sendable {
     /// The size, in bytes, the write-ahead log is cut back to when it starts over after a checkpoint
     /// (SQLite's `journal_size_limit`). SQLite reuses the log file from its start instead of shrinking
     /// it, so without a limit one large transaction (an in-place rebuild writes every projection page)
-    /// would leave a log that size on disk for good. The log stays near 4 MiB in ordinary use (a
-    /// checkpoint every 1,000 pages), so the default limit is never reached then.
+    /// would leave a log that size on disk for good. The log stays near 8 MiB in ordinary use (a
+    /// checkpoint every `checkpointFrames` pages), so the default limit is never reached then.
     public var walSizeLimit: Int
+    /// How many pages the write-ahead log holds before the commit that passes it copies them into the
+    /// database file (SQLite's `wal_autocheckpoint`; SQLite's own default is 1,000). A checkpoint copies
+    /// each page once however often the commits since the last one wrote it, and syncs the database
+    /// file once, so fewer and larger checkpoints copy and sync less per event. Keep this many pages
+    /// (4,120 bytes each as a log frame) well under `walSizeLimit`: a log cut back after every checkpoint
+    /// grows again, and a commit that grows the log file pays for syncing its new size too (single
+    /// appends measured a quarter slower with 8,000 pages against the 16 MiB limit; docs/BENCHMARKS.md).
+    public var checkpointFrames: Int
     /// Unix milliseconds for `recorded_at`. Injected so that simulations can run on a virtual clock.
     public var clock: @Sendable () -> Int64
 
@@ -30,6 +38,7 @@ public struct LedgerConfiguration: Sendable {
         maxBatch: Int = 1024,
         busyTimeout: Double = 10,
         walSizeLimit: Int = 16 << 20,
+        checkpointFrames: Int = 2000,
         clock: @escaping @Sendable () -> Int64 = LedgerClock.systemMilliseconds
     ) {
         self.path = path
@@ -37,6 +46,7 @@ public struct LedgerConfiguration: Sendable {
         self.maxBatch = maxBatch
         self.busyTimeout = busyTimeout
         self.walSizeLimit = walSizeLimit
+        self.checkpointFrames = checkpointFrames
         self.clock = clock
     }
 }
