@@ -26,8 +26,9 @@ public struct LedgerConfiguration: Sendable {
     /// each page once however often the commits since the last one wrote it, and syncs the database
     /// file once, so fewer and larger checkpoints copy and sync less per event. Keep this many pages
     /// (4,120 bytes each as a log frame) well under `walSizeLimit`: a log cut back after every checkpoint
-    /// grows again, and a commit that grows the log file pays for syncing its new size too (single
-    /// appends measured a quarter slower with 8,000 pages against the 16 MiB limit; docs/BENCHMARKS.md).
+    /// grows again, and commits that grow the log file are slower, presumably because they also sync
+    /// its new size (single appends measured a quarter slower with 8,000 pages against the 16 MiB
+    /// limit; docs/BENCHMARKS.md).
     public var checkpointFrames: Int
     /// Unix milliseconds for `recorded_at`. Injected so that simulations can run on a virtual clock.
     public var clock: @Sendable () -> Int64
