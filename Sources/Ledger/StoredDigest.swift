@@ -27,35 +27,11 @@ public struct StoredDigest: Sendable, Hashable {
 
     static let byteCount = 32
 
-    /// The 32 bytes of canonical hex, written into `out`; false (and `out` unspecified) for anything else.
-    static func decode(_ text: String, into out: UnsafeMutableRawBufferPointer) -> Bool {
-        var text = text
-        return text.withUTF8 { utf8 in
-            guard utf8.count == 2 * byteCount, out.count >= byteCount else { return false }
-            for index in 0..<byteCount {
-                guard let high = lowercaseDigit(utf8[2 * index]), let low = lowercaseDigit(utf8[2 * index + 1]) else {
-                    return false
-                }
-                out[index] = high << 4 | low
-            }
-            return true
-        }
-    }
-
-    /// The value of one lowercase hex digit. Uppercase is refused on purpose: it would read back as
-    /// lowercase and so not as the text that was stored.
-    private static func lowercaseDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x61...0x66: return byte - 0x61 + 10
-        default: return nil
-        }
-    }
-
-    /// The stored form: the bytes for canonical hex, the text otherwise.
+    /// The stored form: the bytes for canonical hex, the text otherwise. Upper case stays text on
+    /// purpose: its bytes would read back as lower case, not as the text that was stored.
     var storedValue: DatabaseValue {
         var bytes = [UInt8](repeating: 0, count: Self.byteCount)
-        let converted = bytes.withUnsafeMutableBytes { Self.decode(hex, into: $0) }
+        let converted = bytes.withUnsafeMutableBytes { Hex.decodeLowercase(hex, into: $0) }
         return converted ? Data(bytes).databaseValue : hex.databaseValue
     }
 }
@@ -64,7 +40,7 @@ extension StoredDigest: SQLiteBindable {
     public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
         // Decoded on the stack: a rebuild binds one for every token it writes.
         withUnsafeTemporaryAllocation(byteCount: Self.byteCount, alignment: 1) { buffer in
-            guard Self.decode(hex, into: buffer), let base = buffer.baseAddress else {
+            guard Hex.decodeLowercase(hex, into: buffer), let base = buffer.baseAddress else {
                 return hex.bind(to: statement, at: index)
             }
             return sqlite3_bind_blob64(

@@ -39,11 +39,35 @@ public enum Hex {
         return bytes
     }
 
+    /// Exactly `out.count` bytes of lowercase hex text, written into `out`: the form `encode` gives, so
+    /// the bytes encode back to the same text. False (and `out` unspecified) for any other length, upper
+    /// case or a non-hex character.
+    public static func decodeLowercase(_ text: String, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            guard utf8.count == 2 * out.count else { return false }
+            for index in 0..<out.count {
+                guard let high = lowercaseValue(utf8[2 * index]), let low = lowercaseValue(utf8[2 * index + 1]) else {
+                    return false
+                }
+                out[index] = high << 4 | low
+            }
+            return true
+        }
+    }
+
     static func value(_ digit: UInt8) -> UInt8? {
+        if let value = lowercaseValue(digit) { return value }
+        switch digit {
+        case 0x41...0x46: return digit - 0x41 + 10
+        default: return nil
+        }
+    }
+
+    static func lowercaseValue(_ digit: UInt8) -> UInt8? {
         switch digit {
         case 0x30...0x39: return digit - 0x30
         case 0x61...0x66: return digit - 0x61 + 10
-        case 0x41...0x46: return digit - 0x41 + 10
         default: return nil
         }
     }
