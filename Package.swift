@@ -81,6 +81,7 @@ let package = Package(
                 .embedInCode("0010_rooms_and_history_by_position.sql"),
                 .embedInCode("0011_fewer_index_writes.sql"),
                 .embedInCode("0012_digests_as_bytes.sql"),
+                .embedInCode("0013_history_from_rooms_and_invites.sql"),
             ],
             swiftSettings: swiftSettings
         ),

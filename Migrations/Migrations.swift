@@ -59,4 +59,9 @@ public let schemaMigrations: [SchemaMigration] = [
         name: "digests_as_bytes",
         sql: String(decoding: PackageResources._012_digests_as_bytes_sql, as: UTF8.self)
     ),
+    SchemaMigration(
+        number: 13,
+        name: "history_from_rooms_and_invites",
+        sql: String(decoding: PackageResources._013_history_from_rooms_and_invites_sql, as: UTF8.self)
+    ),
 ]

@@ -10,7 +10,6 @@ public struct CallProjector: LedgerProjector {
         BellProjection(),
         IncomingCallsProjection(),
         OutgoingInvitesProjection(),
-        CallHistoryProjection(),
     ]
 
     /// Every table the projections own.

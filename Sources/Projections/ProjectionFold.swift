@@ -9,7 +9,7 @@ import Ledger
 /// It must give exactly the tables the projectors give (`RebuildPropertyTests` and
 /// `ProjectionFoldTests` compare them). Each case below mirrors the statement of the projector it
 /// stands for, in the projectors' order for one event: rooms, tokens, bell, incoming calls, outgoing
-/// invites, call history. Where a projector's statement would fail (a second row with the same key),
+/// invites. Where a projector's statement would fail (a second row with the same key),
 /// the fold fails too, with `Conflict`, and the rebuild is refused as the projector's would be.
 struct ProjectionFold {
     struct Conflict: Error, CustomStringConvertible {
@@ -27,6 +27,10 @@ struct ProjectionFold {
         var peerCount = 0
         var endedAt: Int64?
         var endReason: String?
+        /// Display names in join order, distinct; the history's participants.
+        var participants: [String] = []
+        var peakPeers = 0
+        var durationMs: Int64?
     }
 
     struct Peer {
@@ -63,16 +67,6 @@ struct ProjectionFold {
         var updatedAt: Int64
     }
 
-    struct History {
-        var direction, roomCode, counterpart: String
-        var participants: [String]
-        var peakPeers: Int
-        var startedAt: Int64
-        var endedAt, durationMs: Int64?
-        var outcome: String
-        var position: Int64
-    }
-
     var rooms: [String: Room] = [:]
     /// Room code → peer id → peer (rows of `room_peers`, whether or not the room row exists).
     var peers: [String: [String: Peer]] = [:]
@@ -85,10 +79,6 @@ struct ProjectionFold {
     var outgoing: [String: Outgoing] = [:]
     /// Token id → the invites that minted it, for "answered".
     var outgoingByToken: [String: [String]] = [:]
-    /// The call history of hosted rooms, by room code (call id `room-<code>`).
-    var roomCalls: [String: History] = [:]
-    /// The call history of received invites, by invite id (call id `invite-<id>`).
-    var inviteCalls: [String: History] = [:]
     var bellUnread: Int64 = 0
     var bellPosition: Int64 = 0
 
@@ -105,26 +95,16 @@ struct ProjectionFold {
                 position: position, code: e.code, hostName: e.hostName, maxPeers: e.maxPeers, createdBy: e.createdBy.rawValue,
                 createdAt: at, expiresAt: e.expiresAt
             )
-            try Self.insertHistory(
-                into: &roomCalls, e.code, StreamName.room(e.code),
-                History(
-                    direction: "outgoing", roomCode: e.code, counterpart: e.hostName, participants: [], peakPeers: 0, startedAt: at,
-                    outcome: "ongoing", position: position
-                )
-            )
         case .peerJoined(let e):
             let count = try peers.modify(e.room, default: [:]) { members in
                 guard members[e.peerId] == nil else { throw Conflict(description: "peer \(e.peerId) joined \(e.room) twice") }
                 members[e.peerId] = Peer(displayName: e.displayName, tokenId: e.tokenId, joinedAt: at)
                 return members.count
             }
-            let room = rooms.index(forKey: e.room)
-            if let room { rooms.values[room].peerCount = count }
-            try roomCalls.update(e.room) { call in
-                if !call.participants.contains(e.displayName) { call.participants.append(e.displayName) }
-                // The projector reads the room's count after its own recount; no room row is NULL there.
-                guard room != nil else { throw Conflict(description: "a call without its room \(e.room)") }
-                call.peakPeers = max(call.peakPeers, count)
+            rooms.update(e.room) { room in
+                room.peerCount = count
+                room.peakPeers = max(room.peakPeers, count)
+                if !room.participants.contains(e.displayName) { room.participants.append(e.displayName) }
             }
         case .peerLeft(let e):
             let count = peers.update(e.room) { members -> Int in
@@ -139,6 +119,7 @@ struct ProjectionFold {
                 room.peerCount = 0
                 room.endedAt = at
                 room.endReason = e.reason.rawValue
+                room.durationMs = e.durationMs
             }
             if e.reason != .empty {
                 let reason: TokenRevokeReason = e.reason == .closed ? .roomClosed : .expiredSweep
@@ -150,11 +131,6 @@ struct ProjectionFold {
                         token.revokedAt = at
                     }
                 }
-            }
-            roomCalls.update(e.room) { call in
-                call.endedAt = at
-                call.durationMs = e.durationMs
-                call.outcome = call.peakPeers >= 2 ? "answered" : "unanswered"
             }
         case .tokenIssued(let e):
             guard tokens[e.tokenId] == nil, !tokenHashes.contains(e.tokenHash) else {
@@ -222,13 +198,6 @@ struct ProjectionFold {
                 sentAt: e.sentAt, receivedAt: e.receivedAt, statusChangedAt: at, position: position
             )
             nostrEventIDs.insert(e.nostrEventId)
-            try Self.insertHistory(
-                into: &inviteCalls, e.inviteId, StreamName.invite(e.inviteId),
-                History(
-                    direction: "incoming", roomCode: e.room, counterpart: e.senderName, participants: [e.senderName], peakPeers: 0,
-                    startedAt: e.receivedAt, outcome: "ringing", position: position
-                )
-            )
         case .inviteDismissed(let e):
             settleIncoming(e.inviteId, status: "dismissed", position: position, at: at)
         case .inviteAccepted(let e):
@@ -248,19 +217,13 @@ struct ProjectionFold {
                 invite.state = "cancelled"
                 invite.updatedAt = at
             }
-            inviteCalls.update(e.inviteId) { call in
-                guard call.outcome == "ringing" else { return }
-                call.outcome = "missed"
-                call.endedAt = at
-                call.durationMs = at - call.startedAt
-            }
         case .unknown:
             break
         }
     }
 
-    /// Dismissed, accepted or declined: the bell, the incoming call, (for a decline) an outgoing invite
-    /// of the same id, and the call history, in the projectors' order.
+    /// Dismissed, accepted or declined: the bell, the incoming call and (for a decline) an outgoing
+    /// invite of the same id, in the projectors' order.
     private mutating func settleIncoming(_ id: String, status: String, position: Int64, at: Int64, alsoOutgoing: Bool = false) {
         let unread = incoming.update(id) { call -> Bool in
             let unread = call.status == "ringing" || call.status == "missed"
@@ -278,16 +241,6 @@ struct ProjectionFold {
                 invite.updatedAt = at
             }
         }
-        inviteCalls.update(id) { call in
-            call.outcome = status
-            call.endedAt = at
-            call.durationMs = at - call.startedAt
-        }
-    }
-
-    /// A new call under `key` in `calls`; `callId` (its row's key) names it in the conflict.
-    private static func insertHistory(into calls: inout [String: History], _ key: String, _ callId: @autoclosure () -> String, _ call: History) throws {
-        guard calls.updateValue(call, forKey: key) == nil else { throw Conflict(description: "call \(callId()) started twice") }
     }
 
     private static func open(_ state: String?) -> Bool { state == "pending" || state == "sent" || state == "failed" }
@@ -316,8 +269,8 @@ struct ProjectionFold {
     }
 
     /// Where each table's rows are in the fold, in the order they are written: key order, so that each
-    /// insert appends to the table's B-tree instead of splitting pages at random. Rooms and calls are
-    /// keyed by ledger position, so they are listed in position order; the others by their key.
+    /// insert appends to the table's B-tree instead of splitting pages at random. Rooms are keyed by
+    /// ledger position, so they are listed in position order; the others by their key.
     ///
     /// The order holds the rows' dictionary indices, not their keys: the writing thread then reads each
     /// row without hashing and comparing its key again (a quarter of its own work when it looked each
@@ -329,25 +282,14 @@ struct ProjectionFold {
         var tokens: [Dictionary<String, Token>.Index]
         var incoming: [Dictionary<String, Incoming>.Index]
         var outgoing: [Dictionary<String, Outgoing>.Index]
-        var calls: [CallKey]
-    }
-
-    /// A row of `call_history`: a hosted room's or a received invite's.
-    enum CallKey: Sendable {
-        case room(Dictionary<String, History>.Index)
-        case invite(Dictionary<String, History>.Index)
     }
 
     func writeOrder() -> WriteOrder {
-        var calls = zip(roomCalls.indices, roomCalls.values).map { (position: $1.position, key: CallKey.room($0)) }
-        calls += zip(inviteCalls.indices, inviteCalls.values).map { (position: $1.position, key: CallKey.invite($0)) }
-        calls.sort { $0.position < $1.position }
         let roomOrder = zip(rooms.indices, rooms.values).map { (position: $1.position, index: $0) }.sorted { $0.position < $1.position }
         return WriteOrder(
             rooms: roomOrder.map(\.index),
             peerRooms: peers.keys.sorted(),
-            tokens: Self.keyOrder(tokens), incoming: Self.keyOrder(incoming), outgoing: Self.keyOrder(outgoing),
-            calls: calls.map(\.key)
+            tokens: Self.keyOrder(tokens), incoming: Self.keyOrder(incoming), outgoing: Self.keyOrder(outgoing)
         )
     }
 
@@ -357,28 +299,10 @@ struct ProjectionFold {
     }
 
     private func insertRows(into db: Database, order: WriteOrder) throws {
-        var roomInsert = try RowInserter(
-            db,
-            sql: """
-                INSERT INTO rooms (position, code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count,
-                    ended_at, end_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        )
+        var roomInsert = RoomInserter(db)
         for index in order.rooms {
             let (code, room) = rooms[index]
-            roomInsert.bind(room.position)
-            roomInsert.bind(code)
-            roomInsert.bind(room.hostName)
-            roomInsert.bind(room.maxPeers)
-            roomInsert.bind(room.createdBy)
-            roomInsert.bind(room.createdAt)
-            roomInsert.bind(room.expiresAt)
-            roomInsert.bind(room.live ? "live" : "ended")
-            roomInsert.bind(room.peerCount)
-            roomInsert.bind(room.endedAt)
-            roomInsert.bind(room.endReason)
-            try roomInsert.step()
+            try roomInsert.insert(code, room)
         }
         var peerInsert = try RowInserter(
             db,
@@ -467,28 +391,17 @@ struct ProjectionFold {
             outgoingInsert.bind(invite.updatedAt)
             try outgoingInsert.step()
         }
-        var history = HistoryInserter(db)
-        for key in order.calls {
-            switch key {
-            case .room(let index):
-                let (code, call) = roomCalls[index]
-                try history.insert(StreamName.room(code), call)
-            case .invite(let index):
-                let (id, call) = inviteCalls[index]
-                try history.insert(StreamName.invite(id), call)
-            }
-        }
         try db.execute(sql: "UPDATE bell SET unread = ?, position = ? WHERE id = 1", arguments: [bellUnread, bellPosition])
     }
 
-    /// Rows of `call_history`. SQLite writes the participants' JSON, as the projector's `json_insert`
-    /// and `json_array` do: up to four names through `json_array` of bound names (one statement per
-    /// count), more as an encoded array read back by `json_each`.
-    private struct HistoryInserter {
+    /// Rows of `rooms`. SQLite writes the participants' JSON, as the projector's `json_insert` does: up
+    /// to four names through `json_array` of bound names (one statement per count), more as an encoded
+    /// array read back by `json_each`.
+    private struct RoomInserter {
         private static let columns = """
-            INSERT INTO call_history (call_id, direction, room_code, counterpart, peak_peers, started_at, ended_at, duration_ms,
-                outcome, position, participants)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+            INSERT INTO rooms (position, code, host_name, max_peers, created_by, created_at, expires_at, state, peer_count,
+                ended_at, end_reason, peak_peers, duration_ms, participants)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
             """
         private let db: Database
         private var byCount: [Int: RowInserter] = [:]
@@ -498,36 +411,39 @@ struct ProjectionFold {
             self.db = db
         }
 
-        mutating func insert(_ id: String, _ call: History) throws {
-            let names = call.participants
+        mutating func insert(_ code: String, _ room: Room) throws {
+            let names = room.participants
             if names.count <= 4 {
                 var row = try byCount[names.count] ?? RowInserter(
                     db, sql: Self.columns + "json_array(" + names.map { _ in "?" }.joined(separator: ", ") + "))"
                 )
-                bindColumns(id, call, into: &row)
+                bindColumns(code, room, into: &row)
                 for name in names { row.bind(name) }
                 try row.step()
                 byCount[names.count] = row
             } else {
                 var row = try encoded ?? RowInserter(db, sql: Self.columns + "(SELECT json_group_array(value) FROM json_each(?)))")
-                bindColumns(id, call, into: &row)
+                bindColumns(code, room, into: &row)
                 row.bind(String(decoding: try JSONEncoder().encode(names), as: UTF8.self))
                 try row.step()
                 encoded = row
             }
         }
 
-        private func bindColumns(_ id: String, _ call: History, into row: inout RowInserter) {
-            row.bind(id)
-            row.bind(call.direction)
-            row.bind(call.roomCode)
-            row.bind(call.counterpart)
-            row.bind(call.peakPeers)
-            row.bind(call.startedAt)
-            row.bind(call.endedAt)
-            row.bind(call.durationMs)
-            row.bind(call.outcome)
-            row.bind(call.position)
+        private func bindColumns(_ code: String, _ room: Room, into row: inout RowInserter) {
+            row.bind(room.position)
+            row.bind(code)
+            row.bind(room.hostName)
+            row.bind(room.maxPeers)
+            row.bind(room.createdBy)
+            row.bind(room.createdAt)
+            row.bind(room.expiresAt)
+            row.bind(room.live ? "live" : "ended")
+            row.bind(room.peerCount)
+            row.bind(room.endedAt)
+            row.bind(room.endReason)
+            row.bind(room.peakPeers)
+            row.bind(room.durationMs)
         }
     }
 }

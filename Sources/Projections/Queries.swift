@@ -12,18 +12,12 @@ public enum Queries {
         try RoomRecord.fetchAll(db, sql: "SELECT * FROM rooms WHERE state = 'live' ORDER BY created_at, code")
     }
 
-    /// Live rooms with the number of people present and whether anyone has ever joined (call history
-    /// records the peak), for signaling to start from.
+    /// Live rooms with the number of people present and whether anyone has ever joined (the room
+    /// records its peak), for signaling to start from.
     public static func liveRoomsForSignaling(in db: Database) throws -> [(room: RoomRecord, hadPeers: Bool)] {
         try Row.fetchAll(
             db,
-            sql: """
-                SELECT rooms.*, EXISTS (
-                    SELECT 1 FROM call_history
-                    WHERE call_history.position = rooms.position AND call_history.peak_peers > 0
-                ) AS had_peers
-                FROM rooms WHERE state = 'live' ORDER BY created_at, code
-                """
+            sql: "SELECT *, peak_peers > 0 AS had_peers FROM rooms WHERE state = 'live' ORDER BY created_at, code"
         ).map { row in (try RoomRecord(row: row), row["had_peers"] as Bool) }
     }
 
@@ -161,6 +155,10 @@ public enum Queries {
     /// Call history, newest first. `before` pages back: calls that started before `startedAt`, or at
     /// that same millisecond with a smaller call id (many calls can share a millisecond, since one
     /// group commit gives all its events one `recorded_at`).
+    ///
+    /// The calls are the hosted rooms (call id `room-<code>`, started when created) and the received
+    /// invites (`invite-<id>`, started when received), read from their own rows: each side walks its
+    /// index on the start backwards and stops at `limit`, and the two pages are merged.
     public static func history(
         limit: Int = 50,
         before: (startedAt: Int64, callId: String)? = nil,
@@ -168,16 +166,39 @@ public enum Queries {
     ) throws -> [CallHistoryRecord] {
         let cursor = before ?? (Int64.max, "")
         return try CallHistoryRecord.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT * FROM call_history
-                    WHERE started_at < ?1 OR (started_at = ?1 AND call_id < ?2)
-                    ORDER BY started_at DESC, call_id DESC LIMIT ?3
-                    """
-            ),
+            db.cachedStatement(sql: historySQL),
             arguments: [cursor.startedAt, before == nil ? "" : cursor.callId, limit]
         )
     }
+
+    /// The history's page: `?1` and `?2` the cursor's start and call id, `?3` the limit. A room's call
+    /// id orders as its code (one prefix), so its side pages on `rooms_by_start`; an invite's on
+    /// `incoming_calls_by_received`, whose entries end with the invite id (the table's key). The
+    /// outcomes are those the history always had: a live room is `ongoing`, an ended one `answered`
+    /// when two or more people were in it at once; an invite's is its status, and it ended when its
+    /// status last changed unless it still rings.
+    package static let historySQL = """
+        SELECT * FROM (
+            SELECT 'room-' || code AS call_id, 'outgoing' AS direction, code AS room_code, host_name AS counterpart,
+                participants, peak_peers, created_at AS started_at, ended_at, duration_ms,
+                CASE WHEN state = 'live' THEN 'ongoing' WHEN peak_peers >= 2 THEN 'answered' ELSE 'unanswered' END AS outcome,
+                position
+            FROM rooms
+            WHERE created_at <= ?1 AND (created_at < ?1 OR 'room-' || code < ?2)
+            ORDER BY created_at DESC, code DESC LIMIT ?3
+        )
+        UNION ALL
+        SELECT * FROM (
+            SELECT 'invite-' || invite_id, 'incoming', room_code, sender_name, json_array(sender_name), 0, received_at,
+                CASE WHEN status = 'ringing' THEN NULL ELSE status_changed_at END,
+                CASE WHEN status = 'ringing' THEN NULL ELSE status_changed_at - received_at END,
+                status, position
+            FROM incoming_calls
+            WHERE received_at <= ?1 AND (received_at < ?1 OR 'invite-' || invite_id < ?2)
+            ORDER BY received_at DESC, invite_id DESC LIMIT ?3
+        )
+        ORDER BY started_at DESC, call_id DESC LIMIT ?3
+        """
 
     public static func bell(in db: Database) throws -> BellRecord {
         try BellRecord.fetchOne(db, sql: "SELECT unread, position FROM bell WHERE id = 1") ?? BellRecord(unread: 0, position: 0)

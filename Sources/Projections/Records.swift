@@ -213,7 +213,7 @@ public struct OutgoingInviteRecord: Codable, Sendable, Hashable {
     }
 }
 
-/// A row of `call_history`.
+/// A call in the history: a hosted room or a received invite (`Queries.history`).
 public struct CallHistoryRecord: Codable, Sendable, Hashable {
     public var callId: String
     public var direction: CallDirection

@@ -14,12 +14,12 @@ import TestSupport
         let rows = try rawQueue(dir.file("ledger.sqlite")).read { db in
             try Row.fetchAll(db, sql: "SELECT number, name, length(checksum) AS l FROM schema_migrations ORDER BY number")
         }
-        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(rows.map { $0["number"] as Int } == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
         #expect(
             rows.map { $0["name"] as String } == [
                 "events", "projections", "events_refuse_replace", "owner", "nostr_relays", "notifications", "gateway_settings",
                 "events_without_type_index", "unique_keys_as_named_indexes", "rooms_and_history_by_position",
-                "fewer_index_writes", "digests_as_bytes",
+                "fewer_index_writes", "digests_as_bytes", "history_from_rooms_and_invites",
             ])
         #expect(rows.allSatisfy { $0["l"] as Int == 64 })
         let mode = try await rawQueue(dir.file("ledger.sqlite")).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
@@ -174,14 +174,15 @@ import TestSupport
         }
         try await before.append([peerJoined("bbbbbbbbbbbb", peer: "p1")], to: StreamName.room("bbbbbbbbbbbb"), expectedVersion: .exact(1))
         try await before.append([Self.inviteReceived], to: StreamName.invite("i1"), expectedVersion: .noStream)
+        let callsBefore = try before.readSync { db in try Queries.history(in: db) }
         try before.close()
         let freshSchema = try Self.schema(of: path)
         let roomsBefore = try Self.rows(of: path, "SELECT * FROM rooms ORDER BY code")
-        let callsBefore = try Self.rows(of: path, "SELECT * FROM call_history ORDER BY call_id")
         #expect(roomsBefore.count == 2 && callsBefore.count == 3)
         // The two tables as migration 2 made them, keyed by code and call id, the outbox's index as it was
-        // before migration 11, and no record of 10 or 11.
+        // before migration 11, and no record of 10 or later.
         try await rawQueue(path).write { db in
+            try Self.restoreCallHistory(db)
             try db.execute(
                 sql: """
                     CREATE TABLE old_rooms (
@@ -215,26 +216,21 @@ import TestSupport
         let store = try makeStore(in: dir)
         #expect(try Self.schema(of: path) == freshSchema)
         #expect(try Self.rows(of: path, "SELECT * FROM rooms ORDER BY code") == roomsBefore)
-        #expect(try Self.rows(of: path, "SELECT * FROM call_history ORDER BY call_id") == callsBefore)
+        #expect(try store.readSync { db in try Queries.history(in: db) } == callsBefore)
         // Each row's key is the position of the event that made it: rooms in the order they were created.
         let keys = try Self.rows(
             of: path,
             """
             SELECT rooms.position = events.position AS same FROM rooms
                 JOIN events ON events.stream = 'room-' || rooms.code AND events.version = 1
-            UNION ALL SELECT call_history.position = events.position FROM call_history
-                JOIN events ON events.stream = call_history.call_id AND events.version = 1
             """
         )
-        #expect(keys.count == 5 && keys.allSatisfy { $0["same"] as Bool })
+        #expect(keys.count == 2 && keys.allSatisfy { $0["same"] as Bool })
         let codes = try Self.rows(of: path, "SELECT code FROM rooms ORDER BY position").map { $0["code"] as String }
         #expect(codes == ["bbbbbbbbbbbb", "aaaaaaaaaaaa"])
 
         try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p2")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(1))
-        let joined = try Self.rows(
-            of: path,
-            "SELECT peer_count, participants FROM rooms JOIN call_history ON call_id = 'room-' || code WHERE code = 'aaaaaaaaaaaa'"
-        )
+        let joined = try Self.rows(of: path, "SELECT peer_count, participants FROM rooms WHERE code = 'aaaaaaaaaaaa'")
         #expect(joined.first?["peer_count"] as Int? == 1)
         #expect(joined.first?["participants"] as String? == #"["Peer p2"]"#)
         // The code stays unique, now through `rooms_by_code`: a second room.created for it, on a stream of
@@ -252,8 +248,8 @@ import TestSupport
 
     /// Migration 11 drops the index on the call id and keeps only live rooms and pending invites in the
     /// indexes that list them. A ledger from before it ends with the schema of a fresh file and the same
-    /// rows; the live rooms and the pending invites are still read through an index, in their order; and
-    /// later events still update the call rows, now found through their room or their invite.
+    /// rows and history; the live rooms and the pending invites are still read through an index, in their
+    /// order; and later events still reach the calls' history.
     @Test func aLedgerFromBeforeMigration11FindsCallsThroughTheirRoomOrInvite() async throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("ledger.sqlite")
@@ -273,12 +269,14 @@ import TestSupport
             )
             try await before.append([.inviteRequested(requested)], to: StreamName.invite(id), expectedVersion: .noStream)
         }
+        let historyBefore = try before.readSync { db in try Queries.history(in: db) }
         try before.close()
         let freshSchema = try Self.schema(of: path)
-        let tables = ["rooms", "call_history", "incoming_calls", "outgoing_invites"]
+        let tables = ["rooms", "incoming_calls", "outgoing_invites"]
         let rowsBefore = try tables.map { try Self.rows(of: path, "SELECT * FROM \($0) ORDER BY 1") }
         // The three indexes as migration 10 left them, and no record of 11.
         try await rawQueue(path).write { db in
+            try Self.restoreCallHistory(db)
             try db.execute(
                 sql: """
                     CREATE UNIQUE INDEX call_history_by_call ON call_history (call_id);
@@ -295,6 +293,7 @@ import TestSupport
         let store = try makeStore(in: dir)
         #expect(try Self.schema(of: path) == freshSchema)
         #expect(try tables.map { try Self.rows(of: path, "SELECT * FROM \($0) ORDER BY 1") } == rowsBefore)
+        #expect(try store.readSync { db in try Queries.history(in: db) } == historyBefore)
         #expect(!(try Self.indexes(of: path)).contains("call_history_by_call"))
         let live = try Self.rows(of: path, "SELECT code FROM rooms WHERE state = 'live' ORDER BY created_at, code")
         #expect(live.map { $0["code"] as String } == ["aaaaaaaaaaaa"])
@@ -310,17 +309,7 @@ import TestSupport
             #expect(plan.contains { $0.contains("USING") && $0.contains(index) }, "\(sql): \(plan)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sql): \(plan)")
         }
-        // A call's updates find its row by key through its room or invite, never by a scan of the history.
-        for sql in [
-            "UPDATE call_history SET outcome = 'x' WHERE position = (SELECT position FROM rooms WHERE code = 'c')",
-            "UPDATE call_history SET outcome = 'x' WHERE position = (SELECT position FROM incoming_calls WHERE invite_id = 'i')",
-        ] {
-            let plan = try Self.rows(of: path, "EXPLAIN QUERY PLAN \(sql)").map { $0["detail"] as String }
-            #expect(plan.contains("SEARCH call_history USING INTEGER PRIMARY KEY (rowid=?)"), "\(sql): \(plan)")
-            #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(sql): \(plan)")
-        }
-
-        // A join and the room's end reach its call row; the invite's answer reaches the received call's.
+        // A join and the room's end reach its call; the invite's answer reaches the received call.
         try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p1")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(1))
         try await store.append([peerJoined("aaaaaaaaaaaa", peer: "p2")], to: StreamName.room("aaaaaaaaaaaa"), expectedVersion: .exact(2))
         try await store.append(
@@ -328,12 +317,12 @@ import TestSupport
             expectedVersion: .exact(3)
         )
         try await store.append([.inviteAccepted(InviteAccepted(inviteId: "i1"))], to: StreamName.invite("i1"), expectedVersion: .exact(1))
-        let calls = try Self.rows(of: path, "SELECT call_id, participants, peak_peers, duration_ms, outcome FROM call_history ORDER BY position")
-        #expect(calls.map { $0["call_id"] as String } == ["room-bbbbbbbbbbbb", "room-aaaaaaaaaaaa", "invite-i1"])
-        #expect(calls[1]["participants"] as String == #"["Peer p1","Peer p2"]"#)
-        #expect(calls[1]["peak_peers"] as Int == 2 && calls[1]["duration_ms"] as Int == 7 && calls[1]["outcome"] as String == "answered")
-        #expect(calls[0]["outcome"] as String == "unanswered")
-        #expect(calls[2]["outcome"] as String == "accepted")
+        let calls = try store.readSync { db in try Queries.history(in: db) }.sorted { $0.position < $1.position }
+        #expect(calls.map(\.callId) == ["room-bbbbbbbbbbbb", "room-aaaaaaaaaaaa", "invite-i1"])
+        #expect(calls[1].participants == #"["Peer p1","Peer p2"]"#)
+        #expect(calls[1].peakPeers == 2 && calls[1].durationMs == 7 && calls[1].outcome == .answered)
+        #expect(calls[0].outcome == .unanswered)
+        #expect(calls[2].outcome == .accepted)
         #expect(try Self.rows(of: path, "SELECT code FROM rooms WHERE state = 'live'").isEmpty)
         let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
         #expect(report.issues.isEmpty)
@@ -421,12 +410,147 @@ import TestSupport
         try store.close()
     }
 
+    /// Migration 13 reads the call history from the rooms and the received calls instead of a table of
+    /// its own. A ledger from before it ends with the schema of a fresh file, its rooms take over who
+    /// joined, the peak and the duration from the old table, and the history reads the same calls with
+    /// the outcomes the history projection gave them. Each side of the history's page is read through
+    /// its index on the start, and later events still reach the history.
+    @Test func aLedgerFromBeforeMigration13ReadsItsHistoryFromRoomsAndInvites() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("ledger.sqlite")
+        let before = try makeStore(in: dir)
+        func append(_ stream: String, _ events: [LedgerEvent]) async throws {
+            try await before.append(events, to: stream, expectedVersion: .exact(try await before.version(of: stream)))
+        }
+        func received(_ id: String, _ n: Int) -> LedgerEvent {
+            .inviteReceived(
+                InviteReceived(
+                    inviteId: id, nostrEventId: String(repeating: "0\(n)", count: 32), senderPubkey: String(repeating: "ef", count: 32),
+                    senderName: "Ada", room: "theirs\(n)", joinUrl: "https://b.example/calls?room=theirs\(n)", sentAt: 1, receivedAt: Int64(n)
+                ))
+        }
+        let (answered, unanswered, live) = ("aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc")
+        for code in [answered, unanswered, live] { try await append(StreamName.room(code), [roomCreated(code)]) }
+        try await append(StreamName.room(answered), [peerJoined(answered, peer: "p1"), peerJoined(answered, peer: "p2")])
+        try await append(StreamName.room(answered), [.peerLeft(PeerLeft(room: answered, peerId: "p1", reason: .hangup))])
+        try await append(StreamName.room(answered), [peerJoined(answered, peer: "p1", token: "t2")])
+        try await append(StreamName.room(answered), [.roomEnded(RoomEnded(room: answered, reason: .closed, durationMs: 7))])
+        try await append(StreamName.room(unanswered), [.roomEnded(RoomEnded(room: unanswered, reason: .empty, durationMs: 5))])
+        try await append(StreamName.room(live), [peerJoined(live, peer: "p3")])
+        try await append(StreamName.invite("i1"), [received("i1", 1), .inviteAccepted(InviteAccepted(inviteId: "i1"))])
+        try await append(StreamName.invite("i2"), [received("i2", 2), .inviteCancelled(InviteCancelled(inviteId: "i2", reason: "gone"))])
+        try await append(StreamName.invite("i3"), [received("i3", 3)])
+        let historyBefore = try before.readSync { db in try Queries.history(in: db) }
+        try before.close()
+        let freshSchema = try Self.schema(of: path)
+        let roomsBefore = try Self.rows(of: path, "SELECT * FROM rooms ORDER BY position")
+        #expect(!(try Self.indexes(of: path)).contains("call_history_by_start"))
+
+        try await rawQueue(path).write { db in try Self.restoreCallHistory(db) }
+        #expect(try Self.schema(of: path) != freshSchema)
+        #expect(try Self.rows(of: path, "SELECT * FROM call_history").count == 6)
+
+        let store = try makeStore(in: dir)
+        #expect(try Self.schema(of: path) == freshSchema)
+        #expect(try Self.rows(of: path, "SELECT * FROM rooms ORDER BY position") == roomsBefore)
+        #expect(try Self.rows(of: path, "SELECT name FROM projection_checkpoints WHERE name = 'call_history'").isEmpty)
+        let history = try store.readSync { db in try Queries.history(in: db) }
+        #expect(history == historyBefore)
+        // What the history projection wrote for each call.
+        let settled = try Self.rows(of: path, "SELECT stream, recorded_at FROM events WHERE version = 2 AND stream LIKE 'invite-%'")
+        let settledAt = Dictionary(uniqueKeysWithValues: settled.map { ($0["stream"] as String, $0["recorded_at"] as Int64) })
+        let calls = Dictionary(uniqueKeysWithValues: history.map { ($0.callId, $0) })
+        let hosted = try #require(calls[StreamName.room(answered)])
+        #expect(hosted.direction == .outgoing && hosted.counterpart == "Host" && hosted.participants == #"["Peer p1","Peer p2"]"#)
+        #expect(hosted.peakPeers == 2 && hosted.durationMs == 7 && hosted.endedAt != nil && hosted.outcome == .answered)
+        let empty = try #require(calls[StreamName.room(unanswered)])
+        #expect(empty.participants == "[]" && empty.peakPeers == 0 && empty.durationMs == 5 && empty.outcome == .unanswered)
+        let ongoing = try #require(calls[StreamName.room(live)])
+        #expect(ongoing.participants == #"["Peer p3"]"# && ongoing.peakPeers == 1 && ongoing.endedAt == nil && ongoing.outcome == .ongoing)
+        let accepted = try #require(calls[StreamName.invite("i1")])
+        #expect(accepted.direction == .incoming && accepted.counterpart == "Ada" && accepted.participants == #"["Ada"]"#)
+        #expect(accepted.startedAt == 1 && accepted.outcome == .accepted && accepted.roomCode == "theirs1")
+        #expect(accepted.endedAt == settledAt["invite-i1"] && accepted.durationMs == settledAt["invite-i1"].map { $0 - 1 })
+        let missed = try #require(calls[StreamName.invite("i2")])
+        #expect(missed.outcome == .missed && missed.endedAt == settledAt["invite-i2"] && missed.durationMs == settledAt["invite-i2"].map { $0 - 2 })
+        let ringing = try #require(calls[StreamName.invite("i3")])
+        #expect(ringing.outcome == .ringing && ringing.endedAt == nil && ringing.durationMs == nil && ringing.peakPeers == 0)
+        // Pages of two, newest first, walk the same calls in the same order.
+        var paged: [CallHistoryRecord] = []
+        var cursor: (startedAt: Int64, callId: String)? = nil
+        while true {
+            let page = try store.readSync { db in try Queries.history(limit: 2, before: cursor, in: db) }
+            paged += page
+            guard let last = page.last, page.count == 2 else { break }
+            cursor = (last.startedAt, last.callId)
+        }
+        #expect(paged == history)
+        #expect(history.map(\.startedAt) == history.map(\.startedAt).sorted(by: >))
+        // Each side of a page walks its index on the start backwards and stops: no scan, no sort of a table.
+        let plan = try Self.rows(
+            of: path,
+            "EXPLAIN QUERY PLAN " + Queries.historySQL.replacingOccurrences(of: "?1", with: "5").replacingOccurrences(of: "?2", with: "'x'")
+                .replacingOccurrences(of: "?3", with: "50")
+        ).map { $0["detail"] as String }
+        #expect(plan.contains { $0.hasPrefix("SEARCH rooms USING INDEX rooms_by_start") }, "\(plan)")
+        #expect(plan.contains { $0.hasPrefix("SEARCH incoming_calls USING") && $0.contains("incoming_calls_by_received") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN rooms") || $0.hasPrefix("SCAN incoming_calls") }, "\(plan)")
+
+        // A join after the migration reaches the live room's history.
+        try await store.append([peerJoined(live, peer: "p4")], to: StreamName.room(live), expectedVersion: .exact(2))
+        let joined = try store.readSync { db in try Queries.history(in: db) }.first { $0.callId == StreamName.room(live) }
+        #expect(joined?.participants == #"["Peer p3","Peer p4"]"# && joined?.peakPeers == 2 && joined?.outcome == .ongoing)
+        let report = try store.readSync { db in try ChainVerifier.verify(in: db) }
+        #expect(report.issues.isEmpty)
+        try store.close()
+    }
+
     /// A call received from a contact, invite `i1`.
     private static let inviteReceived = LedgerEvent.inviteReceived(
         InviteReceived(
             inviteId: "i1", nostrEventId: String(repeating: "cd", count: 32), senderPubkey: String(repeating: "ef", count: 32),
             senderName: "Ada", room: "theirs", joinUrl: "https://b.example/calls?room=theirs", sentAt: 1, receivedAt: 2
         ))
+
+    /// Takes a file back to before migration 13: the `call_history` table as migrations 10 and 11 left
+    /// it, filled from the rooms and the received calls as the history projection wrote it, the three
+    /// columns the rooms took over dropped, the history's checkpoint back, and no record of 13.
+    private static func restoreCallHistory(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                DROP INDEX rooms_by_start;
+                CREATE TABLE call_history (
+                    position     INTEGER PRIMARY KEY,
+                    call_id      TEXT    NOT NULL,
+                    direction    TEXT    NOT NULL,
+                    room_code    TEXT    NOT NULL,
+                    counterpart  TEXT    NOT NULL,
+                    participants TEXT    NOT NULL,
+                    peak_peers   INTEGER NOT NULL,
+                    started_at   INTEGER NOT NULL,
+                    ended_at     INTEGER,
+                    duration_ms  INTEGER,
+                    outcome      TEXT    NOT NULL
+                );
+                CREATE INDEX call_history_by_start ON call_history (started_at, call_id);
+                INSERT INTO call_history
+                    SELECT position, 'room-' || code, 'outgoing', code, host_name, participants, peak_peers, created_at, ended_at,
+                        duration_ms, CASE WHEN state = 'live' THEN 'ongoing' WHEN peak_peers >= 2 THEN 'answered' ELSE 'unanswered' END
+                    FROM rooms
+                    UNION ALL
+                    SELECT position, 'invite-' || invite_id, 'incoming', room_code, sender_name, json_array(sender_name), 0,
+                        received_at, iif(status = 'ringing', NULL, status_changed_at),
+                        iif(status = 'ringing', NULL, status_changed_at - received_at), status
+                    FROM incoming_calls;
+                ALTER TABLE rooms DROP COLUMN participants;
+                ALTER TABLE rooms DROP COLUMN peak_peers;
+                ALTER TABLE rooms DROP COLUMN duration_ms;
+                INSERT INTO projection_checkpoints (name, position) SELECT 'call_history', position FROM projection_checkpoints
+                    WHERE name = 'rooms';
+                DELETE FROM schema_migrations WHERE number = 13;
+                """
+        )
+    }
 
     private static func rows(of path: String, _ sql: String) throws -> [Row] {
         try rawQueue(path).read { db in try Row.fetchAll(db, sql: sql) }

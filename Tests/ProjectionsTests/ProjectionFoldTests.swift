@@ -40,7 +40,7 @@ import TestSupport
         let issues = try Self.differences(store.ledger)
         #expect(issues.isEmpty, "seed \(seed): \(issues.prefix(5))")
         // Something was there to compare.
-        let rows = try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM call_history") ?? 0 }
+        let rows = try await store.read { db in try Queries.history(limit: 1000, in: db).count }
         #expect(rows > 20)
     }
 
@@ -108,7 +108,7 @@ import TestSupport
         let issues = try Self.differences(store)
         #expect(issues.isEmpty, "\(issues.prefix(8))")
         let (fold, _) = try Self.bothRebuilds(store)
-        let participants = try await fold.read { db in try String.fetchOne(db, sql: "SELECT participants FROM call_history WHERE call_id = ?", arguments: [StreamName.room(room)]) }
+        let participants = try await fold.read { db in try String.fetchOne(db, sql: "SELECT participants FROM rooms WHERE code = ?", arguments: [room]) }
         #expect(participants == #"["Ada","Grace \"G\" \\ / </script>"]"#)
     }
 
