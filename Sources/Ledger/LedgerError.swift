@@ -10,6 +10,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case migrationModified(number: Int, name: String)
     /// The file was migrated by a newer build than this one.
     case migrationUnknown(number: Int)
+    /// The file was last migrated by an older build: this build's migration `number` is not applied yet.
+    /// Only read-only tools that compare the projections with this build's schema refuse such a file; the
+    /// gateway and `crow-ledger rebuild` migrate it when they open it.
+    case migrationPending(number: Int, name: String)
     /// SQLite failed (I/O error, disk full, locked past the timeout...).
     case storage(String)
     /// The store was closed.
@@ -22,6 +26,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corruptEvent: return "corrupt_event"
         case .migrationModified: return "migration_modified"
         case .migrationUnknown: return "migration_unknown"
+        case .migrationPending: return "migration_pending"
         case .storage: return "storage_error"
         case .closed: return "ledger_closed"
         }
@@ -37,6 +42,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "migration \(number) (\(name)) differs from the one this file was migrated with; shipped migrations must never be edited"
         case .migrationUnknown(let number):
             return "the ledger was migrated by a newer build (migration \(number) is unknown to this one)"
+        case .migrationPending(let number, let name):
+            return "the ledger was last opened by an older build: migration \(number) (\(name)) is not applied yet; "
+                + "start the gateway or run `crow-ledger rebuild` once with this build, or verify with the build that wrote it"
         case .storage(let message): return "storage error: \(message)"
         case .closed: return "the ledger is closed"
         }

@@ -50,6 +50,16 @@ public enum Migrator {
         return Set(applied.map { $0["number"] as Int })
     }
 
+    /// Checks, without changing anything, that the file holds every migration this build ships and no
+    /// other: what a read-only comparison with this build's schema needs (`crow-ledger verify`). Throws
+    /// `migrationPending` for the first one missing.
+    public static func checkCurrent(_ db: Database, migrations: [SchemaMigration] = schemaMigrations) throws {
+        let applied = try checkApplied(db, migrations: migrations)
+        if let pending = migrations.sorted(by: { $0.number < $1.number }).first(where: { !applied.contains($0.number) }) {
+            throw LedgerError.migrationPending(number: pending.number, name: pending.name)
+        }
+    }
+
     static func checksum(_ sql: String) -> String {
         SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
     }

@@ -515,7 +515,7 @@ import TestSupport
     /// Takes a file back to before migration 13: the `call_history` table as migrations 10 and 11 left
     /// it, filled from the rooms and the received calls as the history projection wrote it, the three
     /// columns the rooms took over dropped, the history's checkpoint back, and no record of 13.
-    private static func restoreCallHistory(_ db: Database) throws {
+    static func restoreCallHistory(_ db: Database) throws {
         try db.execute(
             sql: """
                 DROP INDEX rooms_by_start;
