@@ -200,6 +200,9 @@ struct LedgerBenchmark: AsyncParsableCommand {
             Contender(key: "raw_sqlite_normal_async", label: "  diagnostic: raw SQLite NORMAL, async GRDB write", unit: "events/s") {
                 try await RawSQLiteAppends(synchronous: .normal, appends: appends, warmup: warmup, directory: directory).runAsync(round: round)
             },
+            Contender(key: "raw_sqlite_full_async", label: "  diagnostic: raw SQLite FULL, async GRDB write", unit: "events/s") {
+                try await RawSQLiteAppends(synchronous: .full, appends: appends, warmup: warmup, directory: directory).runAsync(round: round)
+            },
             Contender(key: "ledger_batch", label: "ledger batch appends (~\(batchSize) events/append), FULL", unit: "events/s") {
                 try await LedgerBatchAppends(batchSize: batchSize, batches: batches, directory: directory).run(round: round)
             },
@@ -242,7 +245,7 @@ struct LedgerBenchmark: AsyncParsableCommand {
 
     private static let fullKeys: Set<String> = [
         "ledger_single_full", "raw_sqlite_full", "python_eventsourcing", "ledger_single_normal", "raw_sqlite_normal",
-        "ledger_single_full_unprojected", "ledger_single_normal_unprojected", "raw_sqlite_normal_async",
+        "ledger_single_full_unprojected", "ledger_single_normal_unprojected", "raw_sqlite_normal_async", "raw_sqlite_full_async",
         "ledger_batch", "ledger_group_commit", "ledger_group_commit_normal", "rebuild_in_place", "rebuild_snapshot",
         "replay_read_decode", "replay_read_fast", "replay_scan", "incoming_query_p50", "incoming_query_p99",
         "incoming_read_p50", "incoming_read_p99", "incoming_by_index_p50", "incoming_by_index_p99",
