@@ -182,7 +182,7 @@ public final class EventStore: Sendable {
                 var guarded = false
                 while true {
                     do {
-                        try db.inTransaction(.immediate) {
+                        try db.inImmediateTransaction {
                             results = try Self.writeBatch(batch, in: db, projector: projector, clock: clock, savepoints: guarded)
                             // A lone append's transaction is its savepoint: refused, it is rolled back.
                             if batch.count == 1, case .failure = results[0] { return .rollback }
